@@ -1,0 +1,184 @@
+//! The model of a `#[tool]` function: its options, documentation and parameters, each kept with
+//! the syn nodes it came from so that errors and generated code point at the user's tokens.
+
+use proc_macro2::TokenStream;
+use syn::{FnArg, Ident, ItemFn, PatType, Type};
+
+use crate::attr::{self, ArgAttr, ToolAttr};
+use crate::ctxt::Ctxt;
+use crate::docs::{self, Docs};
+
+/// A function under `#[tool]`.
+pub struct ToolFn {
+    /// The function as written, with our parameter attributes removed: it is emitted as is.
+    pub item: ItemFn,
+    pub attr: ToolAttr,
+    pub docs: Docs,
+    pub params: Vec<Param>,
+    /// A `self` parameter: rejected by validation.
+    pub receiver: Option<syn::Receiver>,
+}
+
+/// One parameter of the function.
+pub struct Param {
+    /// The binding, when the pattern is a plain identifier.
+    pub ident: Option<Ident>,
+    pub pat_type: PatType,
+    pub kind: ParamKind,
+    /// `#[arg(...)]` attributes, also recorded when misplaced so validation can point at them.
+    pub arg: ArgAttr,
+    pub arg_attr: Option<syn::Attribute>,
+}
+
+/// Where a parameter's value comes from.
+pub enum ParamKind {
+    /// From the model's arguments.
+    Argument,
+    /// `#[state]`: from the toolbox's state.
+    State(StateKind),
+    /// The call's context (`CallContext` or `&CallContext`).
+    Context { by_ref: bool },
+}
+
+/// How a `#[state]` parameter receives its value.
+pub enum StateKind {
+    /// `&T`.
+    Ref(Type),
+    /// `Arc<T>`.
+    Arc(Type),
+    /// Anything else: rejected by validation.
+    Invalid,
+}
+
+/// Parses the function and the options of its attribute.
+pub fn parse(cx: &mut Ctxt, args: TokenStream, mut item: ItemFn) -> ToolFn {
+    let attr = attr::tool_attr(cx, args);
+    let docs = docs::parse(&item.attrs);
+    let mut params = Vec::new();
+    let mut receiver = None;
+    for input in &mut item.sig.inputs {
+        match input {
+            FnArg::Receiver(r) => receiver = Some(r.clone()),
+            FnArg::Typed(pat_type) => params.push(param(cx, pat_type)),
+        }
+    }
+    ToolFn {
+        item,
+        attr,
+        docs,
+        params,
+        receiver,
+    }
+}
+
+/// Reads one typed parameter and removes our attributes from it.
+fn param(cx: &mut Ctxt, pat_type: &mut PatType) -> Param {
+    let mut is_state = false;
+    let mut arg = ArgAttr::default();
+    let mut arg_attr = None;
+    pat_type.attrs.retain(|a| {
+        if a.path().is_ident("state") {
+            if let Err(err) = a.meta.require_path_only() {
+                cx.push(syn::Error::new(
+                    err.span(),
+                    "write `#[state]` without options",
+                ));
+            }
+            is_state = true;
+            false
+        } else if a.path().is_ident("arg") {
+            match a.meta.require_list() {
+                Ok(list) => attr::arg_attr(cx, list.tokens.clone(), &mut arg),
+                Err(_) => {
+                    cx.error_spanned_by(a, "expected options: `#[arg(description = \"...\")]`")
+                }
+            }
+            arg_attr = Some(a.clone());
+            false
+        } else {
+            true
+        }
+    });
+    let ident = match &*pat_type.pat {
+        syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
+        _ => None,
+    };
+    let kind = if is_state {
+        ParamKind::State(state_kind(&pat_type.ty))
+    } else if let Some(by_ref) = context_kind(&pat_type.ty) {
+        ParamKind::Context { by_ref }
+    } else {
+        ParamKind::Argument
+    };
+    Param {
+        ident,
+        pat_type: pat_type.clone(),
+        kind,
+        arg,
+        arg_attr,
+    }
+}
+
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+fn state_kind(ty: &Type) -> StateKind {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => StateKind::Ref((*r.elem).clone()),
+        _ => match last_segment(ty) {
+            Some(seg) if seg.ident == "Arc" => match &seg.arguments {
+                syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
+                    match &args.args[0] {
+                        syn::GenericArgument::Type(inner) => StateKind::Arc(inner.clone()),
+                        _ => StateKind::Invalid,
+                    }
+                }
+                _ => StateKind::Invalid,
+            },
+            _ => StateKind::Invalid,
+        },
+    }
+}
+
+/// `Some(by_ref)` when `ty` is `CallContext` or `&CallContext`.
+fn context_kind(ty: &Type) -> Option<bool> {
+    let (ty, by_ref) = match ty {
+        Type::Reference(r) if r.mutability.is_none() => (&*r.elem, true),
+        _ => (ty, false),
+    };
+    let seg = last_segment(ty)?;
+    (seg.ident == "CallContext" && seg.arguments.is_none()).then_some(by_ref)
+}
+
+impl ToolFn {
+    /// The tool's name: the `name` option, else the function's name.
+    pub fn name(&self) -> String {
+        match &self.attr.name {
+            Some(name) => name.value.clone(),
+            None => self.item.sig.ident.unraw_string(),
+        }
+    }
+
+    /// The parameters the model fills in.
+    pub fn arguments(&self) -> impl Iterator<Item = &Param> {
+        self.params
+            .iter()
+            .filter(|p| matches!(p.kind, ParamKind::Argument))
+    }
+}
+
+/// `r#type` as `type`.
+pub trait UnrawString {
+    fn unraw_string(&self) -> String;
+}
+
+impl UnrawString for Ident {
+    fn unraw_string(&self) -> String {
+        let s = self.to_string();
+        s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+    }
+}

@@ -1,0 +1,225 @@
+//! Parses the options of `#[tool(...)]` and `#[arg(...)]`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Lit, LitBool, LitStr, Meta, Token};
+
+use crate::ctxt::Ctxt;
+use crate::duration;
+
+const TOOL_OPTIONS: &str = "name, description, timeout, read_only, destructive, idempotent, \
+                            open_world, crate";
+const ARG_OPTIONS: &str = "description, default, rename";
+
+/// A value written in an attribute, with the span of the tokens that wrote it.
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// The options of `#[tool(...)]`.
+#[derive(Default)]
+pub struct ToolAttr {
+    pub name: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub timeout_millis: Option<u64>,
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+    pub krate: Option<syn::Path>,
+}
+
+/// The options of `#[arg(...)]` on one parameter.
+#[derive(Default)]
+pub struct ArgAttr {
+    pub description: Option<String>,
+    pub default: Option<ArgDefault>,
+    pub rename: Option<Spanned<String>>,
+}
+
+/// How a missing argument is filled in.
+pub enum ArgDefault {
+    /// `#[arg(default)]`: `Default::default()`.
+    Trait,
+    /// `#[arg(default = expr)]`.
+    Expr(Box<Expr>),
+}
+
+fn metas(cx: &mut Ctxt, tokens: TokenStream) -> Vec<Meta> {
+    match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(list) => list.into_iter().collect(),
+        Err(err) => {
+            cx.push(err);
+            Vec::new()
+        }
+    }
+}
+
+fn key(meta: &Meta) -> String {
+    meta.path()
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| quote::quote!(#meta).to_string())
+}
+
+fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, meta: &Meta, what: &str) {
+    if slot.is_some() {
+        cx.error_spanned_by(
+            meta.path(),
+            format!("duplicate {what} option `{}`", key(meta)),
+        );
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn lit_str(cx: &mut Ctxt, meta: &Meta, example: &str) -> Option<LitStr> {
+    if let Meta::NameValue(nv) = meta {
+        if let Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) = &nv.value
+        {
+            return Some(s.clone());
+        }
+        cx.error_spanned_by(&nv.value, format!("expected a string literal: `{example}`"));
+    } else {
+        cx.error_spanned_by(meta, format!("expected a value: `{example}`"));
+    }
+    None
+}
+
+fn flag(cx: &mut Ctxt, meta: &Meta) -> Option<bool> {
+    match meta {
+        Meta::Path(_) => Some(true),
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(LitBool { value, .. }),
+                ..
+            }) => Some(*value),
+            other => {
+                let k = key(meta);
+                cx.error_spanned_by(
+                    other,
+                    format!("expected `{k}`, `{k} = true` or `{k} = false`"),
+                );
+                None
+            }
+        },
+        Meta::List(list) => {
+            let k = key(meta);
+            cx.error_spanned_by(list, format!("expected `{k}` or `{k} = false`"));
+            None
+        }
+    }
+}
+
+/// Parses the tokens inside `#[tool(...)]`.
+pub fn tool_attr(cx: &mut Ctxt, tokens: TokenStream) -> ToolAttr {
+    let mut attr = ToolAttr::default();
+    for meta in metas(cx, tokens) {
+        match key(&meta).as_str() {
+            "name" => {
+                if let Some(s) = lit_str(cx, &meta, "name = \"get_weather\"") {
+                    let value = Spanned {
+                        value: s.value(),
+                        span: s.span(),
+                    };
+                    set(cx, &mut attr.name, value, &meta, "tool");
+                }
+            }
+            "description" => {
+                if let Some(s) = lit_str(cx, &meta, "description = \"What the tool does\"") {
+                    set(cx, &mut attr.description, s.value(), &meta, "tool");
+                }
+            }
+            "timeout" => {
+                if let Some(s) = lit_str(cx, &meta, "timeout = \"10s\"") {
+                    match duration::parse_millis(&s.value()) {
+                        Ok(millis) => set(cx, &mut attr.timeout_millis, millis, &meta, "tool"),
+                        Err(message) => cx.error_spanned_by(&s, message),
+                    }
+                }
+            }
+            "read_only" | "destructive" | "idempotent" | "open_world" => {
+                if let Some(value) = flag(cx, &meta) {
+                    let slot = match key(&meta).as_str() {
+                        "read_only" => &mut attr.read_only,
+                        "destructive" => &mut attr.destructive,
+                        "idempotent" => &mut attr.idempotent,
+                        _ => &mut attr.open_world,
+                    };
+                    set(cx, slot, value, &meta, "tool");
+                }
+            }
+            "crate" => match &meta {
+                Meta::NameValue(nv) => {
+                    let path = match &nv.value {
+                        Expr::Path(p) => Some(p.path.clone()),
+                        Expr::Lit(ExprLit {
+                            lit: Lit::Str(s), ..
+                        }) => s.parse::<syn::Path>().map_err(|e| cx.push(e)).ok(),
+                        other => {
+                            cx.error_spanned_by(
+                                other,
+                                "expected a path: `crate = my_crate::tool_runtime`",
+                            );
+                            None
+                        }
+                    };
+                    if let Some(path) = path {
+                        set(cx, &mut attr.krate, path, &meta, "tool");
+                    }
+                }
+                _ => {
+                    cx.error_spanned_by(&meta, "expected a path: `crate = my_crate::tool_runtime`")
+                }
+            },
+            other => cx.error_spanned_by(
+                meta.path(),
+                format!("unknown #[tool] option `{other}`; the options are: {TOOL_OPTIONS}"),
+            ),
+        }
+    }
+    attr
+}
+
+/// Parses the tokens inside one `#[arg(...)]`, adding to `attr`.
+pub fn arg_attr(cx: &mut Ctxt, tokens: TokenStream, attr: &mut ArgAttr) {
+    for meta in metas(cx, tokens) {
+        match key(&meta).as_str() {
+            "description" => {
+                if let Some(s) = lit_str(cx, &meta, "description = \"What this argument is\"") {
+                    set(cx, &mut attr.description, s.value(), &meta, "argument");
+                }
+            }
+            "rename" => {
+                if let Some(s) = lit_str(cx, &meta, "rename = \"name_for_the_model\"") {
+                    let value = Spanned {
+                        value: s.value(),
+                        span: s.span(),
+                    };
+                    set(cx, &mut attr.rename, value, &meta, "argument");
+                }
+            }
+            "default" => {
+                let value = match &meta {
+                    Meta::Path(_) => Some(ArgDefault::Trait),
+                    Meta::NameValue(nv) => Some(ArgDefault::Expr(Box::new(nv.value.clone()))),
+                    Meta::List(list) => {
+                        cx.error_spanned_by(list, "expected `default` or `default = expression`");
+                        None
+                    }
+                };
+                if let Some(value) = value {
+                    set(cx, &mut attr.default, value, &meta, "argument");
+                }
+            }
+            other => cx.error_spanned_by(
+                meta.path(),
+                format!("unknown #[arg] option `{other}`; the options are: {ARG_OPTIONS}"),
+            ),
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Writes the tool: the function as it was, and beside it a module of the same name holding the
+//! arguments struct, the `Tool` implementation, `tool()` and the automatic registration.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ReturnType, Type};
+
+use crate::ast::{self, ParamKind, StateKind, ToolFn};
+use crate::attr::ArgDefault;
+use crate::ctxt::Ctxt;
+use crate::{fallback, valid};
+
+/// Parses, checks and expands one `#[tool]`.
+pub fn tool(args: TokenStream, item: syn::ItemFn) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let tool = ast::parse(&mut cx, args, item);
+    valid::check(&mut cx, &tool);
+    let krate = match &tool.attr.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::tool_runtime),
+    };
+    match cx.finish() {
+        Some(errors) => fallback::emit(&tool, errors, &krate),
+        None => expand(&tool, &krate),
+    }
+}
+
+fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
+    let item = &tool.item;
+    let vis = &item.vis;
+    let ident = &item.sig.ident;
+    let name = tool.name();
+    let private = quote!(#krate::__private);
+    let serde_crate = format!("{krate}::__private::serde").replace(' ', "");
+    let schemars_crate = format!("{krate}::__private::schemars").replace(' ', "");
+
+    let (fields, defaults) = argument_fields(tool);
+    let spec = spec(tool, krate, &private);
+    let requirements = tool.params.iter().filter_map(|p| match &p.kind {
+        ParamKind::State(StateKind::Ref(ty) | StateKind::Arc(ty)) => {
+            Some(quote!(#krate::StateRequirement::of::<#ty>()))
+        }
+        _ => None,
+    });
+    let body = call_body(tool, &private);
+    let module_doc = format!(
+        "The declaration of the tool `{name}`: `{}::tool()` gives it to a toolbox.",
+        ident
+    );
+
+    quote! {
+        #item
+
+        #[doc = #module_doc]
+        #vis mod #ident {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[derive(#private::serde::Deserialize, #private::schemars::JsonSchema)]
+            #[serde(crate = #serde_crate, deny_unknown_fields, expecting = "a JSON object of the tool's arguments")]
+            #[schemars(crate = #schemars_crate)]
+            #[allow(non_camel_case_types, non_snake_case, dead_code)]
+            struct __Arguments {
+                #(#fields,)*
+            }
+
+            #(#defaults)*
+
+            #[allow(non_camel_case_types)]
+            struct __Tool;
+
+            impl #krate::Tool for __Tool {
+                fn spec(&self) -> #krate::ToolSpec {
+                    #spec
+                }
+
+                fn state_requirements(&self) -> ::std::vec::Vec<#krate::StateRequirement> {
+                    ::std::vec![#(#requirements),*]
+                }
+
+                fn call<'a>(
+                    &'a self,
+                    arguments: #krate::Arguments,
+                    context: #krate::CallContext,
+                    state: &'a #krate::State,
+                ) -> #private::BoxFuture<'a, ::core::result::Result<#krate::ToolValue, #krate::Failure>> {
+                    #body
+                }
+            }
+
+            /// The tool, ready for `ToolboxBuilder::tool`.
+            pub fn tool() -> #krate::ToolRef {
+                ::std::sync::Arc::new(__Tool)
+            }
+
+            #private::inventory::submit! {
+                #private::Registration::new(tool)
+            }
+        }
+    }
+}
+
+/// The fields of the arguments struct, and the functions behind `#[arg(default = expr)]`.
+fn argument_fields(tool: &ToolFn) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut fields = Vec::new();
+    let mut defaults = Vec::new();
+    for param in tool.arguments() {
+        let Some(ident) = &param.ident else { continue };
+        let ty = &param.pat_type.ty;
+        let unraw = ast::UnrawString::unraw_string(ident);
+        let description = param.arg.description.clone().or_else(|| {
+            tool.docs
+                .arguments
+                .iter()
+                .find(|d| d.name == unraw)
+                .map(|d| d.text.clone())
+        });
+        let doc = description.map(|d| quote!(#[doc = #d]));
+        let default = param.arg.default.as_ref().map(|default| match default {
+            ArgDefault::Trait => quote!(#[serde(default)]),
+            ArgDefault::Expr(expr) => {
+                let func = format_ident!("__default_{}", unraw);
+                let func_name = func.to_string();
+                defaults.push(quote! {
+                    #[allow(non_snake_case)]
+                    fn #func() -> #ty {
+                        #expr
+                    }
+                });
+                quote!(#[serde(default = #func_name)])
+            }
+        });
+        let rename = param.arg.rename.as_ref().map(|r| {
+            let value = &r.value;
+            quote!(#[serde(rename = #value)])
+        });
+        fields.push(quote! {
+            #doc
+            #default
+            #rename
+            #ident: #ty
+        });
+    }
+    (fields, defaults)
+}
+
+fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStream {
+    let name = tool.name();
+    let description = tool
+        .attr
+        .description
+        .clone()
+        .unwrap_or_else(|| tool.docs.description.clone());
+    let timeout = tool
+        .attr
+        .timeout_millis
+        .map(|ms| quote!(.with_timeout(::core::time::Duration::from_millis(#ms))));
+    let hints = [
+        ("read_only", tool.attr.read_only),
+        ("destructive", tool.attr.destructive),
+        ("idempotent", tool.attr.idempotent),
+        ("open_world", tool.attr.open_world),
+    ]
+    .into_iter()
+    .filter_map(|(field, value)| {
+        let field = format_ident!("{}", field);
+        value.map(|v| quote!(annotations.#field = ::core::option::Option::Some(#v);))
+    });
+    let probe = output_probe(tool, private);
+    quote! {
+        let mut annotations = #krate::Annotations::default();
+        #(#hints)*
+        #krate::ToolSpec::new(#name, #description, #private::input_schema::<__Arguments>())
+            .with_output_schema({
+                #[allow(unused_imports)]
+                use #private::{ViaJson as _, ViaJsonSchema as _, ViaText as _};
+                (&&&#probe).output_schema()
+            })
+            .with_annotations(annotations)
+            #timeout
+    }
+}
+
+/// The declared return type, with the span of the signature's output.
+fn return_type(tool: &ToolFn) -> (TokenStream, Span) {
+    match &tool.item.sig.output {
+        ReturnType::Default => (quote!(()), tool.item.sig.ident.span()),
+        ReturnType::Type(_, ty) => (quote!(#ty), ty.span()),
+    }
+}
+
+/// Whether the return type is written as a `Result` (`Result<T, E>`, `anyhow::Result<T>`, ...).
+fn returns_result(tool: &ToolFn) -> bool {
+    match &tool.item.sig.output {
+        ReturnType::Type(_, ty) => match &**ty {
+            Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+                s.ident == "Result" && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))
+            }),
+            _ => false,
+        },
+        ReturnType::Default => false,
+    }
+}
+
+/// A value whose type is the tool's success type, for the autoref dispatch in the runtime.
+fn output_probe(tool: &ToolFn, private: &TokenStream) -> TokenStream {
+    let (ty, span) = return_type(tool);
+    let probe = quote_spanned!(span=> #private::Probe::<#ty>::new());
+    if returns_result(tool) {
+        quote!(#private::result_probe(#probe))
+    } else {
+        probe
+    }
+}
+
+fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
+    let ident = &tool.item.sig.ident;
+    let is_async = tool.item.sig.asyncness.is_some();
+    let mut prepare = Vec::new();
+    let mut call_args = Vec::new();
+    for (i, param) in tool.params.iter().enumerate() {
+        match &param.kind {
+            ParamKind::Argument => {
+                let field = param.ident.as_ref().expect("validated");
+                call_args.push(quote!(__arguments.#field));
+            }
+            ParamKind::State(kind) => {
+                let var = format_ident!("__state{}", i);
+                let (ty, is_ref) = match kind {
+                    StateKind::Ref(ty) => (ty, true),
+                    StateKind::Arc(ty) => (ty, false),
+                    StateKind::Invalid => unreachable!("validated"),
+                };
+                if is_ref && is_async {
+                    prepare.push(quote!(let #var = #private::state_ref::<#ty>(state)?;));
+                    call_args.push(quote!(#var));
+                } else {
+                    prepare.push(quote!(let #var = #private::state_arc::<#ty>(state)?;));
+                    call_args.push(if is_ref { quote!(&*#var) } else { quote!(#var) });
+                }
+            }
+            ParamKind::Context { by_ref: true } => call_args.push(quote!(&context)),
+            ParamKind::Context { by_ref: false } => {
+                call_args.push(quote!(::core::clone::Clone::clone(&context)))
+            }
+        }
+    }
+    let probe = output_probe(tool, private);
+    let convert = if returns_result(tool) {
+        quote!(#private::finish_result(__returned, __convert))
+    } else {
+        quote!(__convert(__returned))
+    };
+    let invoke = if is_async {
+        let send_check = quote_spanned! {ident.span()=>
+            #private::require_send(super::#ident(#(#call_args),*))
+        };
+        quote!(#send_check.await)
+    } else {
+        quote! {
+            #private::run_blocking(move || super::#ident(#(#call_args),*)).await?
+        }
+    };
+    quote! {
+        ::std::boxed::Box::pin(async move {
+            let __arguments: __Arguments = #private::decode_arguments(&arguments)?;
+            #(#prepare)*
+            let __convert = {
+                #[allow(unused_imports)]
+                use #private::{ViaJson as _, ViaJsonSchema as _, ViaText as _};
+                (&&&#probe).converter()
+            };
+            let __returned = #invoke;
+            #convert
+        })
+    }
+}

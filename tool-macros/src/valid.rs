@@ -1,0 +1,216 @@
+//! Checks a parsed tool, reporting every mistake at its token with what to write instead.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::Type;
+
+use crate::ast::{ParamKind, StateKind, ToolFn};
+use crate::ctxt::Ctxt;
+
+/// Checks `tool`, recording each problem in `cx`.
+pub fn check(cx: &mut Ctxt, tool: &ToolFn) {
+    signature(cx, tool);
+    name(cx, tool);
+    description(cx, tool);
+    parameters(cx, tool);
+    documented_arguments(cx, tool);
+}
+
+fn signature(cx: &mut Ctxt, tool: &ToolFn) {
+    let sig = &tool.item.sig;
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics,
+            "a tool cannot be generic: its JSON Schema is fixed when it is declared; \
+             use concrete types, or declare one tool per type",
+        );
+    } else if let Some(where_clause) = &sig.generics.where_clause {
+        cx.error_spanned_by(
+            where_clause,
+            "a tool cannot have a `where` clause; remove it",
+        );
+    }
+    if let Some(receiver) = &tool.receiver {
+        cx.error_spanned_by(
+            receiver,
+            "a tool is a free function, not a method: move it out of the `impl` block and \
+             receive what `self` held as a `#[state]` parameter",
+        );
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        cx.error_spanned_by(
+            unsafety,
+            "a tool cannot be `unsafe fn`: a model may call it with any arguments",
+        );
+    }
+    if sig.asyncness.is_none()
+        && let syn::ReturnType::Type(_, ty) = &sig.output
+        && let Type::ImplTrait(impl_trait) = &**ty
+    {
+        cx.error_spanned_by(
+            impl_trait,
+            "write `async fn` instead of returning `impl Trait`; a plain `fn` tool returns its value",
+        );
+    }
+}
+
+fn name(cx: &mut Ctxt, tool: &ToolFn) {
+    let name = tool.name();
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        let message = format!(
+            "invalid tool name {name:?}: providers accept 1 to 64 ASCII letters, digits, `_` \
+             and `-`; write something like `name = \"get_weather\"`"
+        );
+        match &tool.attr.name {
+            Some(spanned) => cx.push(syn::Error::new(spanned.span, message)),
+            None => cx.error_spanned_by(&tool.item.sig.ident, message),
+        }
+    }
+}
+
+fn description(cx: &mut Ctxt, tool: &ToolFn) {
+    let has = match &tool.attr.description {
+        Some(text) => !text.trim().is_empty(),
+        None => !tool.docs.description.trim().is_empty(),
+    };
+    if !has {
+        cx.error_spanned_by(
+            &tool.item.sig.ident,
+            format!(
+                "tool `{}` has no description, and the model needs one to know when to call it; \
+                 add a doc comment (`/// What the tool does.`) or `#[tool(description = \"...\")]`",
+                tool.name()
+            ),
+        );
+    }
+}
+
+fn parameters(cx: &mut Ctxt, tool: &ToolFn) {
+    let mut names = Vec::new();
+    for param in &tool.params {
+        let ty = &*param.pat_type.ty;
+        if param.ident.is_none() {
+            cx.error_spanned_by(
+                &param.pat_type.pat,
+                "a tool parameter must be a plain name, as its name is the argument's name: \
+                 write `name: Type` and destructure in the body",
+            );
+        }
+        match &param.kind {
+            ParamKind::Argument => {
+                argument_type(cx, ty);
+                if let Some(ident) = &param.ident {
+                    let name = match &param.arg.rename {
+                        Some(rename) => rename.value.clone(),
+                        None => crate::ast::UnrawString::unraw_string(ident),
+                    };
+                    if names.contains(&name) {
+                        cx.error_spanned_by(
+                            ident,
+                            format!("two arguments are named {name:?}; rename one"),
+                        );
+                    }
+                    names.push(name);
+                }
+            }
+            ParamKind::State(kind) => {
+                if let StateKind::Invalid = kind {
+                    let message = match ty {
+                        Type::Reference(r) if r.mutability.is_some() => {
+                            "state is shared by concurrent calls, so it cannot be `&mut`: take \
+                             `&T` and put the mutable part behind a `Mutex` or an atomic"
+                        }
+                        _ => {
+                            "a #[state] parameter is a reference into the toolbox's state: \
+                              write `&T` or `Arc<T>`"
+                        }
+                    };
+                    cx.error_spanned_by(ty, message);
+                }
+                misplaced_arg(cx, param.arg_attr.as_ref(), "#[state]");
+            }
+            ParamKind::Context { .. } => {
+                misplaced_arg(cx, param.arg_attr.as_ref(), "the call context");
+            }
+        }
+    }
+}
+
+fn misplaced_arg(cx: &mut Ctxt, arg_attr: Option<&syn::Attribute>, what: &str) {
+    if let Some(attr) = arg_attr {
+        cx.error_spanned_by(
+            attr,
+            format!(
+                "`#[arg]` describes an argument the model fills in, but this parameter is {what} \
+                 and the model never sees it; remove `#[arg(...)]`"
+            ),
+        );
+    }
+}
+
+fn argument_type(cx: &mut Ctxt, ty: &Type) {
+    if contains(
+        ty.to_token_stream(),
+        &|tt| matches!(tt, TokenTree::Ident(i) if i == "impl"),
+    ) {
+        cx.error_spanned_by(
+            ty,
+            "a tool argument needs a concrete type for its JSON Schema: replace `impl Trait` \
+             with a type that implements `Deserialize` and `JsonSchema`",
+        );
+        return;
+    }
+    let borrowed = matches!(ty, Type::Reference(_))
+        || contains(
+            ty.to_token_stream(),
+            &|tt| matches!(tt, TokenTree::Punct(p) if p.as_char() == '\''),
+        );
+    if borrowed {
+        let fix = match ty {
+            Type::Reference(r) => match &*r.elem {
+                Type::Path(p) if p.path.is_ident("str") => "write `String` instead of `&str`",
+                Type::Slice(_) => "write `Vec<T>` instead of `&[T]`",
+                _ => {
+                    "take the value (`T` instead of `&T`), or mark the parameter `#[state]` if \
+                      it comes from the toolbox's state"
+                }
+            },
+            _ => "use an owned type (`String`, `Vec<T>`) without lifetimes",
+        };
+        cx.error_spanned_by(
+            ty,
+            format!("a tool argument is decoded from the model's JSON and owns its data: {fix}"),
+        );
+    }
+}
+
+fn contains(tokens: TokenStream, pred: &dyn Fn(&TokenTree) -> bool) -> bool {
+    tokens.into_iter().any(|tt| match &tt {
+        TokenTree::Group(g) => contains(g.stream(), pred),
+        other => pred(other),
+    })
+}
+
+fn documented_arguments(cx: &mut Ctxt, tool: &ToolFn) {
+    for doc in &tool.docs.arguments {
+        let known = tool.params.iter().any(|p| {
+            p.ident
+                .as_ref()
+                .is_some_and(|i| crate::ast::UnrawString::unraw_string(i) == doc.name)
+        });
+        if !known {
+            cx.push(syn::Error::new(
+                doc.span,
+                format!(
+                    "the `# Arguments` section describes `{}`, which is not a parameter of this \
+                     tool; fix the name or remove the line",
+                    doc.name
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! A call's arguments, as JSON text or as a parsed value, and their decoding.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::Failure;
+
+/// The arguments of one call: JSON text as OpenAI sends it, or a JSON value as Anthropic,
+/// Gemini and MCP send it. Either is decoded straight into the tool's argument types.
+///
+/// ```
+/// use tool_runtime::Arguments;
+///
+/// let text: Arguments = r#"{"city":"Paris"}"#.into();
+/// let value: Arguments = serde_json::json!({"city": "Paris"}).into();
+/// assert_eq!(text.to_json_string(), value.to_json_string());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arguments {
+    /// JSON text; empty text counts as `{}`.
+    Text(String),
+    /// A JSON value; `null` counts as `{}`.
+    Json(Value),
+}
+
+impl Arguments {
+    /// The arguments as compact JSON text.
+    pub fn to_json_string(&self) -> String {
+        match self {
+            Arguments::Text(text) if text.trim().is_empty() => "{}".to_owned(),
+            Arguments::Text(text) => text.clone(),
+            Arguments::Json(Value::Null) => "{}".to_owned(),
+            Arguments::Json(value) => value.to_string(),
+        }
+    }
+
+    /// Decodes the arguments into `T`, with the path of the field at fault on failure.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+        if !self.is_object() {
+            return Err(Failure::InvalidArguments {
+                path: None,
+                message: "the arguments must be a JSON object of named arguments".to_owned(),
+            });
+        }
+        let fast = match self {
+            Arguments::Text(text) if text.trim().is_empty() => serde_json::from_str("{}"),
+            Arguments::Text(text) => serde_json::from_str(text),
+            Arguments::Json(Value::Null) => serde_json::from_str("{}"),
+            Arguments::Json(value) => T::deserialize(value),
+        };
+        fast.map_err(|_| self.explain::<T>())
+    }
+
+    /// Whether the arguments are (or, as text, start like) a JSON object; empty counts as `{}`.
+    fn is_object(&self) -> bool {
+        match self {
+            Arguments::Text(text) => {
+                let text = text.trim_start();
+                text.is_empty() || text.starts_with('{')
+            }
+            Arguments::Json(value) => value.is_object() || value.is_null(),
+        }
+    }
+
+    /// Decodes again, slowly, to find where it failed.
+    fn explain<T: DeserializeOwned>(&self) -> Failure {
+        let text;
+        let result = match self {
+            Arguments::Json(value) if !value.is_null() => {
+                serde_path_to_error::deserialize::<_, T>(value).map(drop)
+            }
+            other => {
+                text = other.to_json_string();
+                let mut de = serde_json::Deserializer::from_str(&text);
+                match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                    Err(err) if err.inner().is_syntax() || err.inner().is_eof() => {
+                        return Failure::InvalidArguments {
+                            path: None,
+                            message: format!(
+                                "the arguments are not valid JSON ({})",
+                                plain(err.inner())
+                            ),
+                        };
+                    }
+                    other => other.map(drop),
+                }
+            }
+        };
+        match result {
+            Ok(()) => Failure::InvalidArguments {
+                path: None,
+                message: "the arguments did not decode".to_owned(),
+            },
+            Err(err) => {
+                let path = err.path().to_string();
+                Failure::InvalidArguments {
+                    path: (path != ".").then_some(path),
+                    message: plain(err.inner()),
+                }
+            }
+        }
+    }
+}
+
+/// serde_json's message without its position, which means nothing to a model.
+fn plain(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
+}
+
+impl From<String> for Arguments {
+    fn from(text: String) -> Self {
+        Arguments::Text(text)
+    }
+}
+
+impl From<&str> for Arguments {
+    fn from(text: &str) -> Self {
+        Arguments::Text(text.to_owned())
+    }
+}
+
+impl From<Value> for Arguments {
+    fn from(value: Value) -> Self {
+        Arguments::Json(value)
+    }
+}

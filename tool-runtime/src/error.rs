@@ -1,0 +1,264 @@
+//! Why a call failed, and the plain sentences the model reads about it.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Why a call produced no value. Its `Display` is the text the model reads: what failed and
+/// what to do differently.
+///
+/// ```
+/// use std::time::Duration;
+/// use tool_runtime::ToolError;
+///
+/// let error = ToolError::TimedOut { tool: "fetch_url".into(), after: Duration::from_secs(10) };
+/// assert_eq!(
+///     error.to_string(),
+///     "fetch_url timed out after 10s. Try again with a smaller request, or do without it."
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ToolError {
+    /// No tool has this name.
+    UnknownTool {
+        /// The name the model used.
+        name: String,
+        /// Names close to it, best first.
+        suggestions: Vec<String>,
+        /// Every tool's name.
+        available: Vec<String>,
+    },
+    /// The arguments did not match the tool's schema.
+    InvalidArguments {
+        /// The tool.
+        tool: String,
+        /// Where in the arguments, as `filter.limit`; `None` for the whole.
+        path: Option<String>,
+        /// What was wrong there.
+        message: String,
+    },
+    /// The tool returned an error.
+    Failed {
+        /// The tool.
+        tool: String,
+        /// The error, with its causes.
+        message: String,
+    },
+    /// The tool panicked; the process goes on.
+    Panicked {
+        /// The tool.
+        tool: String,
+        /// The panic's message.
+        message: String,
+    },
+    /// The tool ran out of time and was stopped.
+    TimedOut {
+        /// The tool.
+        tool: String,
+        /// The time it had.
+        after: Duration,
+    },
+    /// The call was cancelled before it finished.
+    Cancelled {
+        /// The tool.
+        tool: String,
+    },
+}
+
+impl ToolError {
+    /// The tool concerned, or for an unknown tool the name the model used.
+    pub fn tool(&self) -> &str {
+        match self {
+            ToolError::UnknownTool { name, .. } => name,
+            ToolError::InvalidArguments { tool, .. }
+            | ToolError::Failed { tool, .. }
+            | ToolError::Panicked { tool, .. }
+            | ToolError::TimedOut { tool, .. }
+            | ToolError::Cancelled { tool } => tool,
+        }
+    }
+
+    /// A short name for the kind of failure: `unknown_tool`, `invalid_arguments`, `failed`,
+    /// `panicked`, `timed_out` or `cancelled`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ToolError::UnknownTool { .. } => "unknown_tool",
+            ToolError::InvalidArguments { .. } => "invalid_arguments",
+            ToolError::Failed { .. } => "failed",
+            ToolError::Panicked { .. } => "panicked",
+            ToolError::TimedOut { .. } => "timed_out",
+            ToolError::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    /// Whether the message may carry the tool's secrets (its own error or panic text).
+    pub(crate) fn carries_tool_text(&self) -> bool {
+        matches!(self, ToolError::Failed { .. } | ToolError::Panicked { .. })
+    }
+
+    /// The text the model reads when the toolbox hides error details.
+    pub(crate) fn redacted(&self, error_id: &str) -> String {
+        let what = match self {
+            ToolError::Panicked { .. } => "panicked",
+            _ => "failed",
+        };
+        format!(
+            "{} {what}; the details were logged with error id {error_id}. Try another approach.",
+            self.tool()
+        )
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ToolError::UnknownTool {
+                name,
+                suggestions,
+                available,
+            } => {
+                write!(f, "unknown tool {name:?}.")?;
+                if !suggestions.is_empty() {
+                    write!(f, " Did you mean {}?", quoted(suggestions, " or "))?;
+                }
+                if available.is_empty() {
+                    write!(f, " No tools are available.")
+                } else {
+                    write!(f, " Available tools: {}.", list(available))
+                }
+            }
+            ToolError::InvalidArguments {
+                tool,
+                path,
+                message,
+            } => {
+                write!(f, "invalid arguments for {tool}: ")?;
+                if let Some(path) = path {
+                    write!(f, "at `{path}`: ")?;
+                }
+                write!(f, "{message}. Fix the arguments and call {tool} again.")
+            }
+            ToolError::Failed { tool, message } => write!(f, "{tool} failed: {message}"),
+            ToolError::Panicked { tool, message } => write!(
+                f,
+                "{tool} panicked: {message}. This is a bug in the tool; try another approach."
+            ),
+            ToolError::TimedOut { tool, after } => write!(
+                f,
+                "{tool} timed out after {}. Try again with a smaller request, or do without it.",
+                human(*after)
+            ),
+            ToolError::Cancelled { tool } => {
+                write!(f, "{tool} was cancelled before it finished.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ToolError {}
+
+fn quoted(names: &[String], separator: &str) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+fn list(names: &[String]) -> String {
+    const SHOWN: usize = 30;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
+}
+
+/// `10s`, `500ms`, `2m`, `1m30s`.
+pub(crate) fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1_000 || ms % 1_000 != 0 {
+        if ms >= 1_000 {
+            return format!("{:.1}s", d.as_secs_f64());
+        }
+        return format!("{ms}ms");
+    }
+    let s = d.as_secs();
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, s) => format!("{h}h{m}m{s}s"),
+    }
+}
+
+/// Names within a small edit distance of `name`, or containing it, closest first.
+pub(crate) fn close_names<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let wanted = name.to_ascii_lowercase();
+    let limit = (wanted.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = names
+        .filter_map(|candidate| {
+            let lower = candidate.to_ascii_lowercase();
+            let distance = levenshtein(&wanted, &lower);
+            let contains =
+                wanted.len() >= 3 && (lower.contains(&wanted) || wanted.contains(&lower));
+            (distance <= limit || contains).then_some((distance, candidate))
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_owned())
+        .collect()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(row[j + 1])
+            };
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(human(Duration::from_millis(500)), "500ms");
+        assert_eq!(human(Duration::from_secs(10)), "10s");
+        assert_eq!(human(Duration::from_secs(120)), "2m");
+        assert_eq!(human(Duration::from_secs(90)), "1m30s");
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[test]
+    fn close_names_rank_by_distance() {
+        let names = ["fetch_url", "query_db", "read_file", "fetch_urls"];
+        assert_eq!(
+            close_names("fetch_ur", names.into_iter()),
+            ["fetch_url", "fetch_urls"]
+        );
+        assert_eq!(close_names("quer_db", names.into_iter()), ["query_db"]);
+        assert!(close_names("zzz", names.into_iter()).is_empty());
+    }
+}

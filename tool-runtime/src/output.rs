@@ -1,0 +1,92 @@
+//! The result of one call as the model reads it.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::{ToolError, ToolValue};
+
+/// What one call gives back: always a string for the model, with a flag saying whether it is an
+/// error. Code that wants more reads [`ToolOutput::structured`] or [`ToolOutput::error`].
+///
+/// ```
+/// use tool_runtime::{tool, Toolbox};
+///
+/// /// Adds two numbers.
+/// #[tool]
+/// async fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let toolbox = Toolbox::builder().tool(add::tool()).build().unwrap();
+///     let output = toolbox.call("add", r#"{"a": 2, "b": 3}"#).await;
+///     assert_eq!(output.text(), "5");
+///     assert!(!output.is_error());
+///
+///     let output = toolbox.call("add", r#"{"a": 2}"#).await;
+///     assert!(output.is_error());
+///     assert_eq!(
+///         output.text(),
+///         "invalid arguments for add: missing field `b`. Fix the arguments and call add again."
+///     );
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolOutput {
+    text: String,
+    structured: Option<Value>,
+    error: Option<ToolError>,
+}
+
+impl ToolOutput {
+    /// A successful output.
+    pub fn success(value: ToolValue) -> Self {
+        ToolOutput {
+            text: value.text,
+            structured: value.structured,
+            error: None,
+        }
+    }
+
+    /// A failed output whose text is `text` (the error's message, or a redacted one).
+    pub fn failure(error: ToolError, text: String) -> Self {
+        ToolOutput {
+            text,
+            structured: None,
+            error: Some(error),
+        }
+    }
+
+    /// The text for the model: the result, or what went wrong.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text, owned.
+    pub fn into_text(self) -> String {
+        self.text
+    }
+
+    /// Whether the call failed.
+    pub fn is_error(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// The structured result, for tools that return a typed value.
+    pub fn structured(&self) -> Option<&Value> {
+        self.structured.as_ref()
+    }
+
+    /// The error, in full even when the toolbox hides details from the model.
+    pub fn error(&self) -> Option<&ToolError> {
+        self.error.as_ref()
+    }
+}
+
+impl fmt::Display for ToolOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}

@@ -1,0 +1,301 @@
+//! The toolbox: tools, their specs (built once), their state, and the call settings.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::{State, ToolRef, ToolSpec};
+
+/// The default time a call may take when neither the tool nor the toolbox sets one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A set of tools ready to be called. Cheap to clone: clones share everything.
+///
+/// ```
+/// use tool_runtime::{tool, Toolbox};
+///
+/// /// Says hello.
+/// #[tool]
+/// async fn greet(name: String) -> String {
+///     format!("Hello, {name}!")
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let toolbox = Toolbox::builder().tool(greet::tool()).build().unwrap();
+///     assert_eq!(toolbox.call("greet", r#"{"name":"Ada"}"#).await.text(), "Hello, Ada!");
+///     assert_eq!(toolbox.specs().next().unwrap().name, "greet");
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Toolbox {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) index: HashMap<Box<str>, usize>,
+    pub(crate) state: State,
+    pub(crate) default_timeout: Duration,
+    pub(crate) hide_error_details: bool,
+    pub(crate) concurrency: Option<Arc<Semaphore>>,
+}
+
+pub(crate) struct Entry {
+    pub(crate) tool: ToolRef,
+    pub(crate) spec: ToolSpec,
+}
+
+impl Toolbox {
+    /// Starts a toolbox.
+    pub fn builder() -> ToolboxBuilder {
+        ToolboxBuilder::default()
+    }
+
+    /// Every `#[tool]` linked into the binary, with default settings and no state. The same as
+    /// `Toolbox::builder().registered().build()`.
+    pub fn registered() -> Result<Toolbox, BuildError> {
+        Toolbox::builder().registered().build()
+    }
+
+    /// The tools' declarations, sorted by name.
+    pub fn specs(&self) -> impl ExactSizeIterator<Item = &ToolSpec> {
+        self.inner.entries.iter().map(|e| &e.spec)
+    }
+
+    /// The declaration of the tool `name`.
+    pub fn spec(&self, name: &str) -> Option<&ToolSpec> {
+        self.inner.lookup(name).map(|e| &e.spec)
+    }
+
+    /// How many tools there are.
+    pub fn len(&self) -> usize {
+        self.inner.entries.len()
+    }
+
+    /// Whether there are no tools.
+    pub fn is_empty(&self) -> bool {
+        self.inner.entries.is_empty()
+    }
+}
+
+impl Inner {
+    pub(crate) fn lookup(&self, name: &str) -> Option<&Entry> {
+        self.index.get(name).map(|&i| &self.entries[i])
+    }
+}
+
+impl fmt::Debug for Toolbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Toolbox")
+            .field("tools", &self.specs().map(|s| &s.name).collect::<Vec<_>>())
+            .field("default_timeout", &self.inner.default_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Toolbox`]; [`ToolboxBuilder::build`] checks it.
+///
+/// ```
+/// use std::time::Duration;
+/// use tool_runtime::{tool, Toolbox};
+///
+/// struct Greeting(String);
+///
+/// /// Greets someone with the configured greeting.
+/// #[tool]
+/// async fn greet(name: String, #[state] greeting: &Greeting) -> String {
+///     format!("{}, {name}!", greeting.0)
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let toolbox = Toolbox::builder()
+///         .tool(greet::tool())
+///         .state(Greeting("Bonjour".into()))
+///         .default_timeout(Duration::from_secs(5))
+///         .build()
+///         .unwrap();
+///     assert_eq!(toolbox.call("greet", r#"{"name":"Ada"}"#).await.text(), "Bonjour, Ada!");
+///
+///     // Without the state it needs, the tool is refused when the toolbox is built.
+///     let error = Toolbox::builder().tool(greet::tool()).build().unwrap_err();
+///     assert!(error.to_string().contains("greet needs state of type"));
+/// }
+/// ```
+#[derive(Default)]
+pub struct ToolboxBuilder {
+    tools: Vec<ToolRef>,
+    registered: bool,
+    state: State,
+    default_timeout: Option<Duration>,
+    hide_error_details: bool,
+    concurrency_limit: Option<usize>,
+}
+
+impl ToolboxBuilder {
+    /// Adds one tool; `#[tool] fn name` makes `name::tool()`.
+    pub fn tool(mut self, tool: ToolRef) -> Self {
+        self.tools.push(tool);
+        self
+    }
+
+    /// Adds several tools.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = ToolRef>) -> Self {
+        self.tools.extend(tools);
+        self
+    }
+
+    /// Adds every `#[tool]` linked into the binary, from every crate. A tool also added by
+    /// name is not counted twice.
+    pub fn registered(mut self) -> Self {
+        self.registered = true;
+        self
+    }
+
+    /// Gives `#[state]` parameters of type `&T` or `Arc<T>` this value.
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// Gives `#[state]` parameters this shared value.
+    pub fn state_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.state.insert_arc(value);
+        self
+    }
+
+    /// How long a call may take when its tool sets no timeout (default: 60 s).
+    pub fn default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// Hides the text of tools' errors and panics from the model, which reads the tool's name,
+    /// the kind of failure and an error id instead; the full error is logged with `tracing`
+    /// under that id. Error text can carry secrets (paths, hosts, tokens).
+    pub fn hide_error_details(mut self, hide: bool) -> Self {
+        self.hide_error_details = hide;
+        self
+    }
+
+    /// At most this many calls of [`Toolbox::call_all`](crate::Toolbox::call_all) run at once.
+    pub fn concurrency_limit(mut self, limit: usize) -> Self {
+        self.concurrency_limit = Some(limit.max(1));
+        self
+    }
+
+    /// Checks the tools (unique names, state present) and computes their specs once.
+    pub fn build(self) -> Result<Toolbox, BuildError> {
+        let mut tools = self.tools;
+        if self.registered {
+            tools.extend(crate::registry::registered());
+        }
+        let mut problems = Vec::new();
+        let mut entries: Vec<Entry> = Vec::with_capacity(tools.len());
+        let mut index = HashMap::with_capacity(tools.len());
+        for tool in tools {
+            let spec = tool.spec();
+            if let Some(&i) = index.get(spec.name.as_ref()) {
+                let existing: &Entry = &entries[i];
+                if Any::type_id(&*existing.tool) != Any::type_id(&*tool) {
+                    problems.push(BuildProblem::DuplicateName(spec.name.to_string()));
+                }
+                continue;
+            }
+            for need in tool.state_requirements() {
+                if !self.state.contains(need.type_id()) {
+                    problems.push(BuildProblem::MissingState {
+                        tool: spec.name.to_string(),
+                        type_name: need.type_name(),
+                    });
+                }
+            }
+            index.insert(Box::from(spec.name.as_ref()), entries.len());
+            entries.push(Entry { tool, spec });
+        }
+        if !problems.is_empty() {
+            problems.dedup();
+            return Err(BuildError { problems });
+        }
+        entries.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+        let index = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (Box::from(e.spec.name.as_ref()), i))
+            .collect();
+        Ok(Toolbox {
+            inner: Arc::new(Inner {
+                entries,
+                index,
+                state: self.state,
+                default_timeout: self.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
+                hide_error_details: self.hide_error_details,
+                concurrency: self.concurrency_limit.map(|n| Arc::new(Semaphore::new(n))),
+            }),
+        })
+    }
+}
+
+/// Why a toolbox could not be built: every problem found, each naming its tool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildError {
+    problems: Vec<BuildProblem>,
+}
+
+impl BuildError {
+    /// The problems, in the order found.
+    pub fn problems(&self) -> &[BuildProblem] {
+        &self.problems
+    }
+}
+
+/// One reason a toolbox could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildProblem {
+    /// Two different tools have this name.
+    DuplicateName(String),
+    /// A tool has a `#[state]` parameter whose type the toolbox was not given.
+    MissingState {
+        /// The tool.
+        tool: String,
+        /// The type it needs.
+        type_name: &'static str,
+    },
+}
+
+impl fmt::Display for BuildProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildProblem::DuplicateName(name) => write!(
+                f,
+                "two different tools are named {name:?}; rename one with #[tool(name = \"...\")]"
+            ),
+            BuildProblem::MissingState { tool, type_name } => write!(
+                f,
+                "tool {tool} needs state of type `{type_name}`; give it with \
+                 ToolboxBuilder::state or state_arc"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the toolbox could not be built: ")?;
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildError {}
