@@ -253,10 +253,11 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
         quote!(__convert(__returned))
     };
     let invoke = if is_async {
-        let send_check = quote_spanned! {ident.span()=>
-            #private::require_send(super::#ident(#(#call_args),*))
-        };
-        quote!(#send_check.await)
+        let send_check = quote_spanned!(ident.span()=> #private::require_send(__future));
+        quote! {{
+            let __future = super::#ident(#(#call_args),*);
+            #send_check.await
+        }}
     } else {
         quote! {
             #private::run_blocking(move || super::#ident(#(#call_args),*)).await?
