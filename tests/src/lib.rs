@@ -1,1 +1,10 @@
-//! Tools declared in a library crate, for the tests of registration across crates.
+//! Tools declared in a library crate, so that the tests can show a binary finding the tools of
+//! the crates it links.
+
+use tool_runtime::tool;
+
+/// Echoes a message back; declared in the library crate.
+#[tool]
+pub async fn library_echo(message: String) -> String {
+    message
+}

@@ -43,9 +43,9 @@ pub enum ParamKind {
 /// How a `#[state]` parameter receives its value.
 pub enum StateKind {
     /// `&T`.
-    Ref(Type),
+    Ref(Box<Type>),
     /// `Arc<T>`.
-    Arc(Type),
+    Arc(Box<Type>),
     /// Anything else: rejected by validation.
     Invalid,
 }
@@ -128,12 +128,12 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 
 fn state_kind(ty: &Type) -> StateKind {
     match ty {
-        Type::Reference(r) if r.mutability.is_none() => StateKind::Ref((*r.elem).clone()),
+        Type::Reference(r) if r.mutability.is_none() => StateKind::Ref(r.elem.clone()),
         _ => match last_segment(ty) {
             Some(seg) if seg.ident == "Arc" => match &seg.arguments {
                 syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
                     match &args.args[0] {
-                        syn::GenericArgument::Type(inner) => StateKind::Arc(inner.clone()),
+                        syn::GenericArgument::Type(inner) => StateKind::Arc(Box::new(inner.clone())),
                         _ => StateKind::Invalid,
                     }
                 }

@@ -182,7 +182,7 @@ fn list(names: &[String]) -> String {
 /// `10s`, `500ms`, `2m`, `1m30s`.
 pub(crate) fn human(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms < 1_000 || ms % 1_000 != 0 {
+    if ms < 1_000 || !ms.is_multiple_of(1_000) {
         if ms >= 1_000 {
             return format!("{:.1}s", d.as_secs_f64());
         }
