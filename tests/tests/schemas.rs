@@ -423,3 +423,41 @@ fn properties_keep_declaration_order() {
         .collect();
     assert_eq!(order, ["table", "offset", "limit", "sort_by", "columns"]);
 }
+
+/// Rolls dice.
+#[tool]
+async fn roll(
+    #[schemars(range(min = 1, max = 20))] count: u8,
+    #[serde(alias = "faces")]
+    #[schemars(range(min = 2))]
+    sides: u16,
+) -> u32 {
+    u32::from(count) * u32::from(sides)
+}
+
+#[tokio::test]
+async fn serde_and_schemars_attributes_on_parameters_reach_the_schema_and_the_decoder() {
+    assert_eq!(
+        spec(roll::tool()).input_schema,
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "count": {"type": "integer", "format": "uint8", "minimum": 1, "maximum": 20},
+                "sides": {"type": "integer", "format": "uint16", "minimum": 2, "maximum": 65535}
+            },
+            "required": ["count", "sides"]
+        })
+    );
+    let toolbox = tool_runtime::Toolbox::builder()
+        .tool(roll::tool())
+        .build()
+        .unwrap();
+    assert_eq!(
+        toolbox
+            .call("roll", json!({"count": 2, "faces": 6}))
+            .await
+            .text(),
+        "12"
+    );
+}

@@ -28,6 +28,8 @@ pub struct Param {
     /// `#[arg(...)]` attributes, also recorded when misplaced so validation can point at them.
     pub arg: ArgAttr,
     pub arg_attr: Option<syn::Attribute>,
+    /// `#[serde(...)]` and `#[schemars(...)]` attributes, moved onto the argument's field.
+    pub field_attrs: Vec<syn::Attribute>,
 }
 
 /// Where a parameter's value comes from.
@@ -76,7 +78,12 @@ fn param(cx: &mut Ctxt, pat_type: &mut PatType) -> Param {
     let mut is_state = false;
     let mut arg = ArgAttr::default();
     let mut arg_attr = None;
+    let mut field_attrs = Vec::new();
     pat_type.attrs.retain(|a| {
+        if a.path().is_ident("serde") || a.path().is_ident("schemars") {
+            field_attrs.push(a.clone());
+            return false;
+        }
         if a.path().is_ident("state") {
             if let Err(err) = a.meta.require_path_only() {
                 cx.push(syn::Error::new(
@@ -116,6 +123,7 @@ fn param(cx: &mut Ctxt, pat_type: &mut PatType) -> Param {
         kind,
         arg,
         arg_attr,
+        field_attrs,
     }
 }
 
@@ -133,7 +141,9 @@ fn state_kind(ty: &Type) -> StateKind {
             Some(seg) if seg.ident == "Arc" => match &seg.arguments {
                 syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
                     match &args.args[0] {
-                        syn::GenericArgument::Type(inner) => StateKind::Arc(Box::new(inner.clone())),
+                        syn::GenericArgument::Type(inner) => {
+                            StateKind::Arc(Box::new(inner.clone()))
+                        }
                         _ => StateKind::Invalid,
                     }
                 }

@@ -135,7 +135,9 @@ fn argument_fields(tool: &ToolFn) -> (Vec<TokenStream>, Vec<TokenStream>) {
             let value = &r.value;
             quote!(#[serde(rename = #value)])
         });
+        let field_attrs = &param.field_attrs;
         fields.push(quote! {
+            #(#field_attrs)*
             #doc
             #default
             #rename

@@ -132,9 +132,11 @@ fn parameters(cx: &mut Ctxt, tool: &ToolFn) {
                     cx.error_spanned_by(ty, message);
                 }
                 misplaced_arg(cx, param.arg_attr.as_ref(), "#[state]");
+                misplaced_field_attrs(cx, &param.field_attrs, "#[state]");
             }
             ParamKind::Context { .. } => {
                 misplaced_arg(cx, param.arg_attr.as_ref(), "the call context");
+                misplaced_field_attrs(cx, &param.field_attrs, "the call context");
             }
         }
     }
@@ -147,6 +149,18 @@ fn misplaced_arg(cx: &mut Ctxt, arg_attr: Option<&syn::Attribute>, what: &str) {
             format!(
                 "`#[arg]` describes an argument the model fills in, but this parameter is {what} \
                  and the model never sees it; remove `#[arg(...)]`"
+            ),
+        );
+    }
+}
+
+fn misplaced_field_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute], what: &str) {
+    for attr in attrs {
+        cx.error_spanned_by(
+            attr,
+            format!(
+                "`#[serde]` and `#[schemars]` shape an argument's JSON, but this parameter is \
+                 {what} and has none; remove the attribute"
             ),
         );
     }

@@ -6,6 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -57,6 +58,9 @@ pub struct CallResult {
     pub name: String,
     /// What the model reads.
     pub output: ToolOutput,
+    /// How long the call ran, from its start (after any wait for a concurrency slot) to its
+    /// result.
+    pub elapsed: Duration,
 }
 
 impl Toolbox {
@@ -135,17 +139,18 @@ impl Toolbox {
                     Some(limit) => Some(limit.clone().acquire_owned().await),
                     None => None,
                 };
+                let started = Instant::now();
                 let result = toolbox
                     .execute(Some(&call.id), &call.name, call.arguments, None)
                     .await;
-                toolbox.render(result)
+                (toolbox.render(result), started.elapsed())
             });
             tasks.0.push((id, name, task));
         }
         let mut results = Vec::with_capacity(tasks.0.len());
         for (id, name, task) in &mut tasks.0 {
-            let output = match task.await {
-                Ok(output) => output,
+            let (output, elapsed) = match task.await {
+                Ok(finished) => finished,
                 Err(err) => {
                     let error = if err.is_panic() {
                         ToolError::Panicked {
@@ -155,13 +160,14 @@ impl Toolbox {
                     } else {
                         ToolError::Cancelled { tool: name.clone() }
                     };
-                    self.render(Err(error))
+                    (self.render(Err(error)), Duration::ZERO)
                 }
             };
             results.push(CallResult {
                 id: std::mem::take(id),
                 name: std::mem::take(name),
                 output,
+                elapsed,
             });
         }
         results
@@ -305,7 +311,7 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
 }
 
 /// Aborts the batch's tasks when the batch is dropped before it finishes.
-struct AbortOnDrop(Vec<(String, String, JoinHandle<ToolOutput>)>);
+struct AbortOnDrop(Vec<(String, String, JoinHandle<(ToolOutput, Duration)>)>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -1,0 +1,14 @@
+//! The example tools: each a complete, careful implementation against real I/O.
+
+pub mod csv_summary;
+pub mod cut;
+pub mod db;
+pub mod fetch;
+pub mod files;
+pub mod greet;
+
+pub use csv_summary::parse_csv_summary;
+pub use db::{Database, query_db};
+pub use fetch::{HttpClient, fetch_url};
+pub use files::{FilesRoot, read_file};
+pub use greet::greet_after_delay;
