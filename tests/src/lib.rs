@@ -8,3 +8,8 @@ use tool_runtime::tool;
 pub async fn library_echo(message: String) -> String {
     message
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

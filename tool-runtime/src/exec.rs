@@ -145,10 +145,10 @@ impl Toolbox {
                     .await;
                 (toolbox.render(result), started.elapsed())
             });
-            tasks.0.push((id, name, task));
+            tasks.0.push(Pending { id, name, task });
         }
         let mut results = Vec::with_capacity(tasks.0.len());
-        for (id, name, task) in &mut tasks.0 {
+        for Pending { id, name, task } in &mut tasks.0 {
             let (output, elapsed) = match task.await {
                 Ok(finished) => finished,
                 Err(err) => {
@@ -310,13 +310,20 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
     }
 }
 
+/// A call of a batch, running on its own task.
+struct Pending {
+    id: String,
+    name: String,
+    task: JoinHandle<(ToolOutput, Duration)>,
+}
+
 /// Aborts the batch's tasks when the batch is dropped before it finishes.
-struct AbortOnDrop(Vec<(String, String, JoinHandle<(ToolOutput, Duration)>)>);
+struct AbortOnDrop(Vec<Pending>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        for (_, _, task) in &self.0 {
-            task.abort();
+        for pending in &self.0 {
+            pending.task.abort();
         }
     }
 }

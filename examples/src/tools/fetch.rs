@@ -129,12 +129,13 @@ pub async fn fetch_url(
     }
     // Read no more than the characters asked for can take (four bytes each at most).
     let byte_budget = max_chars.saturating_mul(4);
+    let announced = response.content_length();
     let mut body = Vec::new();
     let mut more = false;
     while let Some(chunk) = response.chunk().await.map_err(request_failed)? {
         body.extend_from_slice(&chunk);
         if body.len() >= byte_budget {
-            more = true;
+            more = announced.is_none_or(|length| length > body.len() as u64);
             break;
         }
     }

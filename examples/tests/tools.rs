@@ -1,0 +1,316 @@
+//! Each example tool against the real thing: the local HTTP server, a SQLite file, a folder of
+//! files; bad inputs included.
+
+use std::time::Duration;
+
+use examples::Demo;
+use examples::fixtures::{LocalServer, http_server};
+use examples::tools::{
+    Database, FilesRoot, HttpClient, fetch_url, greet_after_delay, parse_csv_summary, query_db,
+    read_file,
+};
+use serde_json::json;
+use tool_runtime::CallContext;
+
+fn failure(result: Result<impl std::fmt::Debug, impl std::fmt::Display>) -> String {
+    match result {
+        Ok(value) => panic!("expected an error, got {value:?}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn greet_waits_then_greets() {
+    assert_eq!(
+        greet_after_delay("  Ada ".into(), 10).await.unwrap(),
+        "Hello, Ada!"
+    );
+    assert_eq!(
+        failure(greet_after_delay(" ".into(), 0).await),
+        "the name is empty; give the name of the person to greet"
+    );
+    assert_eq!(
+        failure(greet_after_delay("Bo".into(), 20_000).await),
+        "a delay of 20000 ms is too long; ask for at most 10000 ms"
+    );
+    let demo = Demo::start().await.unwrap();
+    let output = demo
+        .toolbox
+        .call("greet_after_delay", json!({"name": "Cy", "delay_ms": 3000}))
+        .await;
+    assert_eq!(
+        output.text(),
+        "greet_after_delay timed out after 1s. Try again with a smaller request, or do without it."
+    );
+}
+
+#[tokio::test]
+async fn fetch_reads_text_and_cuts_it_at_a_char_boundary() {
+    let server = LocalServer::start().await.unwrap();
+    let http = HttpClient::new().unwrap();
+    let cx = CallContext::new();
+    assert_eq!(
+        fetch_url(server.url("/hello"), None, &http, &cx)
+            .await
+            .unwrap(),
+        "Hello from the local server!"
+    );
+    assert_eq!(
+        fetch_url(server.url("/data.json"), None, &http, &cx)
+            .await
+            .unwrap(),
+        r#"{"cities":["Lyon","Kyoto"],"count":2}"#
+    );
+    let article = http_server::article();
+    let total = article.chars().count();
+    let cut = fetch_url(server.url("/article"), Some(100), &http, &cx)
+        .await
+        .unwrap();
+    let first: String = article.chars().take(100).collect();
+    assert_eq!(
+        cut,
+        format!("{first}\n[cut: {} more characters not shown]", total - 100)
+    );
+    let whole = fetch_url(server.url("/article"), Some(100_000), &http, &cx)
+        .await
+        .unwrap();
+    assert_eq!(whole, article);
+}
+
+#[tokio::test]
+async fn fetch_reports_each_kind_of_failure() {
+    let server = LocalServer::start().await.unwrap();
+    let http = HttpClient::new().unwrap();
+    let cx = CallContext::new();
+    let missing = server.url("/missing");
+    assert_eq!(
+        failure(fetch_url(missing.clone(), None, &http, &cx).await),
+        format!("{missing} answered 404 Not Found")
+    );
+    let logo = server.url("/logo.png");
+    assert_eq!(
+        failure(fetch_url(logo.clone(), None, &http, &cx).await),
+        format!("{logo} returned image/png, which is not text")
+    );
+    assert_eq!(
+        failure(fetch_url("ftp://example.com/file".into(), None, &http, &cx).await),
+        "only http and https URLs can be fetched, not ftp:"
+    );
+    assert_eq!(
+        failure(fetch_url("example.com/page".into(), None, &http, &cx).await),
+        "\"example.com/page\" is not a valid URL (relative URL without a base); give an absolute URL such as https://example.com/page"
+    );
+    assert_eq!(
+        failure(fetch_url(server.url("/hello"), Some(0), &http, &cx).await),
+        "max_chars must be between 1 and 100000, not 0"
+    );
+
+    // A port nobody listens on: bound, then released.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let refused = failure(fetch_url(format!("http://{closed}/"), None, &http, &cx).await);
+    assert!(
+        refused.starts_with(&format!("could not fetch http://{closed}/: "))
+            && refused.contains("onnection refused"),
+        "{refused}"
+    );
+
+    // The call's deadline bounds the request.
+    let short =
+        CallContext::new().with_deadline(tokio::time::Instant::now() + Duration::from_millis(300));
+    let slow = server.url("/slow?ms=5000");
+    assert_eq!(
+        failure(fetch_url(slow.clone(), None, &http, &short).await),
+        format!("could not fetch {slow}: the request timed out")
+    );
+}
+
+async fn database() -> (tempfile::TempDir, Database) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cities.sqlite");
+    examples::fixtures::database::create(&path).await.unwrap();
+    let db = Database::open_read_only(&path).await.unwrap();
+    (dir, db)
+}
+
+#[tokio::test]
+async fn query_returns_rows_as_json() {
+    let (_dir, db) = database().await;
+    let result = query_db(
+        "SELECT name, population, area_km2 FROM cities WHERE country = 'France' ORDER BY population DESC;".into(),
+        None,
+        &db,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(&result).unwrap(),
+        json!({
+            "columns": ["name", "population", "area_km2"],
+            "rows": [
+                {"name": "Paris", "population": 2102650, "area_km2": 105.4},
+                {"name": "Lyon", "population": 522250, "area_km2": null}
+            ],
+            "truncated": false
+        })
+    );
+    let limited = query_db("SELECT name FROM cities ORDER BY name".into(), Some(3), &db)
+        .await
+        .unwrap();
+    assert_eq!(limited.rows.len(), 3);
+    assert!(limited.truncated);
+    let counted = query_db(
+        "WITH big AS (SELECT * FROM cities WHERE population > 10000000) SELECT count(*) AS n FROM big".into(),
+        None,
+        &db,
+    )
+    .await
+    .unwrap();
+    assert_eq!(counted.rows[0]["n"], json!(5));
+}
+
+#[tokio::test]
+async fn query_refuses_writes_and_reports_sql_errors() {
+    let (_dir, db) = database().await;
+    assert_eq!(
+        failure(query_db("DELETE FROM cities".into(), None, &db).await),
+        "only reads are allowed: send one SELECT (or WITH ... SELECT) statement, not DELETE"
+    );
+    assert_eq!(
+        failure(query_db("SELECT 1; DROP TABLE cities".into(), None, &db).await),
+        "send one statement at a time; this SQL holds several"
+    );
+    // A write hidden behind WITH passes the first check and is stopped by SQLite.
+    let hidden =
+        failure(query_db("WITH x AS (SELECT 1) DELETE FROM cities".into(), None, &db).await);
+    assert!(
+        hidden.starts_with("the database refused the query: "),
+        "{hidden}"
+    );
+    assert_eq!(
+        failure(query_db("SELECT nope FROM cities".into(), None, &db).await),
+        "the database refused the query: no such column: nope"
+    );
+    assert_eq!(
+        failure(query_db("SELECT 1".into(), Some(5000), &db).await),
+        "max_rows must be between 1 and 1000, not 5000"
+    );
+    let still = query_db("SELECT count(*) AS n FROM cities".into(), None, &db)
+        .await
+        .unwrap();
+    assert_eq!(still.rows[0]["n"], json!(8), "nothing was deleted");
+}
+
+fn files() -> (tempfile::TempDir, FilesRoot) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    examples::fixtures::files::create(&root).unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "outside").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("link.txt")).unwrap();
+    std::fs::write(root.join("accents.txt"), "aé".repeat(10)).unwrap();
+    let root = FilesRoot::new(&root).unwrap();
+    (dir, root)
+}
+
+#[tokio::test]
+async fn read_file_reads_inside_its_folder() {
+    let (_dir, root) = files();
+    assert_eq!(
+        read_file("notes/todo.txt".into(), None, &root)
+            .await
+            .unwrap(),
+        "1. Ship the tool runtime.\n2. Write the agent loop.\n"
+    );
+    assert_eq!(
+        read_file("./data/../data/cities.csv".into(), None, &root).await.err().map(|e| e.to_string()),
+        Some("\"./data/../data/cities.csv\" is not allowed: it contains `..`; give a path inside the folder".into())
+    );
+    // 30 bytes of "aéaé…": a limit of 4 falls inside the second é, which is dropped whole.
+    assert_eq!(
+        read_file("accents.txt".into(), Some(4), &root)
+            .await
+            .unwrap(),
+        "aéa\n[cut: showing 4 of 30 bytes; ask for more with max_bytes]"
+    );
+}
+
+#[tokio::test]
+async fn read_file_refuses_escapes_and_reports_bad_files() {
+    let (_dir, root) = files();
+    for (path, expected) in [
+        (
+            "../secret.txt",
+            "\"../secret.txt\" is not allowed: it contains `..`; give a path inside the folder",
+        ),
+        (
+            "/etc/passwd",
+            "\"/etc/passwd\" is not allowed: it is absolute; give a path relative to the folder",
+        ),
+        ("", "\"\" is not allowed: the path is empty"),
+        (
+            "link.txt",
+            "\"link.txt\" leads outside the folder this tool may read",
+        ),
+        (
+            "nope.txt",
+            "there is no file at \"nope.txt\"; check the name and the folder",
+        ),
+        ("notes", "\"notes\" is a folder, not a file"),
+        (
+            "latin1.txt",
+            "\"latin1.txt\" is not UTF-8 text: the byte at offset 3 is invalid",
+        ),
+    ] {
+        assert_eq!(
+            failure(read_file(path.into(), None, &root).await),
+            expected,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        failure(read_file("notes/todo.txt".into(), Some(0), &root).await),
+        "max_bytes must be between 1 and 1048576, not 0"
+    );
+}
+
+#[tokio::test]
+async fn csv_summary_counts_and_measures() {
+    let summary = parse_csv_summary(
+        examples::fixtures::files::CITIES_CSV.into(),
+        CallContext::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(&summary).unwrap(),
+        json!({
+            "rows": 4,
+            "columns": [
+                {"name": "name", "empty": 0, "numeric": null},
+                {"name": "country", "empty": 0, "numeric": null},
+                {"name": "population", "empty": 0, "numeric": {"min": 522250.0, "max": 16787941.0, "mean": 8343210.25}},
+                {"name": "area_km2", "empty": 1, "numeric": {"min": 105.4, "max": 2194.0, "mean": (2194.0 + 1484.0 + 105.4) / 3.0}}
+            ]
+        })
+    );
+    assert_eq!(
+        failure(parse_csv_summary("a,b\n1,2,3\n".into(), CallContext::new())),
+        "the CSV is malformed: CSV error: record 1 (line: 2, byte: 4): found record with 3 fields, but the previous record has 2 fields"
+    );
+    assert_eq!(
+        failure(parse_csv_summary(String::new(), CallContext::new())),
+        "the text is empty; send CSV with a header row"
+    );
+}
+
+#[tokio::test]
+async fn csv_summary_stops_when_cancelled() {
+    let text = format!("n\n{}", "1\n".repeat(50_000));
+    let cx = CallContext::new();
+    cx.cancellation_token().cancel();
+    assert_eq!(
+        failure(parse_csv_summary(text, cx)),
+        "stopped: the call ran out of time"
+    );
+}
