@@ -9,7 +9,7 @@ use crate::ctxt::Ctxt;
 use crate::duration;
 
 const TOOL_OPTIONS: &str = "name, description, timeout, read_only, destructive, idempotent, \
-                            open_world, crate";
+                            open_world, sequential, max_concurrency, crate";
 const ARG_OPTIONS: &str = "description, default, rename";
 
 /// A value written in an attribute, with the span of the tokens that wrote it.
@@ -28,6 +28,8 @@ pub struct ToolAttr {
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
+    pub sequential: Option<bool>,
+    pub max_concurrency: Option<u32>,
     pub krate: Option<syn::Path>,
 }
 
@@ -115,6 +117,29 @@ fn flag(cx: &mut Ctxt, meta: &Meta) -> Option<bool> {
     }
 }
 
+fn positive_int(cx: &mut Ctxt, meta: &Meta) -> Option<u32> {
+    const EXAMPLE: &str = "write a whole number of calls, at least 1: `max_concurrency = 4`";
+    let Meta::NameValue(nv) = meta else {
+        cx.error_spanned_by(meta, EXAMPLE);
+        return None;
+    };
+    match &nv.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => match int.base10_parse::<u32>() {
+            Ok(0) | Err(_) => {
+                cx.error_spanned_by(int, EXAMPLE);
+                None
+            }
+            Ok(n) => Some(n),
+        },
+        other => {
+            cx.error_spanned_by(other, EXAMPLE);
+            None
+        }
+    }
+}
+
 /// Parses the tokens inside `#[tool(...)]`.
 pub fn tool_attr(cx: &mut Ctxt, tokens: TokenStream) -> ToolAttr {
     let mut attr = ToolAttr::default();
@@ -142,15 +167,21 @@ pub fn tool_attr(cx: &mut Ctxt, tokens: TokenStream) -> ToolAttr {
                     }
                 }
             }
-            "read_only" | "destructive" | "idempotent" | "open_world" => {
+            "read_only" | "destructive" | "idempotent" | "open_world" | "sequential" => {
                 if let Some(value) = flag(cx, &meta) {
                     let slot = match key(&meta).as_str() {
                         "read_only" => &mut attr.read_only,
                         "destructive" => &mut attr.destructive,
                         "idempotent" => &mut attr.idempotent,
+                        "sequential" => &mut attr.sequential,
                         _ => &mut attr.open_world,
                     };
                     set(cx, slot, value, &meta, "tool");
+                }
+            }
+            "max_concurrency" => {
+                if let Some(limit) = positive_int(cx, &meta) {
+                    set(cx, &mut attr.max_concurrency, limit, &meta, "tool");
                 }
             }
             "crate" => match &meta {

@@ -169,6 +169,15 @@ fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStrea
         let field = format_ident!("{}", field);
         value.map(|v| quote!(annotations.#field = ::core::option::Option::Some(#v);))
     });
+    let sequential = tool
+        .attr
+        .sequential
+        .filter(|s| *s)
+        .map(|_| quote!(.with_sequential(true)));
+    let max_concurrency = tool.attr.max_concurrency.map(|n| {
+        let n = n as usize;
+        quote!(.with_max_concurrency(#n))
+    });
     let probe = output_probe(tool, private);
     quote! {
         let mut annotations = #krate::Annotations::default();
@@ -181,6 +190,8 @@ fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStrea
             })
             .with_annotations(annotations)
             #timeout
+            #sequential
+            #max_concurrency
     }
 }
 

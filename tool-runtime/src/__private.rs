@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::exec::panic_message;
+use crate::guard::panic_message;
 use crate::{Arguments, Failure, State, ToolValue};
 
 /// The input schema of an arguments struct.

@@ -1,74 +1,42 @@
-//! Running calls: lookup, timeout, panic catching, cancellation, and the text of the outcome.
+//! Running one call: lookup, concurrency slot, deadline, panic catching, cancellation,
+//! counters, tracing, and the text of the outcome.
 
-use std::any::Any;
-use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::error::close_names;
+use crate::guard::{Guarded, panic_message};
 use crate::{Arguments, CallContext, Failure, ToolError, ToolOutput, ToolValue, Toolbox};
 
-/// One tool call a model asked for.
-///
-/// ```
-/// use tool_runtime::ToolCall;
-///
-/// let call = ToolCall::new("call_1", "get_weather", r#"{"city":"Paris"}"#);
-/// assert_eq!(call.name, "get_weather");
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct ToolCall {
-    /// The id the model gave the call, echoed in the result.
-    pub id: String,
-    /// The tool's name.
-    pub name: String,
-    /// The arguments.
-    pub arguments: Arguments,
+/// One call to run.
+pub(crate) struct Call<'a> {
+    pub(crate) id: Option<&'a str>,
+    pub(crate) name: &'a str,
+    pub(crate) arguments: Arguments,
+    /// The batch's cancellation, when the call is part of one.
+    pub(crate) cancel: Option<&'a CancellationToken>,
+    /// The batch's deadline, when it has one.
+    pub(crate) deadline: Option<Instant>,
 }
 
-impl ToolCall {
-    /// A call of `name` with `arguments` (JSON text or a JSON value).
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        arguments: impl Into<Arguments>,
-    ) -> Self {
-        ToolCall {
-            id: id.into(),
-            name: name.into(),
-            arguments: arguments.into(),
-        }
-    }
-}
-
-/// The result of one call of a batch, with the call's id and tool name.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallResult {
-    /// The call's id.
-    pub id: String,
-    /// The tool's name, as the model wrote it.
-    pub name: String,
-    /// What the model reads.
-    pub output: ToolOutput,
-    /// How long the call ran, from its start (after any wait for a concurrency slot) to its
-    /// result.
-    pub elapsed: Duration,
+/// How a call went.
+pub(crate) struct Executed {
+    pub(crate) result: Result<ToolValue, ToolError>,
+    /// The longest poll over the slow-poll threshold, if any.
+    pub(crate) slow_poll: Option<Duration>,
+    pub(crate) elapsed: Duration,
 }
 
 impl Toolbox {
     /// Calls the tool `name` with `arguments` (JSON text or a JSON value). Never fails: every
     /// failure comes back as an output whose text tells the model what went wrong.
     pub async fn call(&self, name: &str, arguments: impl Into<Arguments>) -> ToolOutput {
-        let result = self.execute(None, name, arguments.into(), None).await;
-        self.render(result)
+        let executed = self.execute(Call::single(name, arguments.into())).await;
+        self.render(executed)
     }
 
     /// Calls the tool `name`, returning the typed error for code that wants to act on it.
@@ -95,153 +63,112 @@ impl Toolbox {
         name: &str,
         arguments: impl Into<Arguments>,
     ) -> Result<ToolValue, ToolError> {
-        self.execute(None, name, arguments.into(), None).await
+        self.execute(Call::single(name, arguments.into()))
+            .await
+            .result
     }
 
-    /// Runs a batch of calls concurrently, each on its own task and under its own timeout, at
-    /// most [`concurrency_limit`](crate::ToolboxBuilder::concurrency_limit) at once. Results
-    /// come back in the calls' order. Dropping the returned future cancels every call.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tool_runtime::{tool, ToolCall, Toolbox};
-    ///
-    /// /// Waits, then answers.
-    /// #[tool]
-    /// async fn wait(ms: u64) -> String {
-    ///     tokio::time::sleep(Duration::from_millis(ms)).await;
-    ///     format!("waited {ms} ms")
-    /// }
-    ///
-    /// #[tokio::main]
-    /// async fn main() {
-    ///     let toolbox = Toolbox::builder().tool(wait::tool()).build().unwrap();
-    ///     let started = std::time::Instant::now();
-    ///     let results = toolbox
-    ///         .call_all([
-    ///             ToolCall::new("a", "wait", r#"{"ms": 200}"#),
-    ///             ToolCall::new("b", "wait", r#"{"ms": 100}"#),
-    ///         ])
-    ///         .await;
-    ///     assert_eq!(results[0].id, "a");
-    ///     assert_eq!(results[1].output.text(), "waited 100 ms");
-    ///     assert!(started.elapsed() < Duration::from_millis(300));
-    /// }
-    /// ```
-    pub async fn call_all(&self, calls: impl IntoIterator<Item = ToolCall>) -> Vec<CallResult> {
-        let mut tasks = AbortOnDrop(Vec::new());
-        for call in calls {
-            let toolbox = self.clone();
-            let id = call.id.clone();
-            let name = call.name.clone();
-            let task = tokio::spawn(async move {
-                let _permit = match &toolbox.inner.concurrency {
-                    Some(limit) => Some(limit.clone().acquire_owned().await),
-                    None => None,
-                };
-                let started = Instant::now();
-                let result = toolbox
-                    .execute(Some(&call.id), &call.name, call.arguments, None)
-                    .await;
-                (toolbox.render(result), started.elapsed())
-            });
-            tasks.0.push(Pending { id, name, task });
-        }
-        let mut results = Vec::with_capacity(tasks.0.len());
-        for Pending { id, name, task } in &mut tasks.0 {
-            let (output, elapsed) = match task.await {
-                Ok(finished) => finished,
-                Err(err) => {
-                    let error = if err.is_panic() {
-                        ToolError::Panicked {
-                            tool: name.clone(),
-                            message: panic_message(&*err.into_panic()),
-                        }
-                    } else {
-                        ToolError::Cancelled { tool: name.clone() }
-                    };
-                    (self.render(Err(error)), Duration::ZERO)
-                }
-            };
-            results.push(CallResult {
-                id: std::mem::take(id),
-                name: std::mem::take(name),
-                output,
-                elapsed,
-            });
-        }
-        results
-    }
-
-    /// Runs one call: lookup, decoding, timeout, panics, cancellation.
-    pub(crate) async fn execute(
-        &self,
-        call_id: Option<&str>,
-        name: &str,
-        arguments: Arguments,
-        cancel: Option<&CancellationToken>,
-    ) -> Result<ToolValue, ToolError> {
+    /// Runs one call.
+    pub(crate) async fn execute(&self, call: Call<'_>) -> Executed {
         let inner = &*self.inner;
-        let Some(entry) = inner.lookup(name) else {
+        let Some(entry) = inner.lookup(call.name) else {
             let available: Vec<String> = self.specs().map(|s| s.name.to_string()).collect();
-            return Err(ToolError::UnknownTool {
-                name: name.to_owned(),
-                suggestions: close_names(name, available.iter().map(String::as_str)),
-                available,
-            });
+            return Executed {
+                result: Err(ToolError::UnknownTool {
+                    name: call.name.to_owned(),
+                    suggestions: close_names(call.name, available.iter().map(String::as_str)),
+                    available,
+                }),
+                slow_poll: None,
+                elapsed: Duration::ZERO,
+            };
         };
-        let span = tracing::info_span!("tool_call", tool = name, call_id = call_id.unwrap_or(""));
-        async move {
+        let span = tracing::info_span!(
+            "tool_call",
+            tool = call.name,
+            call_id = call.id.unwrap_or(""),
+            outcome = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let run = async {
+            let _slot = match &entry.limit {
+                Some(limit) => Some(limit.acquire().await),
+                None => None,
+            };
             let started = Instant::now();
             let timeout = entry.spec.timeout.unwrap_or(inner.default_timeout);
-            let deadline = started + timeout;
-            let token = cancel
+            let mut deadline = started + timeout;
+            if let Some(batch) = call.deadline {
+                deadline = deadline.min(batch);
+            }
+            let token = call
+                .cancel
                 .map(CancellationToken::child_token)
                 .unwrap_or_default();
             let mut context = CallContext::new()
                 .with_deadline(deadline)
                 .with_cancellation(token.clone());
-            if let Some(id) = call_id {
+            if let Some(id) = call.id {
                 context = context.with_call_id(id);
             }
-            let tool = name.to_owned();
-            let run = async {
-                let future = catch_unwind(AssertUnwindSafe(|| {
-                    entry.tool.call(arguments, context, &inner.state)
+            let longest_poll = AtomicU64::new(0);
+            let tool_name = entry.spec.name.as_ref();
+            let guarded = async {
+                let future = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    entry.tool.call(call.arguments, context, &inner.state)
                 }))
                 .map_err(|payload| Failure::Panicked(panic_message(&*payload)))?;
-                CatchUnwind(future)
+                Guarded::new(future, tool_name, inner.slow_poll, &longest_poll)
                     .await
                     .unwrap_or_else(|payload| Err(Failure::Panicked(panic_message(&*payload))))
             };
-            let result = tokio::select! {
-                biased;
-                () = token.cancelled() => Err(ToolError::Cancelled { tool }),
-                outcome = tokio::time::timeout_at(deadline, run) => match outcome {
-                    Ok(result) => result.map_err(|failure| attach(tool, failure)),
+            let timed = async {
+                match tokio::time::timeout_at(deadline, guarded).await {
+                    Ok(result) => result.map_err(|failure| attach(tool_name, failure)),
                     Err(_) => {
                         token.cancel();
-                        Err(ToolError::TimedOut { tool, after: timeout })
+                        Err(ToolError::TimedOut {
+                            tool: tool_name.to_owned(),
+                            after: deadline.saturating_duration_since(started),
+                        })
                     }
-                },
+                }
             };
-            let outcome = result.as_ref().map_or_else(ToolError::kind, |_| "ok");
-            tracing::debug!(
-                outcome,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "tool call finished"
+            let result = match call.cancel {
+                Some(_) => tokio::select! {
+                    biased;
+                    () = token.cancelled() => Err(ToolError::Cancelled { tool: tool_name.to_owned() }),
+                    result = timed => result,
+                },
+                None => timed.await,
+            };
+            let elapsed = started.elapsed();
+            entry.counters.record(result.as_ref().err(), elapsed);
+            let span = tracing::Span::current();
+            span.record(
+                "outcome",
+                result.as_ref().map_or_else(ToolError::kind, |_| "ok"),
             );
-            result
-        }
-        .instrument(span)
-        .await
+            span.record("elapsed_ms", elapsed.as_millis() as u64);
+            let slow_poll = match longest_poll.load(Ordering::Relaxed) {
+                0 => None,
+                nanos => Some(Duration::from_nanos(nanos)),
+            };
+            Executed {
+                result,
+                slow_poll,
+                elapsed,
+            }
+        };
+        run.instrument(span).await
     }
 
-    /// The output the model reads for `result`.
-    pub(crate) fn render(&self, result: Result<ToolValue, ToolError>) -> ToolOutput {
-        match result {
+    /// The output the model reads for a call.
+    pub(crate) fn render(&self, executed: Executed) -> ToolOutput {
+        let inner = &*self.inner;
+        let output = match executed.result {
             Ok(value) => ToolOutput::success(value),
-            Err(error) if self.inner.hide_error_details && error.carries_tool_text() => {
+            Err(error) if inner.hide_error_details && error.carries_tool_text() => {
                 let id = error_id();
                 tracing::error!(error_id = %id, tool = error.tool(), kind = error.kind(), error = %error, "tool call failed");
                 let text = error.redacted(&id);
@@ -252,11 +179,29 @@ impl Toolbox {
                 let text = error.to_string();
                 ToolOutput::failure(error, text)
             }
+        };
+        let output = output.with_slow_poll(executed.slow_poll);
+        match inner.max_output_chars {
+            Some(limit) => output.cut_to(limit),
+            None => output,
         }
     }
 }
 
-fn attach(tool: String, failure: Failure) -> ToolError {
+impl<'a> Call<'a> {
+    fn single(name: &'a str, arguments: Arguments) -> Self {
+        Call {
+            id: None,
+            name,
+            arguments,
+            cancel: None,
+            deadline: None,
+        }
+    }
+}
+
+fn attach(tool: &str, failure: Failure) -> ToolError {
+    let tool = tool.to_owned();
     match failure {
         Failure::InvalidArguments { path, message } => ToolError::InvalidArguments {
             tool,
@@ -281,49 +226,4 @@ fn error_id() -> String {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     format!("{:012x}", (x ^ (x >> 31)) & 0xFFFF_FFFF_FFFF)
-}
-
-/// The message of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".to_owned()
-    }
-}
-
-/// Polls a future, turning a panic into an error value.
-struct CatchUnwind<F>(F);
-
-impl<F: Future + Unpin> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = &mut self.0;
-        match catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Err(payload) => Poll::Ready(Err(payload)),
-        }
-    }
-}
-
-/// A call of a batch, running on its own task.
-struct Pending {
-    id: String,
-    name: String,
-    task: JoinHandle<(ToolOutput, Duration)>,
-}
-
-/// Aborts the batch's tasks when the batch is dropped before it finishes.
-struct AbortOnDrop(Vec<Pending>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        for pending in &self.0 {
-            pending.task.abort();
-        }
-    }
 }

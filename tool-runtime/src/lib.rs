@@ -83,14 +83,17 @@
 #![warn(missing_docs)]
 
 mod arguments;
+mod batch;
 mod context;
 mod error;
 mod exec;
+mod guard;
 mod output;
 mod registry;
 mod schema;
 mod spec;
 mod state;
+mod stats;
 mod tool;
 mod toolbox;
 
@@ -98,14 +101,17 @@ mod toolbox;
 pub mod __private;
 
 pub use arguments::Arguments;
+pub use batch::{BatchOptions, CallResult, ToolCall};
 pub use context::CallContext;
 pub use error::ToolError;
-pub use exec::{CallResult, ToolCall};
 pub use output::ToolOutput;
 pub use spec::{Annotations, ToolSpec};
 pub use state::State;
+pub use stats::ToolStats;
 pub use tool::{BoxFuture, Failure, StateRequirement, Tool, ToolRef, ToolValue};
-pub use toolbox::{BuildError, BuildProblem, DEFAULT_TIMEOUT, Toolbox, ToolboxBuilder};
+pub use toolbox::{
+    BuildError, BuildProblem, DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Toolbox, ToolboxBuilder,
+};
 
 /// Re-exported for [`CallContext::cancellation_token`].
 pub use tokio_util::sync::CancellationToken;

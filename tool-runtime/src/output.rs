@@ -1,6 +1,7 @@
 //! The result of one call as the model reads it.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -38,6 +39,7 @@ pub struct ToolOutput {
     text: String,
     structured: Option<Value>,
     error: Option<ToolError>,
+    slow_poll: Option<Duration>,
 }
 
 impl ToolOutput {
@@ -47,6 +49,7 @@ impl ToolOutput {
             text: value.text,
             structured: value.structured,
             error: None,
+            slow_poll: None,
         }
     }
 
@@ -56,6 +59,7 @@ impl ToolOutput {
             text,
             structured: None,
             error: Some(error),
+            slow_poll: None,
         }
     }
 
@@ -82,6 +86,28 @@ impl ToolOutput {
     /// The error, in full even when the toolbox hides details from the model.
     pub fn error(&self) -> Option<&ToolError> {
         self.error.as_ref()
+    }
+
+    /// The longest single poll of the tool's future, when it went over the toolbox's
+    /// slow-poll threshold: the tool blocked its thread (and so the executor) that long.
+    pub fn slow_poll(&self) -> Option<Duration> {
+        self.slow_poll
+    }
+
+    pub(crate) fn with_slow_poll(mut self, slow_poll: Option<Duration>) -> Self {
+        self.slow_poll = slow_poll;
+        self
+    }
+
+    /// Cuts the text to `limit` characters, at a char boundary, saying how much was cut.
+    pub(crate) fn cut_to(mut self, limit: usize) -> Self {
+        if let Some((end, _)) = self.text.char_indices().nth(limit) {
+            let cut = self.text[end..].chars().count();
+            self.text.truncate(end);
+            self.text
+                .push_str(&format!("\n[output cut: {cut} more characters not shown]"));
+        }
+        self
     }
 }
 

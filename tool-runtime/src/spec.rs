@@ -38,6 +38,10 @@ pub struct ToolSpec {
     pub annotations: Annotations,
     /// How long one call may run; `None` uses the toolbox's default.
     pub timeout: Option<Duration>,
+    /// In a batch, the call runs alone: after the calls before it, before the calls after it.
+    pub sequential: bool,
+    /// At most this many calls of the tool run at once, across the toolbox.
+    pub max_concurrency: Option<usize>,
 }
 
 impl ToolSpec {
@@ -54,6 +58,8 @@ impl ToolSpec {
             output_schema: None,
             annotations: Annotations::default(),
             timeout: None,
+            sequential: false,
+            max_concurrency: None,
         }
     }
 
@@ -72,6 +78,18 @@ impl ToolSpec {
     /// Sets the tool's own timeout.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Makes the tool run alone within a batch.
+    pub fn with_sequential(mut self, sequential: bool) -> Self {
+        self.sequential = sequential;
+        self
+    }
+
+    /// Caps how many calls of the tool run at once (at least one).
+    pub fn with_max_concurrency(mut self, limit: usize) -> Self {
+        self.max_concurrency = Some(limit.max(1));
         self
     }
 }

@@ -8,10 +8,14 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::stats::{Counters, ToolStats};
 use crate::{State, ToolRef, ToolSpec};
 
 /// The default time a call may take when neither the tool nor the toolbox sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default slow-poll threshold: a poll longer than this blocks the executor.
+pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
 
 /// A set of tools ready to be called. Cheap to clone: clones share everything.
 ///
@@ -42,12 +46,17 @@ pub(crate) struct Inner {
     pub(crate) state: State,
     pub(crate) default_timeout: Duration,
     pub(crate) hide_error_details: bool,
-    pub(crate) concurrency: Option<Arc<Semaphore>>,
+    pub(crate) concurrency: Option<Semaphore>,
+    pub(crate) slow_poll: Option<Duration>,
+    pub(crate) max_output_chars: Option<usize>,
 }
 
 pub(crate) struct Entry {
     pub(crate) tool: ToolRef,
     pub(crate) spec: ToolSpec,
+    /// The tool's own `max_concurrency`.
+    pub(crate) limit: Option<Semaphore>,
+    pub(crate) counters: Counters,
 }
 
 impl Toolbox {
@@ -70,6 +79,19 @@ impl Toolbox {
     /// The declaration of the tool `name`.
     pub fn spec(&self, name: &str) -> Option<&ToolSpec> {
         self.inner.lookup(name).map(|e| &e.spec)
+    }
+
+    /// What the calls of the tool `name` came to so far.
+    pub fn stats(&self, name: &str) -> Option<ToolStats> {
+        self.inner.lookup(name).map(|e| e.counters.snapshot())
+    }
+
+    /// Every tool's counters, by name.
+    pub fn all_stats(&self) -> impl Iterator<Item = (&str, ToolStats)> {
+        self.inner
+            .entries
+            .iter()
+            .map(|e| (e.spec.name.as_ref(), e.counters.snapshot()))
     }
 
     /// How many tools there are.
@@ -135,6 +157,8 @@ pub struct ToolboxBuilder {
     default_timeout: Option<Duration>,
     hide_error_details: bool,
     concurrency_limit: Option<usize>,
+    slow_poll: Option<Option<Duration>>,
+    max_output_chars: Option<usize>,
 }
 
 impl ToolboxBuilder {
@@ -189,6 +213,23 @@ impl ToolboxBuilder {
         self
     }
 
+    /// A poll of a tool's future that holds the thread longer than this is logged as a
+    /// warning naming the tool, and noted in the output ([`ToolOutput::slow_poll`]); `None`
+    /// turns the watchdog off. Default: 100 ms.
+    ///
+    /// [`ToolOutput::slow_poll`]: crate::ToolOutput::slow_poll
+    pub fn slow_poll_threshold(mut self, threshold: Option<Duration>) -> Self {
+        self.slow_poll = Some(threshold);
+        self
+    }
+
+    /// Results longer than this many characters are cut, at a char boundary, with a line
+    /// saying how many characters were left out. Default: no limit.
+    pub fn max_output_chars(mut self, limit: usize) -> Self {
+        self.max_output_chars = Some(limit);
+        self
+    }
+
     /// Checks the tools (unique names, state present) and computes their specs once.
     pub fn build(self) -> Result<Toolbox, BuildError> {
         let mut tools = self.tools;
@@ -216,7 +257,12 @@ impl ToolboxBuilder {
                 }
             }
             index.insert(Box::from(spec.name.as_ref()), entries.len());
-            entries.push(Entry { tool, spec });
+            entries.push(Entry {
+                limit: spec.max_concurrency.map(Semaphore::new),
+                counters: Counters::default(),
+                tool,
+                spec,
+            });
         }
         if !problems.is_empty() {
             problems.dedup();
@@ -235,7 +281,9 @@ impl ToolboxBuilder {
                 state: self.state,
                 default_timeout: self.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
                 hide_error_details: self.hide_error_details,
-                concurrency: self.concurrency_limit.map(|n| Arc::new(Semaphore::new(n))),
+                concurrency: self.concurrency_limit.map(Semaphore::new),
+                slow_poll: self.slow_poll.unwrap_or(Some(DEFAULT_SLOW_POLL)),
+                max_output_chars: self.max_output_chars,
             }),
         })
     }

@@ -1,0 +1,173 @@
+//! What the runtime reports through `tracing`: the slow-poll watchdog's warning and one span
+//! per call. These tests install a subscriber for their own thread, so they live apart from
+//! the tests that run tools on other threads without one.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use tool_runtime::{ToolCall, Toolbox, tool};
+
+/// Blocks its thread: the mistake the watchdog catches.
+#[tool]
+async fn blocks_the_executor() -> String {
+    std::thread::sleep(Duration::from_millis(150));
+    "done".into()
+}
+
+/// Awaits properly.
+#[tool]
+async fn awaits_properly() -> String {
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    "done".into()
+}
+
+/// Events logged at warn level and above, as "target: message".
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Captured {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Fields(String);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={:?} ", field.name(), value));
+            }
+        }
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", event.metadata().level(), fields.0));
+    }
+}
+
+fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    use tracing_subscriber::layer::SubscriberExt;
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::registry().with(captured.clone());
+    let guard = tracing::subscriber::set_default(subscriber);
+    (captured, guard)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_watchdog_names_a_tool_that_blocks_its_thread() {
+    let (captured, _guard) = capture();
+    let toolbox = Toolbox::builder()
+        .tools([blocks_the_executor::tool(), awaits_properly::tool()])
+        .build()
+        .unwrap();
+
+    let good = toolbox.call("awaits_properly", "{}").await;
+    assert_eq!(good.slow_poll(), None);
+    assert!(
+        captured.0.lock().unwrap().is_empty(),
+        "no warning for an awaiting tool"
+    );
+
+    let bad = toolbox.call("blocks_the_executor", "{}").await;
+    assert_eq!(bad.text(), "done");
+    assert!(bad.slow_poll().unwrap() >= Duration::from_millis(150));
+    let events = captured.0.lock().unwrap().clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].starts_with("WARN "), "{events:?}");
+    assert!(
+        events[0].contains("tool=\"blocks_the_executor\""),
+        "{events:?}"
+    );
+    assert!(events[0].contains("threshold_ms=100"), "{events:?}");
+
+    let relaxed = Toolbox::builder()
+        .tool(blocks_the_executor::tool())
+        .slow_poll_threshold(Some(Duration::from_secs(1)))
+        .build()
+        .unwrap();
+    assert_eq!(
+        relaxed.call("blocks_the_executor", "{}").await.slow_poll(),
+        None
+    );
+}
+
+/// Fails, panics or times out, as asked.
+#[tool]
+async fn flaky(mode: String) -> Result<String, String> {
+    match mode.as_str() {
+        "fail" => Err("asked to fail".into()),
+        "panic" => panic!("asked to panic"),
+        _ => Ok("fine".into()),
+    }
+}
+
+/// Spans of tool calls: their fields once closed.
+#[derive(Clone, Default)]
+struct Spans(Arc<Mutex<Vec<String>>>);
+
+impl<S> tracing_subscriber::Layer<S> for Spans
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut fields = SpanFields(format!("{}:", attrs.metadata().name()));
+        attrs.record(&mut fields);
+        ctx.span(id).unwrap().extensions_mut().insert(fields);
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let span = ctx.span(id).unwrap();
+        let mut extensions = span.extensions_mut();
+        values.record(extensions.get_mut::<SpanFields>().unwrap());
+    }
+
+    fn on_close(&self, id: tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        let span = ctx.span(&id).unwrap();
+        let fields = span.extensions().get::<SpanFields>().unwrap().0.clone();
+        self.0.lock().unwrap().push(fields);
+    }
+}
+
+struct SpanFields(String);
+
+impl tracing::field::Visit for SpanFields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "elapsed_ms" {
+            self.0.push_str(" elapsed_ms=<n>");
+        } else {
+            self.0.push_str(&format!(" {}={:?}", field.name(), value));
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn every_call_has_a_span_with_tool_id_duration_and_outcome() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let spans = Spans::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(spans.clone()));
+    let toolbox = Toolbox::builder().tool(flaky::tool()).build().unwrap();
+    toolbox
+        .call_all([
+            ToolCall::new("c1", "flaky", json!({"mode": "ok"})),
+            ToolCall::new("c2", "flaky", json!({"mode": "fail"})),
+        ])
+        .await;
+    let mut closed = spans.0.lock().unwrap().clone();
+    closed.sort();
+    assert_eq!(
+        closed,
+        [
+            "tool_call: tool=\"flaky\" call_id=\"c1\" outcome=\"ok\" elapsed_ms=<n>",
+            "tool_call: tool=\"flaky\" call_id=\"c2\" outcome=\"failed\" elapsed_ms=<n>",
+        ]
+    );
+}

@@ -1,0 +1,255 @@
+//! Running one model turn's calls: concurrently on tokio tasks, bounded, in order, under an
+//! optional deadline and cancellation, with `sequential` tools run alone.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::exec::{Call, Executed};
+use crate::guard::panic_message;
+use crate::{Arguments, ToolError, ToolOutput, Toolbox};
+
+/// One tool call a model asked for.
+///
+/// ```
+/// use tool_runtime::ToolCall;
+///
+/// let call = ToolCall::new("call_1", "get_weather", r#"{"city":"Paris"}"#);
+/// assert_eq!(call.name, "get_weather");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolCall {
+    /// The id the model gave the call, echoed in the result.
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments.
+    pub arguments: Arguments,
+}
+
+impl ToolCall {
+    /// A call of `name` with `arguments` (JSON text or a JSON value).
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<Arguments>,
+    ) -> Self {
+        ToolCall {
+            id: id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
+}
+
+/// The result of one call of a batch, with the call's id and tool name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallResult {
+    /// The call's id.
+    pub id: String,
+    /// The tool's name, as the model wrote it.
+    pub name: String,
+    /// What the model reads.
+    pub output: ToolOutput,
+    /// How long the call ran, from its start (after any wait for a concurrency slot) to its
+    /// result.
+    pub elapsed: Duration,
+}
+
+/// Settings of one batch: a deadline for the whole batch, and a token that cancels it.
+///
+/// ```
+/// use std::time::Duration;
+/// use tool_runtime::{BatchOptions, CancellationToken};
+///
+/// let stop = CancellationToken::new();
+/// let options = BatchOptions::new()
+///     .deadline(Duration::from_secs(30))
+///     .cancellation(stop.clone());
+/// // Elsewhere, when the user presses Escape: stop.cancel();
+/// # let _ = options;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct BatchOptions {
+    deadline: Option<Duration>,
+    cancellation: Option<CancellationToken>,
+}
+
+impl BatchOptions {
+    /// No deadline, no cancellation.
+    pub fn new() -> Self {
+        BatchOptions::default()
+    }
+
+    /// Every call of the batch stops at this time after the batch starts, whatever its own
+    /// timeout.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Cancelling `token` stops every call of the batch that has not finished.
+    pub fn cancellation(mut self, token: CancellationToken) -> Self {
+        self.cancellation = Some(token);
+        self
+    }
+}
+
+impl Toolbox {
+    /// Runs a batch of calls concurrently, each on its own task and under its own timeout, at
+    /// most [`concurrency_limit`](crate::ToolboxBuilder::concurrency_limit) at once. Results
+    /// come back in the calls' order, each with its call id. Dropping the returned future
+    /// cancels every call.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tool_runtime::{tool, ToolCall, Toolbox};
+    ///
+    /// /// Waits, then answers.
+    /// #[tool]
+    /// async fn wait(ms: u64) -> String {
+    ///     tokio::time::sleep(Duration::from_millis(ms)).await;
+    ///     format!("waited {ms} ms")
+    /// }
+    ///
+    /// #[tokio::main]
+    /// async fn main() {
+    ///     let toolbox = Toolbox::builder().tool(wait::tool()).build().unwrap();
+    ///     let started = std::time::Instant::now();
+    ///     let results = toolbox
+    ///         .call_all([
+    ///             ToolCall::new("a", "wait", r#"{"ms": 200}"#),
+    ///             ToolCall::new("b", "wait", r#"{"ms": 100}"#),
+    ///         ])
+    ///         .await;
+    ///     assert_eq!(results[0].id, "a");
+    ///     assert_eq!(results[1].output.text(), "waited 100 ms");
+    ///     assert!(started.elapsed() < Duration::from_millis(300));
+    /// }
+    /// ```
+    pub async fn call_all(&self, calls: impl IntoIterator<Item = ToolCall>) -> Vec<CallResult> {
+        self.call_all_with(calls, BatchOptions::new()).await
+    }
+
+    /// [`call_all`](Toolbox::call_all) with a deadline for the whole batch and a cancellation
+    /// token. A tool marked `#[tool(sequential)]` runs alone: after the calls before it have
+    /// finished, and before the calls after it start.
+    pub async fn call_all_with(
+        &self,
+        calls: impl IntoIterator<Item = ToolCall>,
+        options: BatchOptions,
+    ) -> Vec<CallResult> {
+        let calls: Vec<ToolCall> = calls.into_iter().collect();
+        let deadline = options.deadline.map(|d| Instant::now() + d);
+        let mut batch = AbortOnDrop {
+            cancel: options
+                .cancellation
+                .as_ref()
+                .map(CancellationToken::child_token)
+                .unwrap_or_default(),
+            running: Vec::new(),
+        };
+        let mut results = Vec::with_capacity(calls.len());
+        let mut calls = calls.into_iter().peekable();
+        while calls.peek().is_some() {
+            // A phase: one sequential call, or the run of calls up to the next sequential one.
+            let first = calls.next().expect("peeked");
+            let alone = self.is_sequential(&first.name);
+            batch.spawn(self, first, deadline);
+            if !alone {
+                while let Some(call) = calls.next_if(|c| !self.is_sequential(&c.name)) {
+                    batch.spawn(self, call, deadline);
+                }
+            }
+            batch.collect(self, &mut results).await;
+        }
+        results
+    }
+
+    fn is_sequential(&self, name: &str) -> bool {
+        self.inner.lookup(name).is_some_and(|e| e.spec.sequential)
+    }
+}
+
+/// A call of the batch, running on its own task.
+struct Running {
+    id: String,
+    name: String,
+    task: JoinHandle<(ToolOutput, Duration)>,
+}
+
+/// The batch's running calls; dropping it (the batch's future was dropped) cancels them all.
+struct AbortOnDrop {
+    cancel: CancellationToken,
+    running: Vec<Running>,
+}
+
+impl AbortOnDrop {
+    fn spawn(&mut self, toolbox: &Toolbox, call: ToolCall, deadline: Option<Instant>) {
+        let toolbox = toolbox.clone();
+        let cancel = self.cancel.clone();
+        let id = call.id.clone();
+        let name = call.name.clone();
+        let task = tokio::spawn(async move {
+            let _slot = match &toolbox.inner.concurrency {
+                Some(limit) => Some(limit.acquire().await),
+                None => None,
+            };
+            let executed = toolbox
+                .execute(Call {
+                    id: Some(&call.id),
+                    name: &call.name,
+                    arguments: call.arguments,
+                    cancel: Some(&cancel),
+                    deadline,
+                })
+                .await;
+            let elapsed = executed.elapsed;
+            (toolbox.render(executed), elapsed)
+        });
+        self.running.push(Running { id, name, task });
+    }
+
+    /// Waits for the running calls, in order, and appends their results.
+    async fn collect(&mut self, toolbox: &Toolbox, results: &mut Vec<CallResult>) {
+        for Running { id, name, task } in &mut self.running {
+            let (output, elapsed) = match task.await {
+                Ok(finished) => finished,
+                Err(err) => {
+                    let error = if err.is_panic() {
+                        ToolError::Panicked {
+                            tool: name.clone(),
+                            message: panic_message(&*err.into_panic()),
+                        }
+                    } else {
+                        ToolError::Cancelled { tool: name.clone() }
+                    };
+                    let executed = Executed {
+                        result: Err(error),
+                        slow_poll: None,
+                        elapsed: Duration::ZERO,
+                    };
+                    (toolbox.render(executed), Duration::ZERO)
+                }
+            };
+            results.push(CallResult {
+                id: std::mem::take(id),
+                name: std::mem::take(name),
+                output,
+                elapsed,
+            });
+        }
+        self.running.clear();
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        for running in &self.running {
+            running.task.abort();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Per-tool counters: calls, errors, timeouts, panics and time spent.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::ToolError;
+
+/// What a tool's calls came to since the toolbox was built.
+///
+/// ```
+/// use tool_runtime::{tool, Toolbox};
+///
+/// /// Halves a number.
+/// #[tool]
+/// async fn half(n: i64) -> Result<i64, String> {
+///     if n % 2 == 0 { Ok(n / 2) } else { Err(format!("{n} is odd")) }
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let toolbox = Toolbox::builder().tool(half::tool()).build().unwrap();
+///     toolbox.call("half", r#"{"n": 4}"#).await;
+///     toolbox.call("half", r#"{"n": 3}"#).await;
+///     let stats = toolbox.stats("half").unwrap();
+///     assert_eq!((stats.calls, stats.errors, stats.timeouts), (2, 1, 0));
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ToolStats {
+    /// Calls that reached the tool (unknown tools are not counted).
+    pub calls: u64,
+    /// Calls that ended in an error of any kind.
+    pub errors: u64,
+    /// Calls that timed out.
+    pub timeouts: u64,
+    /// Calls that panicked.
+    pub panics: u64,
+    /// Time spent in the tool's calls, summed.
+    pub total_time: Duration,
+}
+
+/// The counters behind [`ToolStats`], updated by every call.
+#[derive(Default)]
+pub(crate) struct Counters {
+    calls: AtomicU64,
+    errors: AtomicU64,
+    timeouts: AtomicU64,
+    panics: AtomicU64,
+    nanos: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn record(&self, error: Option<&ToolError>, elapsed: Duration) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.nanos
+            .fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
+        if let Some(error) = error {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+            match error {
+                ToolError::TimedOut { .. } => self.timeouts.fetch_add(1, Ordering::Relaxed),
+                ToolError::Panicked { .. } => self.panics.fetch_add(1, Ordering::Relaxed),
+                _ => 0,
+            };
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> ToolStats {
+        ToolStats {
+            calls: self.calls.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            timeouts: self.timeouts.load(Ordering::Relaxed),
+            panics: self.panics.load(Ordering::Relaxed),
+            total_time: Duration::from_nanos(self.nanos.load(Ordering::Relaxed)),
+        }
+    }
+}
