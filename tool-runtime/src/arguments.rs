@@ -51,6 +51,31 @@ impl Arguments {
         fast.map_err(|_| self.explain::<T>())
     }
 
+    /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
+    pub(crate) fn check_limits(&self, max_bytes: usize, max_depth: usize) -> Result<(), Failure> {
+        let (bytes, depth) = match self {
+            Arguments::Text(text) => (text.len(), text_depth(text.as_bytes(), max_depth)),
+            Arguments::Json(value) => (json_len(value), value_depth(value, 0, max_depth)),
+        };
+        let refuse = |message: String| {
+            Err(Failure::InvalidArguments {
+                path: None,
+                message,
+            })
+        };
+        if bytes > max_bytes {
+            return refuse(format!(
+                "the arguments are {bytes} bytes, over the limit of {max_bytes}; send less data"
+            ));
+        }
+        if depth > max_depth {
+            return refuse(format!(
+                "the arguments nest deeper than {max_depth} levels; send a flatter object"
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the arguments are (or, as text, start like) a JSON object; empty counts as `{}`.
     fn is_object(&self) -> bool {
         match self {
@@ -102,6 +127,71 @@ impl Arguments {
     }
 }
 
+/// The deepest nesting of `[` and `{` in JSON text, counting no further than just past `max`.
+fn text_depth(text: &[u8], max: usize) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for &byte in text {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > max {
+                    return deepest;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// The nesting depth of a JSON value (an object or array of scalars is 1).
+fn value_depth(value: &Value, depth: usize, max: usize) -> usize {
+    if depth > max {
+        return depth;
+    }
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|v| value_depth(v, depth + 1, max))
+            .max()
+            .unwrap_or(depth + 1),
+        Value::Object(fields) => fields
+            .values()
+            .map(|v| value_depth(v, depth + 1, max))
+            .max()
+            .unwrap_or(depth + 1),
+        _ => depth,
+    }
+}
+
+/// The length of a value's compact JSON text, without building the text.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map_or(usize::MAX, |()| count.0)
+}
+
 /// serde_json's message without its position, which means nothing to a model.
 fn plain(err: &serde_json::Error) -> String {
     let text = err.to_string();
@@ -124,5 +214,33 @@ impl From<&str> for Arguments {
 impl From<Value> for Arguments {
     fn from(value: Value) -> Self {
         Arguments::Json(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_of_text_and_values_agree() {
+        for text in [
+            r#"{}"#,
+            r#"{"a":1}"#,
+            r#"{"a":[1,{"b":"[{not nesting}]"}]}"#,
+            r#"{"a":"\"{","b":[[[]]]}"#,
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                text_depth(text.as_bytes(), 100),
+                value_depth(&value, 0, 100),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn size_is_the_compact_text() {
+        let value = serde_json::json!({"a": [1, 2], "b": "é"});
+        assert_eq!(json_len(&value), value.to_string().len());
     }
 }

@@ -141,7 +141,10 @@ impl Toolbox {
         calls: impl IntoIterator<Item = ToolCall>,
         options: BatchOptions,
     ) -> Vec<CallResult> {
-        let calls: Vec<ToolCall> = calls.into_iter().collect();
+        let mut calls: Vec<ToolCall> = calls.into_iter().collect();
+        let size = calls.len();
+        let limit = self.inner.limits.batch_size;
+        let refused = calls.split_off(size.min(limit));
         let deadline = options.deadline.map(|d| Instant::now() + d);
         let mut batch = AbortOnDrop {
             cancel: options
@@ -151,7 +154,7 @@ impl Toolbox {
                 .unwrap_or_default(),
             running: Vec::new(),
         };
-        let mut results = Vec::with_capacity(calls.len());
+        let mut results = Vec::with_capacity(size);
         let mut calls = calls.into_iter().peekable();
         while calls.peek().is_some() {
             // A phase: one sequential call, or the run of calls up to the next sequential one.
@@ -164,6 +167,24 @@ impl Toolbox {
                 }
             }
             batch.collect(self, &mut results).await;
+        }
+        for call in refused {
+            let error = ToolError::BatchTooLarge {
+                tool: call.name.clone(),
+                size,
+                limit,
+            };
+            let executed = Executed {
+                result: Err(error),
+                slow_poll: None,
+                elapsed: Duration::ZERO,
+            };
+            results.push(CallResult {
+                id: call.id,
+                name: call.name,
+                output: self.render(executed),
+                elapsed: Duration::ZERO,
+            });
         }
         results
     }

@@ -63,6 +63,15 @@ pub enum ToolError {
         /// The tool.
         tool: String,
     },
+    /// The call was not run: its batch held more calls than the toolbox takes at once.
+    BatchTooLarge {
+        /// The tool.
+        tool: String,
+        /// How many calls the batch held.
+        size: usize,
+        /// How many the toolbox runs at once.
+        limit: usize,
+    },
 }
 
 impl ToolError {
@@ -74,12 +83,13 @@ impl ToolError {
             | ToolError::Failed { tool, .. }
             | ToolError::Panicked { tool, .. }
             | ToolError::TimedOut { tool, .. }
-            | ToolError::Cancelled { tool } => tool,
+            | ToolError::Cancelled { tool }
+            | ToolError::BatchTooLarge { tool, .. } => tool,
         }
     }
 
     /// A short name for the kind of failure: `unknown_tool`, `invalid_arguments`, `failed`,
-    /// `panicked`, `timed_out` or `cancelled`.
+    /// `panicked`, `timed_out`, `cancelled` or `batch_too_large`.
     pub fn kind(&self) -> &'static str {
         match self {
             ToolError::UnknownTool { .. } => "unknown_tool",
@@ -88,6 +98,7 @@ impl ToolError {
             ToolError::Panicked { .. } => "panicked",
             ToolError::TimedOut { .. } => "timed_out",
             ToolError::Cancelled { .. } => "cancelled",
+            ToolError::BatchTooLarge { .. } => "batch_too_large",
         }
     }
 
@@ -151,6 +162,11 @@ impl fmt::Display for ToolError {
             ToolError::Cancelled { tool } => {
                 write!(f, "{tool} was cancelled before it finished.")
             }
+            ToolError::BatchTooLarge { tool, size, limit } => write!(
+                f,
+                "{tool} was not run: {size} calls came at once, over the limit of {limit}. \
+                 Call at most {limit} tools at a time."
+            ),
         }
     }
 }

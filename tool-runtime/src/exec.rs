@@ -83,6 +83,19 @@ impl Toolbox {
                 elapsed: Duration::ZERO,
             };
         };
+        let limits = inner.limits;
+        if let Err(failure) = call
+            .arguments
+            .check_limits(limits.argument_bytes, limits.nesting_depth)
+        {
+            let error = attach(&entry.spec.name, failure);
+            entry.counters.record(Some(&error), Duration::ZERO);
+            return Executed {
+                result: Err(error),
+                slow_poll: None,
+                elapsed: Duration::ZERO,
+            };
+        }
         let span = tracing::info_span!(
             "tool_call",
             tool = call.name,

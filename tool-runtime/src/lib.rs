@@ -110,7 +110,8 @@ pub use state::State;
 pub use stats::ToolStats;
 pub use tool::{BoxFuture, Failure, StateRequirement, Tool, ToolRef, ToolValue};
 pub use toolbox::{
-    BuildError, BuildProblem, DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Toolbox, ToolboxBuilder,
+    BuildError, BuildProblem, DEFAULT_LIMITS, DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Limits, Toolbox,
+    ToolboxBuilder,
 };
 
 /// Re-exported for [`CallContext::cancellation_token`].

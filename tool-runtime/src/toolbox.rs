@@ -17,6 +17,34 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The default slow-poll threshold: a poll longer than this blocks the executor.
 pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
 
+/// The default limits on what a model may send; see [`ToolboxBuilder::limits`].
+pub const DEFAULT_LIMITS: Limits = Limits {
+    argument_bytes: 1024 * 1024,
+    nesting_depth: 64,
+    batch_size: 128,
+};
+
+/// Limits on what a model may send, each refused with a message that says so.
+///
+/// ```
+/// use tool_runtime::{Limits, Toolbox, DEFAULT_LIMITS};
+///
+/// let toolbox = Toolbox::builder()
+///     .limits(Limits { argument_bytes: 64 * 1024, ..DEFAULT_LIMITS })
+///     .build()
+///     .unwrap();
+/// # let _ = toolbox;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes of JSON in one call's arguments (default 1 MiB).
+    pub argument_bytes: usize,
+    /// The deepest nesting of objects and arrays in one call's arguments (default 64).
+    pub nesting_depth: usize,
+    /// The most calls one batch runs; calls past it are answered without running (default 128).
+    pub batch_size: usize,
+}
+
 /// A set of tools ready to be called. Cheap to clone: clones share everything.
 ///
 /// ```
@@ -49,6 +77,7 @@ pub(crate) struct Inner {
     pub(crate) concurrency: Option<Semaphore>,
     pub(crate) slow_poll: Option<Duration>,
     pub(crate) max_output_chars: Option<usize>,
+    pub(crate) limits: Limits,
 }
 
 pub(crate) struct Entry {
@@ -159,6 +188,7 @@ pub struct ToolboxBuilder {
     concurrency_limit: Option<usize>,
     slow_poll: Option<Option<Duration>>,
     max_output_chars: Option<usize>,
+    limits: Option<Limits>,
 }
 
 impl ToolboxBuilder {
@@ -230,6 +260,12 @@ impl ToolboxBuilder {
         self
     }
 
+    /// Sets the limits on arguments and batches (default: [`DEFAULT_LIMITS`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
     /// Checks the tools (unique names, state present) and computes their specs once.
     pub fn build(self) -> Result<Toolbox, BuildError> {
         let mut tools = self.tools;
@@ -284,6 +320,7 @@ impl ToolboxBuilder {
                 concurrency: self.concurrency_limit.map(Semaphore::new),
                 slow_poll: self.slow_poll.unwrap_or(Some(DEFAULT_SLOW_POLL)),
                 max_output_chars: self.max_output_chars,
+                limits: self.limits.unwrap_or(DEFAULT_LIMITS),
             }),
         })
     }
