@@ -17,7 +17,7 @@ use crate::Failure;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Arguments {
-    /// JSON text; empty text counts as `{}`.
+    /// JSON text; empty text and `null` count as `{}`.
     Text(String),
     /// A JSON value; `null` counts as `{}`.
     Json(Value),
@@ -27,7 +27,7 @@ impl Arguments {
     /// The arguments as compact JSON text.
     pub fn to_json_string(&self) -> String {
         match self {
-            Arguments::Text(text) if text.trim().is_empty() => "{}".to_owned(),
+            Arguments::Text(text) if is_empty_text(text) => "{}".to_owned(),
             Arguments::Text(text) => text.clone(),
             Arguments::Json(Value::Null) => "{}".to_owned(),
             Arguments::Json(value) => value.to_string(),
@@ -43,7 +43,7 @@ impl Arguments {
             });
         }
         let fast = match self {
-            Arguments::Text(text) if text.trim().is_empty() => serde_json::from_str("{}"),
+            Arguments::Text(text) if is_empty_text(text) => serde_json::from_str("{}"),
             Arguments::Text(text) => serde_json::from_str(text),
             Arguments::Json(Value::Null) => serde_json::from_str("{}"),
             Arguments::Json(value) => T::deserialize(value),
@@ -79,10 +79,7 @@ impl Arguments {
     /// Whether the arguments are (or, as text, start like) a JSON object; empty counts as `{}`.
     fn is_object(&self) -> bool {
         match self {
-            Arguments::Text(text) => {
-                let text = text.trim_start();
-                text.is_empty() || text.starts_with('{')
-            }
+            Arguments::Text(text) => is_empty_text(text) || text.trim_start().starts_with('{'),
             Arguments::Json(value) => value.is_object() || value.is_null(),
         }
     }
@@ -125,6 +122,11 @@ impl Arguments {
             }
         }
     }
+}
+
+/// Text that stands for no arguments: nothing, or `null`.
+fn is_empty_text(text: &str) -> bool {
+    matches!(text.trim(), "" | "null")
 }
 
 /// The deepest nesting of `[` and `{` in JSON text, counting no further than just past `max`.
