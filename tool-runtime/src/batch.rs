@@ -27,6 +27,9 @@ pub struct ToolCall {
     pub name: String,
     /// The arguments.
     pub arguments: Arguments,
+    /// Fields of the provider's call, beside its id, name and arguments, that must be sent
+    /// back with it unchanged, such as Gemini's `thoughtSignature`. Usually empty.
+    pub extras: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ToolCall {
@@ -40,6 +43,7 @@ impl ToolCall {
             id: id.into(),
             name: name.into(),
             arguments: arguments.into(),
+            extras: serde_json::Map::new(),
         }
     }
 }

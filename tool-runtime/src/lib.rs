@@ -79,6 +79,13 @@
 //! [`Toolbox::call_all`] runs one model turn's calls at once, each on its own tokio task, and
 //! gives the results back in order with their call ids. A plain `fn` tool runs on tokio's
 //! blocking pool so it cannot stall the others.
+//!
+//! # Providers
+//!
+//! [`providers`] declares a toolbox to OpenAI (Chat Completions, Responses, strict mode),
+//! Anthropic, Gemini, MCP and Ollama, each in its own schema dialect, reads the calls from
+//! their responses and writes the results back in their shapes; [`ToolboxBuilder::targets`]
+//! checks, when the toolbox is built, that every tool can be declared to the providers named.
 
 #![warn(missing_docs)]
 
@@ -96,6 +103,8 @@ mod state;
 mod stats;
 mod tool;
 mod toolbox;
+
+pub mod providers;
 
 #[doc(hidden)]
 pub mod __private;

@@ -182,6 +182,7 @@ impl fmt::Debug for Toolbox {
 pub struct ToolboxBuilder {
     tools: Vec<ToolRef>,
     registered: bool,
+    targets: Vec<crate::providers::Provider>,
     state: State,
     default_timeout: Option<Duration>,
     hide_error_details: bool,
@@ -266,6 +267,43 @@ impl ToolboxBuilder {
         self
     }
 
+    /// Checks, when the toolbox is built, that every tool can be declared to each of these
+    /// providers: its name, its parameters' root, and what the provider's schema dialect
+    /// cannot express. A tool that cannot is a [`BuildProblem::ProviderRule`] naming the
+    /// tool, the place in its schema and the rule.
+    ///
+    /// ```
+    /// use tool_runtime::providers::{Provider, Rule};
+    /// use tool_runtime::{tool, BuildProblem, Toolbox};
+    ///
+    /// /// Counts labels.
+    /// #[tool]
+    /// async fn count(labels: std::collections::HashMap<String, u32>) -> usize {
+    ///     labels.len()
+    /// }
+    ///
+    /// # fn main() {
+    /// let built = Toolbox::builder().tool(count::tool()).targets([Provider::Anthropic]).build();
+    /// assert!(built.is_ok());
+    /// let error = Toolbox::builder()
+    ///     .tool(count::tool())
+    ///     .targets([Provider::OpenAiStrict])
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(
+    ///     &error.problems()[0],
+    ///     BuildProblem::ProviderRule(violation) if violation.rule == Rule::FreeFormMap
+    /// ));
+    /// # }
+    /// ```
+    pub fn targets(
+        mut self,
+        targets: impl IntoIterator<Item = crate::providers::Provider>,
+    ) -> Self {
+        self.targets.extend(targets);
+        self
+    }
+
     /// Checks the tools (unique names, state present) and computes their specs once.
     pub fn build(self) -> Result<Toolbox, BuildError> {
         let mut tools = self.tools;
@@ -291,6 +329,10 @@ impl ToolboxBuilder {
                         type_name: need.type_name(),
                     });
                 }
+            }
+            for target in &self.targets {
+                let violations = target.check(&spec).into_iter();
+                problems.extend(violations.map(BuildProblem::ProviderRule));
             }
             index.insert(Box::from(spec.name.as_ref()), entries.len());
             entries.push(Entry {
@@ -352,6 +394,8 @@ pub enum BuildProblem {
         /// The type it needs.
         type_name: &'static str,
     },
+    /// A tool breaks a rule of a provider given to [`ToolboxBuilder::targets`].
+    ProviderRule(crate::providers::Violation),
 }
 
 impl fmt::Display for BuildProblem {
@@ -366,6 +410,7 @@ impl fmt::Display for BuildProblem {
                 "tool {tool} needs state of type `{type_name}`; give it with \
                  ToolboxBuilder::state or state_arc"
             ),
+            BuildProblem::ProviderRule(violation) => write!(f, "{violation}"),
         }
     }
 }

@@ -1,0 +1,432 @@
+//! Google Gemini: the golden examples of the providers reference (declaration, call, result),
+//! thought signatures and made-up ids, and the `parameters` dialect (OpenAPI subset).
+
+use std::collections::HashMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tool_runtime::providers::{GeminiDialect, Issue, Provider, Rule, gemini, gemini_schema};
+use tool_runtime::{ToolCall, ToolRef, Toolbox, tool};
+
+const DECLARATION: &str = r#"{"tools":[{"functionDeclarations":[{"name":"get_weather","description":"Get weather","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}}]}]}"#;
+const CALL: &str = r#"{"role":"model","parts":[{"functionCall":{"id":"fc1","name":"get_weather","args":{"location":"Paris"}},"thoughtSignature":"<opaque>"}]}"#;
+const RESULT: &str = r#"{"role":"user","parts":[{"functionResponse":{"id":"fc1","name":"get_weather","response":{"output":{"temp":15}}}}]}"#;
+
+fn golden(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct Weather {
+    pub temp: i32,
+}
+
+/// Get weather
+#[tool]
+async fn get_weather(location: String) -> Result<Weather, String> {
+    match location.as_str() {
+        "Atlantis" => Err("no station in Atlantis".to_owned()),
+        _ => Ok(Weather { temp: 15 }),
+    }
+}
+
+fn toolbox() -> Toolbox {
+    Toolbox::builder()
+        .tool(get_weather::tool())
+        .build()
+        .unwrap()
+}
+
+fn parameters(tool: ToolRef) -> Value {
+    let toolbox = Toolbox::builder().tool(tool).build().unwrap();
+    let mut tools = gemini::tools(&toolbox, GeminiDialect::Parameters).unwrap();
+    tools[0]["functionDeclarations"][0]["parameters"].take()
+}
+
+#[test]
+fn declaration_is_the_golden_example() {
+    let tools = gemini::tools(&toolbox(), GeminiDialect::default()).unwrap();
+    assert_eq!(json!({ "tools": tools }), golden(DECLARATION));
+}
+
+#[test]
+fn calls_keep_their_thought_signature() {
+    let mut expected = ToolCall::new("fc1", "get_weather", json!({"location": "Paris"}));
+    expected
+        .extras
+        .insert("thoughtSignature".into(), json!("<opaque>"));
+    assert_eq!(
+        gemini::read_calls(&golden(CALL)).unwrap(),
+        [expected.clone()]
+    );
+    let response = json!({
+        "candidates": [{"content": golden(CALL), "finishReason": "STOP"}],
+        "modelVersion": "gemini-3-pro"
+    });
+    assert_eq!(gemini::read_calls(&response).unwrap(), [expected]);
+}
+
+#[test]
+fn the_model_turn_is_written_back_with_its_signature_unchanged() {
+    let calls = gemini::read_calls(&golden(CALL)).unwrap();
+    assert_eq!(gemini::write_calls(&calls), golden(CALL));
+}
+
+#[tokio::test]
+async fn round_trip_gives_the_golden_result() {
+    let toolbox = toolbox();
+    let results = toolbox
+        .call_all(gemini::read_calls(&golden(CALL)).unwrap())
+        .await;
+    assert_eq!(gemini::write_results(&results), golden(RESULT));
+}
+
+#[tokio::test]
+async fn calls_without_ids_get_stable_ones_that_are_never_sent_back() {
+    let content = json!({"role": "model", "parts": [
+        {"text": "Checking."},
+        {"functionCall": {"name": "get_weather", "args": {"location": "Atlantis"}}, "thoughtSignature": "sig"},
+        {"functionCall": {"name": "get_weather", "args": {"location": "Paris"}}}
+    ]});
+    let calls = gemini::read_calls(&content).unwrap();
+    let ids: Vec<&str> = calls.iter().map(|call| call.id.as_str()).collect();
+    assert_eq!(ids, ["synthesized-call-0", "synthesized-call-1"]);
+    assert_eq!(gemini::read_calls(&content).unwrap(), calls);
+    assert_eq!(
+        gemini::write_calls(&calls),
+        json!({"role": "model", "parts": [
+            {"functionCall": {"name": "get_weather", "args": {"location": "Atlantis"}}, "thoughtSignature": "sig"},
+            {"functionCall": {"name": "get_weather", "args": {"location": "Paris"}}}
+        ]})
+    );
+    let results = toolbox().call_all(calls).await;
+    assert_eq!(
+        gemini::write_results(&results),
+        json!({"role": "user", "parts": [
+            {"functionResponse": {"name": "get_weather",
+                                  "response": {"error": "get_weather failed: no station in Atlantis"}}},
+            {"functionResponse": {"name": "get_weather", "response": {"output": {"temp": 15}}}}
+        ]})
+    );
+}
+
+#[test]
+fn parts_that_do_not_match_are_reported_with_the_place() {
+    let content = json!({"parts": [{"functionCall": {"args": {}}}]});
+    assert_eq!(
+        gemini::read_calls(&content).unwrap_err().to_string(),
+        "cannot read the Gemini response: at `/parts/0/functionCall/name`, a string is expected; \
+         pass the model's content or the whole response, as it came."
+    );
+}
+
+/// Which rows to read.
+#[derive(Deserialize, JsonSchema)]
+pub struct Filter {
+    /// Column to match.
+    #[schemars(length(min = 1, max = 64))]
+    pub column: String,
+    /// At most this many rows.
+    #[schemars(range(min = 1, max = 100))]
+    pub limit: u32,
+    /// Nested page settings.
+    pub page: Option<Page>,
+}
+
+/// A page of results.
+#[derive(Deserialize, JsonSchema)]
+pub struct Page {
+    /// First row, from zero.
+    pub offset: u64,
+}
+
+/// Queries the database.
+#[tool]
+async fn query(filter: Filter) -> String {
+    format!(
+        "{} {} {}",
+        filter.column,
+        filter.limit,
+        filter.page.is_some()
+    )
+}
+
+#[test]
+fn references_are_inlined_and_null_becomes_nullable() {
+    assert_eq!(
+        parameters(query::tool()),
+        json!({
+            "type": "object",
+            "properties": {
+                "filter": {
+                    "description": "Which rows to read.",
+                    "type": "object",
+                    "properties": {
+                        "column": {
+                            "description": "Column to match.",
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 64
+                        },
+                        "limit": {
+                            "description": "At most this many rows.",
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 100
+                        },
+                        "page": {
+                            "description": "Nested page settings.",
+                            "type": "object",
+                            "properties": {
+                                "offset": {
+                                    "description": "First row, from zero.",
+                                    "type": "integer",
+                                    "minimum": 0
+                                }
+                            },
+                            "required": ["offset"],
+                            "nullable": true
+                        }
+                    },
+                    "required": ["column", "limit"]
+                }
+            },
+            "required": ["filter"]
+        })
+    );
+}
+
+/// Temperature unit.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// Degrees Celsius.
+    Celsius,
+    /// Degrees Fahrenheit.
+    Fahrenheit,
+}
+
+/// A shape to draw.
+#[derive(Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shape {
+    /// A circle.
+    Circle {
+        /// Its radius.
+        radius: f64,
+    },
+    /// A square.
+    Square {
+        /// Its side.
+        side: f64,
+    },
+}
+
+/// Describes a shape in a unit.
+#[tool]
+async fn describe(shape: Shape, unit: Option<Unit>) -> String {
+    let size = match shape {
+        Shape::Circle { radius } => radius,
+        Shape::Square { side } => side,
+    };
+    format!("{size} {}", unit.is_some())
+}
+
+#[test]
+fn enums_keep_their_values_and_one_of_becomes_any_of() {
+    let parameters = parameters(describe::tool());
+    assert_eq!(
+        parameters["properties"]["unit"],
+        json!({
+            "description": "Temperature unit.\n- celsius: Degrees Celsius.\n- fahrenheit: Degrees Fahrenheit.",
+            "type": "string",
+            "enum": ["celsius", "fahrenheit"],
+            "nullable": true
+        })
+    );
+    assert_eq!(
+        parameters["properties"]["shape"],
+        json!({
+            "description": "A shape to draw.",
+            "anyOf": [
+                {
+                    "description": "A circle.",
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["circle"]},
+                        "radius": {"description": "Its radius.", "type": "number"}
+                    },
+                    "required": ["kind", "radius"]
+                },
+                {
+                    "description": "A square.",
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["square"]},
+                        "side": {"description": "Its side.", "type": "number"}
+                    },
+                    "required": ["kind", "side"]
+                }
+            ]
+        })
+    );
+}
+
+#[test]
+fn keywords_gemini_refuses_are_dropped() {
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
+            "ratio": {"type": "number", "format": "double", "exclusiveMinimum": 0, "maximum": 1},
+            "at": {"type": "string", "format": "date-time"},
+            "mode": {"const": "fast"}
+        },
+        "required": ["tags"]
+    });
+    assert_eq!(
+        gemini_schema(&schema).unwrap(),
+        json!({
+            "type": "object",
+            "properties": {
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "ratio": {"type": "number", "maximum": 1},
+                "at": {"type": "string", "format": "date-time"},
+                "mode": {"enum": ["fast"]}
+            },
+            "required": ["tags"]
+        })
+    );
+}
+
+/// A tree of names.
+#[derive(Deserialize, JsonSchema)]
+pub struct Tree {
+    /// The node's name.
+    pub name: String,
+    /// Its children.
+    pub children: Vec<Tree>,
+}
+
+/// Draws a tree.
+#[tool]
+async fn draw(tree: Tree) -> usize {
+    tree.children.len()
+}
+
+/// Counts labels.
+#[tool]
+async fn count(labels: HashMap<String, u32>) -> usize {
+    labels.len()
+}
+
+/// Says what time it is.
+#[tool]
+async fn now() -> &'static str {
+    "noon"
+}
+
+#[test]
+fn recursive_types_and_maps_are_reported_by_tool_and_place() {
+    let toolbox = Toolbox::builder()
+        .tools([draw::tool(), count::tool()])
+        .build()
+        .unwrap();
+    let error = gemini::tools(&toolbox, GeminiDialect::Parameters).unwrap_err();
+    let found: Vec<(&str, Provider, &str, &Rule)> = error
+        .violations()
+        .iter()
+        .map(|v| (v.tool.as_str(), v.target, v.path.as_str(), &v.rule))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "count",
+                Provider::Gemini,
+                "/properties/labels",
+                &Rule::EmptyObject
+            ),
+            (
+                "draw",
+                Provider::Gemini,
+                "/properties/tree/properties/children/items",
+                &Rule::Recursive {
+                    type_name: "Tree".into()
+                }
+            ),
+        ]
+    );
+    assert_eq!(
+        error.violations()[1].to_string(),
+        "tool draw cannot be declared for Gemini: at `/properties/tree/properties/children/items`, \
+         the type `Tree` contains itself, so its references cannot be inlined; bound the nesting \
+         with a separate, non-recursive type (or declare it with \
+         GeminiDialect::ParametersJsonSchema)"
+    );
+}
+
+#[test]
+fn parameters_json_schema_takes_the_schema_as_it_is() {
+    let toolbox = Toolbox::builder()
+        .tools([draw::tool(), now::tool()])
+        .build()
+        .unwrap();
+    let tools = gemini::tools(&toolbox, GeminiDialect::ParametersJsonSchema).unwrap();
+    let declarations = &tools[0]["functionDeclarations"];
+    assert_eq!(
+        declarations[0]["parametersJsonSchema"],
+        toolbox.spec("draw").unwrap().input_schema
+    );
+    assert_eq!(declarations[0].get("parameters"), None);
+    assert_eq!(
+        declarations[1]["parametersJsonSchema"],
+        json!({"type": "object", "additionalProperties": false})
+    );
+}
+
+#[test]
+fn a_tool_without_parameters_declares_none() {
+    let toolbox = Toolbox::builder().tool(now::tool()).build().unwrap();
+    assert_eq!(
+        gemini::tools(&toolbox, GeminiDialect::Parameters).unwrap(),
+        [
+            json!({"functionDeclarations": [{"name": "now", "description": "Says what time it is."}]})
+        ]
+    );
+    let empty = Toolbox::builder().build().unwrap();
+    assert_eq!(
+        gemini::tools(&empty, GeminiDialect::Parameters).unwrap(),
+        Vec::<Value>::new()
+    );
+}
+
+#[test]
+fn enums_of_numbers_and_odd_parameter_names_are_reported() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "level": {"type": "integer", "enum": [1, 2, 3]},
+            "max-size": {"type": "integer"}
+        }
+    });
+    assert_eq!(
+        gemini_schema(&schema).unwrap_err(),
+        [
+            Issue {
+                path: "/properties/max-size".into(),
+                rule: Rule::InvalidPropertyName {
+                    name: "max-size".into(),
+                    pattern: "^[A-Za-z_][A-Za-z0-9_]*$"
+                }
+            },
+            Issue {
+                path: "/properties/level/enum".into(),
+                rule: Rule::NonStringEnum
+            },
+        ]
+    );
+}

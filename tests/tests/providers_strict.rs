@@ -1,0 +1,364 @@
+//! OpenAI strict mode: what the dialect makes of each kind of signature, and the tools it
+//! cannot take, reported by name and exported non-strict only when asked.
+
+use std::collections::HashMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tool_runtime::providers::{Issue, Provider, Rule, Strict, openai, openai_strict_schema};
+use tool_runtime::{ToolRef, Toolbox, tool};
+
+/// Which rows to read.
+#[derive(Deserialize, JsonSchema)]
+pub struct Filter {
+    /// Column to match.
+    #[schemars(length(min = 1, max = 64))]
+    pub column: String,
+    /// At most this many rows.
+    #[schemars(range(min = 1, max = 100))]
+    pub limit: u32,
+    /// Nested page settings.
+    pub page: Option<Page>,
+}
+
+/// A page of results.
+#[derive(Deserialize, JsonSchema)]
+pub struct Page {
+    /// First row, from zero.
+    pub offset: u64,
+}
+
+/// Queries the database.
+#[tool]
+async fn query(filter: Filter) -> String {
+    format!(
+        "{} {} {}",
+        filter.column,
+        filter.limit,
+        filter.page.is_some()
+    )
+}
+
+/// Lists rows.
+#[tool]
+async fn list_rows(
+    #[arg(description = "Table to read")] table: String,
+    #[arg(default)] offset: u32,
+    #[arg(default = 20, description = "Rows per page")] limit: u32,
+    #[arg(rename = "sort_by")] order: Option<String>,
+    #[arg(default = vec!["id".to_owned()])] columns: Vec<String>,
+) -> String {
+    format!("{table} {offset} {limit} {order:?} {columns:?}")
+}
+
+/// Temperature unit.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// Degrees Celsius.
+    Celsius,
+    /// Degrees Fahrenheit.
+    Fahrenheit,
+}
+
+/// A shape to draw.
+#[derive(Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shape {
+    /// A circle.
+    Circle {
+        /// Its radius.
+        radius: f64,
+    },
+    /// A square.
+    Square {
+        /// Its side.
+        side: f64,
+    },
+}
+
+/// Describes a shape in a unit.
+#[tool]
+async fn describe(shape: Shape, unit: Unit) -> String {
+    let size = match shape {
+        Shape::Circle { radius } => radius,
+        Shape::Square { side } => side,
+    };
+    let unit = match unit {
+        Unit::Celsius => "C",
+        Unit::Fahrenheit => "F",
+    };
+    format!("{size}{unit}")
+}
+
+/// Tags items.
+#[tool]
+async fn tag(items: Vec<String>, labels: HashMap<String, u8>) -> usize {
+    items.len() + labels.len()
+}
+
+/// Stores any value.
+#[tool]
+async fn store(key: String, value: Value) -> String {
+    format!("{key}={value}")
+}
+
+/// Says what time it is.
+#[tool]
+async fn now() -> &'static str {
+    "noon"
+}
+
+fn strict_parameters(tool: ToolRef) -> Value {
+    let toolbox = Toolbox::builder().tool(tool).build().unwrap();
+    let mut tools = openai::tools(&toolbox, Strict::On).unwrap();
+    assert_eq!(tools[0]["function"]["strict"], json!(true));
+    tools.remove(0)["function"]["parameters"].take()
+}
+
+#[test]
+fn nested_structs_are_closed_and_every_property_required() {
+    assert_eq!(
+        strict_parameters(query::tool()),
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {"filter": {"$ref": "#/$defs/Filter"}},
+            "required": ["filter"],
+            "$defs": {
+                "Filter": {
+                    "description": "Which rows to read.",
+                    "type": "object",
+                    "properties": {
+                        "column": {"description": "Column to match.", "type": "string"},
+                        "limit": {
+                            "description": "At most this many rows.",
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 100
+                        },
+                        "page": {
+                            "description": "Nested page settings.",
+                            "anyOf": [{"$ref": "#/$defs/Page"}, {"type": "null"}]
+                        }
+                    },
+                    "required": ["column", "limit", "page"],
+                    "additionalProperties": false
+                },
+                "Page": {
+                    "description": "A page of results.",
+                    "type": "object",
+                    "properties": {
+                        "offset": {
+                            "description": "First row, from zero.",
+                            "type": "integer",
+                            "minimum": 0
+                        }
+                    },
+                    "required": ["offset"],
+                    "additionalProperties": false
+                }
+            }
+        })
+    );
+}
+
+#[test]
+fn optional_parameters_are_nullable_and_defaults_move_to_the_description() {
+    assert_eq!(
+        strict_parameters(list_rows::tool()),
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "table": {"type": "string", "description": "Table to read"},
+                "offset": {"type": "integer", "minimum": 0, "description": "Default: 0."},
+                "limit": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Rows per page. Default: 20."
+                },
+                "sort_by": {"type": ["string", "null"]},
+                "columns": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Default: [\"id\"]."
+                }
+            },
+            "required": ["table", "offset", "limit", "sort_by", "columns"]
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_defaulted_parameter_stays_usable_in_strict_mode() {
+    let toolbox = Toolbox::builder().tool(list_rows::tool()).build().unwrap();
+    let arguments =
+        json!({"table": "t", "offset": 0, "limit": 20, "sort_by": null, "columns": ["id"]});
+    assert_eq!(
+        toolbox.call("list_rows", arguments).await.text(),
+        "t 0 20 None [\"id\"]"
+    );
+}
+
+#[test]
+fn one_of_becomes_any_of_and_const_a_one_value_enum() {
+    let parameters = strict_parameters(describe::tool());
+    assert_eq!(
+        parameters["$defs"]["Unit"],
+        json!({
+            "description": "Temperature unit.",
+            "anyOf": [
+                {"description": "Degrees Celsius.", "type": "string", "enum": ["celsius"]},
+                {"description": "Degrees Fahrenheit.", "type": "string", "enum": ["fahrenheit"]}
+            ]
+        })
+    );
+    assert_eq!(
+        parameters["$defs"]["Shape"]["anyOf"][0],
+        json!({
+            "description": "A circle.",
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "enum": ["circle"]},
+                "radius": {"description": "Its radius.", "type": "number"}
+            },
+            "required": ["kind", "radius"],
+            "additionalProperties": false
+        })
+    );
+}
+
+#[test]
+fn a_tool_without_parameters_declares_an_empty_closed_object() {
+    assert_eq!(
+        strict_parameters(now::tool()),
+        json!({"type": "object", "additionalProperties": false, "properties": {}, "required": []})
+    );
+}
+
+#[test]
+fn tools_that_cannot_be_strict_are_reported_by_name_with_the_reason() {
+    let toolbox = Toolbox::builder()
+        .tools([tag::tool(), store::tool(), now::tool()])
+        .build()
+        .unwrap();
+    let error = openai::tools(&toolbox, Strict::On).unwrap_err();
+    let found: Vec<(&str, &str, &Rule)> = error
+        .violations()
+        .iter()
+        .map(|v| (v.tool.as_str(), v.path.as_str(), &v.rule))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("store", "/properties/value", &Rule::AnyValue),
+            (
+                "tag",
+                "/properties/labels/additionalProperties",
+                &Rule::FreeFormMap
+            ),
+        ]
+    );
+    assert!(
+        error
+            .violations()
+            .iter()
+            .all(|v| v.target == Provider::OpenAiStrict)
+    );
+    assert_eq!(
+        error.violations()[1].to_string(),
+        "tool tag cannot be declared for OpenAI strict mode: at \
+         `/properties/labels/additionalProperties`, a map with free keys (`additionalProperties` \
+         with a schema) cannot be declared; take a list of key/value pairs instead (or let it be \
+         exported non-strict with Strict::OnOrFallback)"
+    );
+}
+
+#[test]
+fn on_request_the_tools_that_cannot_be_strict_are_exported_non_strict() {
+    let toolbox = Toolbox::builder()
+        .tools([tag::tool(), now::tool()])
+        .build()
+        .unwrap();
+    let tools = openai::tools(&toolbox, Strict::OnOrFallback).unwrap();
+    let strictness: Vec<(&Value, &Value)> = tools
+        .iter()
+        .map(|t| (&t["function"]["name"], &t["function"]["strict"]))
+        .collect();
+    assert_eq!(
+        strictness,
+        [
+            (&json!("now"), &json!(true)),
+            (&json!("tag"), &json!(false))
+        ]
+    );
+    assert_eq!(
+        tools[1]["function"]["parameters"],
+        toolbox.spec("tag").unwrap().input_schema
+    );
+}
+
+#[test]
+fn every_place_strict_mode_cannot_express_is_reported_at_once() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "both": {"allOf": [{"type": "string"}, {"minLength": 2}]},
+            "not_a": {"type": "string", "not": {"const": "a"}},
+            "pair": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}
+        }
+    });
+    let issue = |path: &str, keyword: &str| Issue {
+        path: path.into(),
+        rule: Rule::Inexpressible {
+            keyword: keyword.into(),
+        },
+    };
+    assert_eq!(
+        openai_strict_schema(&schema).unwrap_err(),
+        [
+            issue("/properties/both/allOf", "allOf"),
+            issue("/properties/not_a/not", "not"),
+            issue("/properties/pair/prefixItems", "prefixItems"),
+        ]
+    );
+    assert_eq!(
+        openai_strict_schema(&json!({"anyOf": [{"type": "object"}]})).unwrap_err()[0],
+        Issue {
+            path: String::new(),
+            rule: Rule::RootNotObject
+        }
+    );
+}
+
+#[test]
+fn formats_outside_openai_list_are_dropped_and_the_others_kept() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "at": {"type": "string", "format": "date-time"},
+            "id": {"type": "string", "format": "uuid"},
+            "site": {"type": "string", "format": "uri"},
+            "n": {"type": "integer", "format": "int64", "title": "N", "examples": [1]}
+        },
+        "required": ["at", "id", "site", "n"],
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Args"
+    });
+    assert_eq!(
+        openai_strict_schema(&schema).unwrap(),
+        json!({
+            "type": "object",
+            "properties": {
+                "at": {"type": "string", "format": "date-time"},
+                "id": {"type": "string", "format": "uuid"},
+                "site": {"type": "string"},
+                "n": {"type": "integer"}
+            },
+            "required": ["at", "id", "site", "n"],
+            "additionalProperties": false
+        })
+    );
+}

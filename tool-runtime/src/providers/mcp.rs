@@ -1,0 +1,294 @@
+//! The Model Context Protocol: the `tools/list` result, `tools/call` requests, and the
+//! `CallToolResult` that answers them.
+
+use serde_json::{Map, Value, json};
+
+use crate::{Annotations, CallResult, ToolCall, ToolError, ToolSpec, Toolbox};
+
+use super::ReadError;
+use super::node::is_object_root;
+use super::nullable::split_types;
+use super::read::{Reader, arguments};
+use super::walk::walk_mut;
+
+const READER: Reader = Reader {
+    what: "MCP tools/call request",
+    advice: "pass the JSON-RPC request or its params, as they came",
+};
+
+/// The JSON-RPC error code for an unknown tool.
+const INVALID_PARAMS: i64 = -32602;
+
+/// How MCP schemas write a value that may be null.
+///
+/// ```
+/// use tool_runtime::providers::NullStyle;
+///
+/// assert_eq!(NullStyle::default(), NullStyle::TypeArray);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NullStyle {
+    /// `"type": ["string", "null"]`, as schemars writes it.
+    #[default]
+    TypeArray,
+    /// `"anyOf": [{"type": "string"}, {"type": "null"}]`, for clients that refuse a list of
+    /// types.
+    AnyOf,
+}
+
+/// The result of `tools/list`: `{"tools": [...]}`, each tool with its `name`, `title` (from
+/// [`Annotations::title`]), `description`, `inputSchema`, `outputSchema` and `annotations`
+/// (`readOnlyHint`, `destructiveHint`, `idempotentHint`, `openWorldHint`, for the hints set).
+/// An output schema whose root is not an object is wrapped as
+/// `{"type": "object", "properties": {"result": ...}, "required": ["result"]}`, as MCP
+/// requires; [`write_result`] wraps such a tool's structured content the same way.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::providers::{mcp, NullStyle};
+/// use tool_runtime::{tool, Toolbox};
+///
+/// /// Counts the words of a text.
+/// #[tool(read_only)]
+/// async fn count_words(text: String, limit: Option<u32>) -> usize {
+///     text.split_whitespace().count().min(limit.unwrap_or(u32::MAX) as usize)
+/// }
+///
+/// # fn main() {
+/// let toolbox = Toolbox::builder().tool(count_words::tool()).build().unwrap();
+/// let list = mcp::tools_list(&toolbox, NullStyle::AnyOf);
+/// let tool = &list["tools"][0];
+/// assert_eq!(tool["annotations"], json!({"readOnlyHint": true}));
+/// assert_eq!(
+///     tool["inputSchema"]["properties"]["limit"],
+///     json!({"anyOf": [{"type": "integer", "format": "uint32", "minimum": 0}, {"type": "null"}]})
+/// );
+/// assert_eq!(
+///     tool["outputSchema"],
+///     json!({
+///         "type": "object",
+///         "properties": {"result": {"type": "integer", "format": "uint", "minimum": 0}},
+///         "required": ["result"]
+///     })
+/// );
+/// # }
+/// ```
+pub fn tools_list(toolbox: &Toolbox, nulls: NullStyle) -> Value {
+    let tools: Vec<Value> = toolbox.specs().map(|spec| tool(spec, nulls)).collect();
+    json!({"tools": tools})
+}
+
+fn tool(spec: &ToolSpec, nulls: NullStyle) -> Value {
+    let mut tool = Map::new();
+    tool.insert("name".to_owned(), json!(spec.name));
+    if let Some(title) = &spec.annotations.title {
+        tool.insert("title".to_owned(), json!(title));
+    }
+    tool.insert("description".to_owned(), json!(spec.description));
+    tool.insert(
+        "inputSchema".to_owned(),
+        mcp_schema(&spec.input_schema, nulls),
+    );
+    if let Some(output) = &spec.output_schema {
+        tool.insert(
+            "outputSchema".to_owned(),
+            mcp_schema(&object_schema(output), nulls),
+        );
+    }
+    let hints = hints(&spec.annotations);
+    if !hints.is_empty() {
+        tool.insert("annotations".to_owned(), Value::Object(hints));
+    }
+    Value::Object(tool)
+}
+
+/// The hints that are set, by their MCP names.
+pub(crate) fn hints(annotations: &Annotations) -> Map<String, Value> {
+    [
+        ("readOnlyHint", annotations.read_only),
+        ("destructiveHint", annotations.destructive),
+        ("idempotentHint", annotations.idempotent),
+        ("openWorldHint", annotations.open_world),
+    ]
+    .into_iter()
+    .filter_map(|(name, hint)| Some((name.to_owned(), Value::Bool(hint?))))
+    .collect()
+}
+
+/// MCP's dialect of a schema: the schema as schemars wrote it (draft 2020-12), with null
+/// written in `nulls`' style. [`NullStyle::AnyOf`] turns every list of types into an `anyOf`
+/// with one branch per type, the description staying outside, for clients that refuse lists.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::providers::{mcp_schema, NullStyle};
+///
+/// let schema = json!({
+///     "type": "object",
+///     "properties": {
+///         "unit": {"description": "Unit", "type": ["string", "null"], "enum": ["c", "f", null]}
+///     }
+/// });
+/// assert_eq!(mcp_schema(&schema, NullStyle::TypeArray), schema);
+/// assert_eq!(
+///     mcp_schema(&schema, NullStyle::AnyOf)["properties"]["unit"],
+///     json!({
+///         "description": "Unit",
+///         "anyOf": [{"type": "string", "enum": ["c", "f"]}, {"type": "null"}]
+///     })
+/// );
+/// ```
+pub fn mcp_schema(schema: &Value, nulls: NullStyle) -> Value {
+    let mut schema = schema.clone();
+    if nulls == NullStyle::AnyOf {
+        walk_mut(&mut schema, "", &mut |node, _| {
+            if let Value::Object(map) = node
+                && map.get("type").is_some_and(Value::is_array)
+            {
+                split_types(map);
+            }
+        });
+    }
+    schema
+}
+
+/// An output schema whose root is an object: as it is, or wrapped under `result` (its `$defs`
+/// staying at the root, where its `$ref`s point).
+fn object_schema(schema: &Value) -> Value {
+    if is_object_root(schema) {
+        return schema.clone();
+    }
+    let mut inner = schema.clone();
+    let defs = inner
+        .as_object_mut()
+        .and_then(|map| map.shift_remove("$defs"));
+    let mut wrapped = json!({
+        "type": "object",
+        "properties": {"result": inner},
+        "required": ["result"]
+    });
+    if let Some(defs) = defs {
+        wrapped["$defs"] = defs;
+    }
+    wrapped
+}
+
+/// The call of a `tools/call` request (or of its `params`). The call's id is the request's
+/// JSON-RPC id as JSON text (`2`, or `"abc"` with its quotes), so that [`write_response`]
+/// gives it back exactly.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::providers::mcp;
+///
+/// let request = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+///                      "params": {"name": "get_weather", "arguments": {"location": "Paris"}}});
+/// let call = mcp::read_call(&request).unwrap();
+/// assert_eq!((call.id.as_str(), call.name.as_str()), ("2", "get_weather"));
+/// ```
+pub fn read_call(request: &Value) -> Result<ToolCall, ReadError> {
+    let Some(method) = request.get("method") else {
+        return read_params(request, "", String::new());
+    };
+    if method != "tools/call" {
+        return Err(READER.error("/method", format!("{method} is not \"tools/call\"")));
+    }
+    let id = request.get("id").map(Value::to_string).unwrap_or_default();
+    let params = request
+        .get("params")
+        .ok_or_else(|| READER.error("/params", "an object is expected"))?;
+    read_params(params, "/params", id)
+}
+
+fn read_params(params: &Value, path: &str, id: String) -> Result<ToolCall, ReadError> {
+    let name = READER.string(params, "name", path)?;
+    Ok(ToolCall::new(id, name, arguments(params.get("arguments"))))
+}
+
+/// The `CallToolResult` of a call: its text as one text block, its structured content (wrapped
+/// under `result` when the tool's output schema is, or when a tool without one gave a value
+/// that is not an object), and `isError`. A tool's failure, bad arguments included, is a
+/// result the model reads, not a protocol error.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::providers::mcp;
+/// use tool_runtime::{tool, ToolCall, Toolbox};
+///
+/// /// Adds two numbers.
+/// #[tool]
+/// async fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let toolbox = Toolbox::builder().tool(add::tool()).build().unwrap();
+///     let results = toolbox.call_all([ToolCall::new("1", "add", json!({"a": 2, "b": 3}))]).await;
+///     assert_eq!(
+///         mcp::write_result(&toolbox, &results[0]),
+///         json!({
+///             "content": [{"type": "text", "text": "5"}],
+///             "structuredContent": {"result": 5},
+///             "isError": false
+///         })
+///     );
+/// }
+/// ```
+pub fn write_result(toolbox: &Toolbox, result: &CallResult) -> Value {
+    let output = &result.output;
+    let mut answer = Map::new();
+    answer.insert(
+        "content".to_owned(),
+        json!([{"type": "text", "text": output.text()}]),
+    );
+    if let Some(value) = output.structured() {
+        let schema = toolbox
+            .spec(&result.name)
+            .and_then(|spec| spec.output_schema.as_ref());
+        let wrap = schema.map_or(!value.is_object(), |schema| !is_object_root(schema));
+        let content = if wrap {
+            json!({"result": value})
+        } else {
+            value.clone()
+        };
+        answer.insert("structuredContent".to_owned(), content);
+    }
+    answer.insert("isError".to_owned(), json!(output.is_error()));
+    Value::Object(answer)
+}
+
+/// The JSON-RPC response to the `tools/call` request a call was read from: its `result` (see
+/// [`write_result`]), or, for an unknown tool, an error with code -32602, as MCP asks.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::providers::mcp;
+/// use tool_runtime::Toolbox;
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let toolbox = Toolbox::builder().build().unwrap();
+///     let request = json!({"jsonrpc": "2.0", "id": "a", "method": "tools/call",
+///                          "params": {"name": "nope"}});
+///     let results = toolbox.call_all([mcp::read_call(&request).unwrap()]).await;
+///     assert_eq!(
+///         mcp::write_response(&toolbox, &results[0]),
+///         json!({"jsonrpc": "2.0", "id": "a", "error": {
+///             "code": -32602,
+///             "message": "unknown tool \"nope\". No tools are available."
+///         }})
+///     );
+/// }
+/// ```
+pub fn write_response(toolbox: &Toolbox, result: &CallResult) -> Value {
+    let id = serde_json::from_str::<Value>(&result.id)
+        .ok()
+        .filter(|id| id.is_string() || id.is_number())
+        .unwrap_or_else(|| json!(result.id));
+    if let Some(ToolError::UnknownTool { .. }) = result.output.error() {
+        let error = json!({"code": INVALID_PARAMS, "message": result.output.text()});
+        return json!({"jsonrpc": "2.0", "id": id, "error": error});
+    }
+    json!({"jsonrpc": "2.0", "id": id, "result": write_result(toolbox, result)})
+}

@@ -1,0 +1,126 @@
+//! Reading a provider's JSON: the error that says where it did not match, and the helpers
+//! that find fields and build that error.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::Arguments;
+
+/// Why a provider's JSON (or a tool snapshot) could not be read: what was being read, where in
+/// it, and what was wrong there.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::providers::anthropic;
+///
+/// let message = json!({"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1"}]});
+/// let error = anthropic::read_calls(&message).unwrap_err();
+/// assert_eq!(error.path(), "/content/0/name");
+/// assert_eq!(
+///     error.to_string(),
+///     "cannot read the Anthropic message: at `/content/0/name`, a string is expected; pass the \
+///      assistant message or the whole response, as it came."
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError {
+    what: &'static str,
+    path: String,
+    problem: String,
+    advice: &'static str,
+}
+
+impl ReadError {
+    /// The JSON Pointer of the place that did not match.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read the {}: ", self.what)?;
+        if !self.path.is_empty() {
+            write!(f, "at `{}`, ", self.path)?;
+        }
+        write!(f, "{}; {}.", self.problem, self.advice)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// What is being read, and what to do when it does not match.
+pub(crate) struct Reader {
+    pub(crate) what: &'static str,
+    pub(crate) advice: &'static str,
+}
+
+impl Reader {
+    /// The error at `path`.
+    pub(crate) fn error(&self, path: &str, problem: impl Into<String>) -> ReadError {
+        ReadError {
+            what: self.what,
+            path: path.to_owned(),
+            problem: problem.into(),
+            advice: self.advice,
+        }
+    }
+
+    /// `value`, which must be an object.
+    pub(crate) fn object<'a>(
+        &self,
+        value: &'a Value,
+        path: &str,
+    ) -> Result<&'a Map<String, Value>, ReadError> {
+        value
+            .as_object()
+            .ok_or_else(|| self.error(path, "an object is expected"))
+    }
+
+    /// The string field `key` of `value`.
+    pub(crate) fn string(&self, value: &Value, key: &str, path: &str) -> Result<String, ReadError> {
+        let path = format!("{path}/{key}");
+        match value.get(key) {
+            Some(Value::String(text)) => Ok(text.clone()),
+            _ => Err(self.error(&path, "a string is expected")),
+        }
+    }
+
+    /// The list field `key` of `value`, which must be an object; a missing or null field is
+    /// an empty list.
+    pub(crate) fn list<'a>(
+        &self,
+        value: &'a Value,
+        key: &str,
+        path: &str,
+    ) -> Result<&'a [Value], ReadError> {
+        match self.object(value, path)?.get(key) {
+            None | Some(Value::Null) => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(_) => Err(self.error(&format!("{path}/{key}"), "a list is expected")),
+        }
+    }
+}
+
+/// Arguments as a provider sent them: JSON text (kept as text, so that text that is not JSON
+/// becomes an invalid-arguments result when the tool is called), a JSON value, or nothing.
+pub(crate) fn arguments(value: Option<&Value>) -> Arguments {
+    match value {
+        None | Some(Value::Null) => Arguments::Json(Value::Null),
+        Some(Value::String(text)) => Arguments::Text(text.clone()),
+        Some(other) => Arguments::Json(other.clone()),
+    }
+}
+
+/// Arguments as a JSON value, for providers that send them as an object.
+pub(crate) fn arguments_value(arguments: &Arguments) -> Value {
+    match arguments {
+        Arguments::Json(Value::Null) => Value::Object(Map::new()),
+        Arguments::Json(value) => value.clone(),
+        Arguments::Text(text) if text.trim().is_empty() => Value::Object(Map::new()),
+        Arguments::Text(text) => {
+            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()))
+        }
+    }
+}
