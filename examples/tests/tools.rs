@@ -307,8 +307,9 @@ async fn csv_summary_counts_and_measures() {
 #[tokio::test]
 async fn csv_summary_stops_when_cancelled() {
     let text = format!("n\n{}", "1\n".repeat(50_000));
-    let cx = CallContext::new();
-    cx.cancellation_token().cancel();
+    let token = tool_runtime::CancellationToken::new();
+    let cx = CallContext::new().with_cancellation(token.clone());
+    token.cancel();
     assert_eq!(
         failure(parse_csv_summary(text, cx)),
         "stopped: the call ran out of time"

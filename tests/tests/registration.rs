@@ -74,3 +74,25 @@ fn the_same_tool_twice_counts_once() {
         .unwrap();
     assert_eq!(toolbox.len(), 1);
 }
+
+/// Declares a tool whose name comes from a `macro_rules!` macro, as generated code does.
+macro_rules! declare_echo {
+    ($name:ident) => {
+        /// Echoes its text; declared by a macro.
+        #[tool]
+        async fn $name(text: String) -> String {
+            text
+        }
+    };
+}
+
+declare_echo!(macro_echo);
+
+#[tokio::test]
+async fn tools_declared_by_macro_rules_compile_and_run() {
+    let toolbox = Toolbox::builder().tool(macro_echo::tool()).build().unwrap();
+    assert_eq!(
+        toolbox.call("macro_echo", r#"{"text":"hi"}"#).await.text(),
+        "hi"
+    );
+}

@@ -44,6 +44,10 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
         _ => None,
     });
     let body = call_body(tool, &private);
+    let reads_context = tool
+        .params
+        .iter()
+        .any(|p| matches!(p.kind, ParamKind::Context { .. }));
     let module_doc = format!(
         "The declaration of the tool `{name}`: `{}::tool()` gives it to a toolbox.",
         ident
@@ -77,6 +81,10 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
 
                 fn state_requirements(&self) -> ::std::vec::Vec<#krate::StateRequirement> {
                     ::std::vec![#(#requirements),*]
+                }
+
+                fn reads_context(&self) -> bool {
+                    #reads_context
                 }
 
                 fn call<'a>(
@@ -266,7 +274,11 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
         quote!(__convert(__returned))
     };
     let invoke = if is_async {
-        let send_check = quote_spanned!(ident.span()=> #private::require_send(__future));
+        // Located at the tool's name, so the error for a future that is not Send lands there,
+        // but resolved like the rest of the expansion, so `__future` is the local above even
+        // when a `macro_rules!` macro declares the tool.
+        let at_name = Span::call_site().located_at(ident.span());
+        let send_check = quote_spanned!(at_name=> #private::require_send(__future));
         quote! {{
             let __future = super::#ident(#(#call_args),*);
             #send_check.await

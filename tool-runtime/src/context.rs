@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
+use tokio_util::sync::CancellationToken;
 
 /// What a tool knows about the call it is serving. Add a parameter of this type (by value or
 /// by reference) to a `#[tool]` function; it is not part of the schema.
@@ -35,12 +35,13 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 pub struct CallContext {
     call_id: Option<Arc<str>>,
     deadline: Option<Instant>,
-    cancellation: CancellationToken,
+    /// `None`: never cancelled (no token is made until one is needed).
+    cancellation: Option<CancellationToken>,
 }
 
 impl CallContext {
-    /// A context with no call id, no deadline and a token nobody cancels: for calling a tool
-    /// function directly.
+    /// A context with no call id, no deadline, that nothing cancels: for calling a tool
+    /// function directly. Add [`with_cancellation`](CallContext::with_cancellation) to cancel it.
     pub fn new() -> Self {
         CallContext::default()
     }
@@ -59,7 +60,7 @@ impl CallContext {
 
     /// Uses `token` for cancellation.
     pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
-        self.cancellation = token;
+        self.cancellation = Some(token);
         self
     }
 
@@ -81,16 +82,23 @@ impl CallContext {
 
     /// Whether the call has been cancelled (its time is up, or its batch was cancelled).
     pub fn is_cancelled(&self) -> bool {
-        self.cancellation.is_cancelled()
+        self.cancellation
+            .as_ref()
+            .is_some_and(CancellationToken::is_cancelled)
     }
 
-    /// Completes when the call is cancelled; use it in `tokio::select!`.
-    pub fn cancelled(&self) -> WaitForCancellationFuture<'_> {
-        self.cancellation.cancelled()
+    /// Completes when the call is cancelled (never, for a context nothing can cancel); use it
+    /// in `tokio::select!`.
+    pub async fn cancelled(&self) {
+        match &self.cancellation {
+            Some(token) => token.cancelled().await,
+            None => std::future::pending().await,
+        }
     }
 
-    /// The token itself, to hand to code that takes a `CancellationToken`.
-    pub fn cancellation_token(&self) -> &CancellationToken {
-        &self.cancellation
+    /// A token cancelled with the call, to hand to code that takes a `CancellationToken` (for a
+    /// context nothing can cancel, a token of its own that nothing cancels).
+    pub fn cancellation_token(&self) -> CancellationToken {
+        self.cancellation.clone().unwrap_or_default()
     }
 }

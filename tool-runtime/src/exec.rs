@@ -9,8 +9,12 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::error::close_names;
-use crate::guard::{Guarded, panic_message};
-use crate::{Arguments, CallContext, Failure, ToolError, ToolOutput, ToolValue, Toolbox};
+use crate::guard::{Deadline, Guarded, Polls, panic_message};
+use crate::toolbox::Entry;
+use crate::{
+    Arguments, CallContext, CallResult, Failure, ToolCall, ToolError, ToolOutput, ToolValue,
+    Toolbox,
+};
 
 /// One call to run.
 pub(crate) struct Call<'a> {
@@ -68,6 +72,64 @@ impl Toolbox {
             .result
     }
 
+    /// Runs one call that someone else may cancel, such as an MCP client's request: cancelling
+    /// `cancel` drops the tool's future at once and answers that the call was cancelled.
+    /// Otherwise it is [`call`](Toolbox::call) with the call's id (in the tool's
+    /// [`CallContext`] and in the result), under the tool's timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tool_runtime::{tool, CancellationToken, ToolCall, Toolbox};
+    ///
+    /// /// Waits for a long time.
+    /// #[tool]
+    /// async fn wait() -> String {
+    ///     tokio::time::sleep(Duration::from_secs(3600)).await;
+    ///     "done".to_owned()
+    /// }
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     let toolbox = Toolbox::builder().tool(wait::tool()).build().unwrap();
+    ///     let stop = CancellationToken::new();
+    ///     tokio::spawn({
+    ///         let stop = stop.clone();
+    ///         async move {
+    ///             tokio::time::sleep(Duration::from_millis(20)).await;
+    ///             stop.cancel(); // the client gave up
+    ///         }
+    ///     });
+    ///     let result = toolbox.call_with(ToolCall::new("7", "wait", "{}"), &stop).await;
+    ///     assert_eq!(result.id, "7");
+    ///     assert_eq!(result.output.text(), "wait was cancelled before it finished.");
+    ///     assert!(result.output.is_error());
+    /// }
+    /// ```
+    pub async fn call_with(&self, call: ToolCall, cancel: &CancellationToken) -> CallResult {
+        let ToolCall {
+            id,
+            name,
+            arguments,
+            ..
+        } = call;
+        let executed = self
+            .execute(Call {
+                id: Some(&id),
+                name: &name,
+                arguments,
+                cancel: Some(cancel),
+                deadline: None,
+            })
+            .await;
+        let elapsed = executed.elapsed;
+        CallResult {
+            output: self.render(executed),
+            id,
+            name,
+            elapsed,
+        }
+    }
+
     /// Runs one call.
     pub(crate) async fn execute(&self, call: Call<'_>) -> Executed {
         let inner = &*self.inner;
@@ -103,77 +165,97 @@ impl Toolbox {
             outcome = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        let run = async {
-            let _slot = match &entry.limit {
-                Some(limit) => Some(limit.acquire().await),
-                None => None,
-            };
-            let started = Instant::now();
-            let timeout = entry.spec.timeout.unwrap_or(inner.default_timeout);
-            let mut deadline = started + timeout;
-            if let Some(batch) = call.deadline {
-                deadline = deadline.min(batch);
-            }
-            let token = call
-                .cancel
-                .map(CancellationToken::child_token)
-                .unwrap_or_default();
-            let mut context = CallContext::new()
-                .with_deadline(deadline)
-                .with_cancellation(token.clone());
-            if let Some(id) = call.id {
-                context = context.with_call_id(id);
-            }
-            let longest_poll = AtomicU64::new(0);
-            let tool_name = entry.spec.name.as_ref();
-            let guarded = async {
-                let future = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    entry.tool.call(call.arguments, context, &inner.state)
-                }))
-                .map_err(|payload| Failure::Panicked(panic_message(&*payload)))?;
-                Guarded::new(future, tool_name, inner.slow_poll, &longest_poll)
-                    .await
-                    .unwrap_or_else(|payload| Err(Failure::Panicked(panic_message(&*payload))))
-            };
-            let timed = async {
-                match tokio::time::timeout_at(deadline, guarded).await {
-                    Ok(result) => result.map_err(|failure| attach(tool_name, failure)),
-                    Err(_) => {
-                        token.cancel();
-                        Err(ToolError::TimedOut {
-                            tool: tool_name.to_owned(),
-                            after: deadline.saturating_duration_since(started),
-                        })
-                    }
+        if span.is_disabled() {
+            self.run(entry, call, &span).await
+        } else {
+            self.run(entry, call, &span).instrument(span.clone()).await
+        }
+    }
+
+    /// Runs a call of the tool `entry`: its concurrency slot, its deadline, its cancellation,
+    /// its panics, its counters.
+    async fn run(&self, entry: &Entry, call: Call<'_>, span: &tracing::Span) -> Executed {
+        let inner = &*self.inner;
+        let _slot = match &entry.limit {
+            Some(limit) => Some(limit.acquire().await),
+            None => None,
+        };
+        let started = Instant::now();
+        let timeout = entry.spec.timeout.unwrap_or(inner.default_timeout);
+        let mut deadline = started + timeout;
+        if let Some(batch) = call.deadline {
+            deadline = deadline.min(batch);
+        }
+        // A token costs an allocation and a lock: make one only when someone can cancel the
+        // call, or the tool reads its context (a blocking tool stops on it at its deadline).
+        let token = match call.cancel {
+            Some(parent) => Some(parent.child_token()),
+            None if entry.reads_context => Some(CancellationToken::new()),
+            None => None,
+        };
+        let mut context = CallContext::new().with_deadline(deadline);
+        if let Some(token) = &token {
+            context = context.with_cancellation(token.clone());
+        }
+        if let Some(id) = call.id {
+            context = context.with_call_id(id);
+        }
+        let tool_name = entry.spec.name.as_ref();
+        let mut finished = None;
+        let timed = async {
+            let future = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                entry.tool.call(call.arguments, context, &inner.state)
+            }));
+            let future = match future {
+                Ok(future) => future,
+                Err(payload) => {
+                    return Err(attach(
+                        tool_name,
+                        Failure::Panicked(panic_message(&*payload)),
+                    ));
                 }
             };
-            let result = match call.cancel {
-                Some(_) => tokio::select! {
-                    biased;
-                    () = token.cancelled() => Err(ToolError::Cancelled { tool: tool_name.to_owned() }),
-                    result = timed => result,
-                },
-                None => timed.await,
-            };
-            let elapsed = started.elapsed();
-            entry.counters.record(result.as_ref().err(), elapsed);
-            let span = tracing::Span::current();
-            span.record(
-                "outcome",
-                result.as_ref().map_or_else(ToolError::kind, |_| "ok"),
-            );
-            span.record("elapsed_ms", elapsed.as_millis() as u64);
-            let slow_poll = match longest_poll.load(Ordering::Relaxed) {
-                0 => None,
-                nanos => Some(Duration::from_nanos(nanos)),
-            };
-            Executed {
-                result,
-                slow_poll,
-                elapsed,
+            let guarded = Guarded::new(future, tool_name, inner.slow_poll, started, &mut finished);
+            match Deadline::new(guarded, deadline).await {
+                Some(Ok(result)) => result.map_err(|failure| attach(tool_name, failure)),
+                Some(Err(payload)) => Err(attach(
+                    tool_name,
+                    Failure::Panicked(panic_message(&*payload)),
+                )),
+                None => {
+                    if let Some(token) = &token {
+                        token.cancel();
+                    }
+                    Err(ToolError::TimedOut {
+                        tool: tool_name.to_owned(),
+                        after: deadline.saturating_duration_since(started),
+                    })
+                }
             }
         };
-        run.instrument(span).await
+        let result = match &token {
+            Some(token) if call.cancel.is_some() => tokio::select! {
+                biased;
+                () = token.cancelled() => Err(ToolError::Cancelled { tool: tool_name.to_owned() }),
+                result = timed => result,
+            },
+            _ => timed.await,
+        };
+        let Polls { ended, slow } = finished.unwrap_or_default();
+        let elapsed = ended
+            .unwrap_or_else(Instant::now)
+            .saturating_duration_since(started);
+        entry.counters.record(result.as_ref().err(), elapsed);
+        span.record(
+            "outcome",
+            result.as_ref().map_or_else(ToolError::kind, |_| "ok"),
+        );
+        span.record("elapsed_ms", elapsed.as_millis() as u64);
+        Executed {
+            result,
+            slow_poll: slow,
+            elapsed,
+        }
     }
 
     /// The output the model reads for a call.

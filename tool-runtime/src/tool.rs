@@ -57,6 +57,13 @@ pub trait Tool: Any + Send + Sync {
         Vec::new()
     }
 
+    /// Whether [`call`](Tool::call) looks at its [`CallContext`]. When it does not, the runtime
+    /// does not make the context a cancellation token of its own. `#[tool]` answers from the
+    /// function's parameters; asked once, when a toolbox is built.
+    fn reads_context(&self) -> bool {
+        true
+    }
+
     /// Runs the tool. Timeouts, panics and error text are the toolbox's business.
     fn call<'a>(
         &'a self,

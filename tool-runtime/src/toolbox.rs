@@ -86,6 +86,8 @@ pub(crate) struct Entry {
     /// The tool's own `max_concurrency`.
     pub(crate) limit: Option<Semaphore>,
     pub(crate) counters: Counters,
+    /// [`Tool::reads_context`](crate::Tool::reads_context), asked once.
+    pub(crate) reads_context: bool,
 }
 
 impl Toolbox {
@@ -338,6 +340,7 @@ impl ToolboxBuilder {
             entries.push(Entry {
                 limit: spec.max_concurrency.map(Semaphore::new),
                 counters: Counters::default(),
+                reads_context: tool.reads_context(),
                 tool,
                 spec,
             });
