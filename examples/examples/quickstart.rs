@@ -1,6 +1,6 @@
-//! The quickstart: declares the example tools, prints what a model is told about them, then
-//! runs one model turn's worth of tool calls at once and shows every failure coming back as
-//! text. Runs offline in a few seconds: the HTTP server, the database and the files it uses
+//! The quickstart: declares the example tools, prints their OpenAI declarations, then runs
+//! one model turn's worth of tool calls (the JSON a model sends) at once and shows every
+//! failure coming back as text. Runs offline in a few seconds: the HTTP server, the database and the files it uses
 //! are created on this machine.
 //!
 //! ```text
@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use examples::fixtures::files::CITIES_CSV;
 use examples::{BoxError, Demo};
 use serde_json::json;
+use tool_runtime::providers::{Strict, openai};
 use tool_runtime::{CallResult, ToolCall};
 
 #[tokio::main]
@@ -19,36 +20,31 @@ async fn main() -> Result<(), BoxError> {
     let demo = Demo::start().await?;
     let toolbox = &demo.toolbox;
 
-    println!("== {} tools ==", toolbox.len());
-    for spec in toolbox.specs() {
-        let parameters: Vec<&String> = spec.input_schema["properties"]
-            .as_object()
-            .map(|p| p.keys().collect())
-            .unwrap_or_default();
-        let summary = spec.description.lines().next().unwrap_or_default();
-        println!("{}({}): {summary}", spec.name, join(&parameters));
-    }
+    println!(
+        "== The {} tools, declared for OpenAI Chat Completions (strict mode) ==",
+        toolbox.len()
+    );
+    let declarations = openai::tools(toolbox, Strict::On)?;
+    println!("{}", serde_json::to_string_pretty(&declarations)?);
 
     println!("\n== One model turn: five calls, run at once ==");
-    let turn = vec![
-        ToolCall::new(
-            "call_1",
-            "greet_after_delay",
-            json!({"name": "Ada", "delay_ms": 600}),
-        ),
-        ToolCall::new(
-            "call_2",
-            "fetch_url",
-            json!({"url": demo.server.url("/slow?ms=500"), "max_chars": 80}),
-        ),
-        ToolCall::new(
-            "call_3",
-            "query_db",
-            json!({"sql": "SELECT name, population FROM cities WHERE country = 'France' ORDER BY population DESC"}),
-        ),
-        ToolCall::new("call_4", "read_file", json!({"path": "notes/todo.txt"})),
-        ToolCall::new("call_5", "parse_csv_summary", json!({"text": CITIES_CSV})),
-    ];
+    // The assistant message a model sends for a turn with five parallel tool calls.
+    let message = json!({
+        "role": "assistant",
+        "content": null,
+        "tool_calls": [
+            call("call_1", "greet_after_delay", json!({"name": "Ada", "delay_ms": 600})),
+            call("call_2", "fetch_url", json!({"url": demo.server.url("/slow?ms=500"), "max_chars": 80})),
+            call(
+                "call_3",
+                "query_db",
+                json!({"sql": "SELECT name, population FROM cities WHERE country = 'France' ORDER BY population DESC"}),
+            ),
+            call("call_4", "read_file", json!({"path": "notes/todo.txt"})),
+            call("call_5", "parse_csv_summary", json!({"text": CITIES_CSV})),
+        ]
+    });
+    let turn = openai::read_calls(&message)?;
     let started = Instant::now();
     let results = toolbox.call_all(turn).await;
     let wall = started.elapsed();
@@ -117,12 +113,9 @@ fn one_line(text: &str, max: usize) -> String {
     }
 }
 
-fn join(names: &[&String]) -> String {
-    names
-        .iter()
-        .map(|n| n.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// One entry of an assistant message's `tool_calls`: the arguments are a JSON string.
+fn call(id: &str, name: &str, arguments: serde_json::Value) -> serde_json::Value {
+    json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments.to_string()}})
 }
 
 fn ms(d: Duration) -> String {

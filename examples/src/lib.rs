@@ -3,6 +3,7 @@
 //! [`Demo::start`] creates everything the tools need on this machine (a temporary folder with
 //! files, a SQLite database, an HTTP server on 127.0.0.1) and a toolbox of the tools.
 
+pub mod agent;
 pub mod fixtures;
 pub mod tools;
 

@@ -29,6 +29,11 @@ impl HttpClient {
             .build()
             .map(HttpClient)
     }
+
+    /// The reqwest client, for other requests that should share its connections.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.0
+    }
 }
 
 /// Why a page could not be fetched.

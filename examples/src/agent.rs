@@ -1,0 +1,158 @@
+//! An agent loop for OpenAI-compatible Chat Completions endpoints (OpenAI, llama.cpp's server,
+//! Ollama, vLLM, ...): send the conversation and the tools, run the turn's tool calls
+//! concurrently, feed the results back, until the model answers in words.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use serde_json::{Value, json};
+use tool_runtime::Toolbox;
+use tool_runtime::providers::{Strict, openai};
+
+use crate::BoxError;
+
+/// The recorded conversation the agent replays when no endpoint is set: the responses of a
+/// Chat Completions endpoint, as the API returned them, with the local server's address written
+/// `{server}` (it changes with every run).
+pub const RECORDING: &str = include_str!("../recorded/agent_conversation.json");
+
+/// Where completions come from.
+pub enum Model {
+    /// A live endpoint.
+    Live {
+        /// The HTTP client.
+        http: reqwest::Client,
+        /// `{base}/chat/completions`.
+        url: String,
+        /// The API key, if any (local servers need none).
+        key: Option<String>,
+        /// The model name.
+        model: String,
+    },
+    /// Recorded responses, replayed in order.
+    Replay(VecDeque<Value>),
+}
+
+impl Model {
+    /// The endpoint named by `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `OPENAI_MODEL`, if
+    /// `OPENAI_BASE_URL` is set.
+    pub fn from_env() -> Result<Option<Model>, BoxError> {
+        let Ok(base) = std::env::var("OPENAI_BASE_URL") else {
+            return Ok(None);
+        };
+        Ok(Some(Model::Live {
+            http: crate::tools::HttpClient::new()?.client().clone(),
+            url: format!("{}/chat/completions", base.trim_end_matches('/')),
+            key: std::env::var("OPENAI_API_KEY")
+                .ok()
+                .filter(|k| !k.is_empty()),
+            model: std::env::var("OPENAI_MODEL").unwrap_or_else(|_| "gpt-4.1-mini".to_owned()),
+        }))
+    }
+
+    /// The recorded conversation, with `server` (as `http://127.0.0.1:PORT`) for `{server}`.
+    pub fn replay(server: &str) -> Result<Model, BoxError> {
+        let text = RECORDING.replace("{server}", server);
+        let responses: Vec<Value> = serde_json::from_str(&text)?;
+        Ok(Model::Replay(responses.into()))
+    }
+
+    /// The next response to `messages`, with `tools` offered.
+    pub async fn complete(
+        &mut self,
+        messages: &[Value],
+        tools: &[Value],
+    ) -> Result<Value, BoxError> {
+        match self {
+            Model::Replay(responses) => responses
+                .pop_front()
+                .ok_or_else(|| "the recording has no more responses".into()),
+            Model::Live {
+                http,
+                url,
+                key,
+                model,
+            } => {
+                let body = json!({
+                    "model": model,
+                    "messages": messages,
+                    "tools": tools,
+                    "parallel_tool_calls": true,
+                });
+                let mut request = http
+                    .post(url.as_str())
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(serde_json::to_vec(&body)?);
+                if let Some(key) = key {
+                    request = request.header(AUTHORIZATION, format!("Bearer {key}"));
+                }
+                let response = request.send().await?;
+                let status = response.status();
+                let bytes = response.bytes().await?;
+                if !status.is_success() {
+                    let text = String::from_utf8_lossy(&bytes);
+                    return Err(format!("the endpoint answered {status}: {text}").into());
+                }
+                Ok(serde_json::from_slice(&bytes)?)
+            }
+        }
+    }
+}
+
+/// What happened in one step of the loop, for the caller to show.
+pub enum Step<'a> {
+    /// The model asked for these calls, which ran concurrently.
+    Calls {
+        /// The turn, from 1.
+        turn: usize,
+        /// The calls' results, in order.
+        results: &'a [tool_runtime::CallResult],
+        /// The batch's wall time.
+        wall: std::time::Duration,
+    },
+    /// The model answered.
+    Answer(&'a str),
+}
+
+/// Runs the conversation until the model answers (at most `max_turns` rounds of tool calls),
+/// showing each step to `show`; returns the whole conversation.
+pub async fn run(
+    toolbox: &Toolbox,
+    model: &mut Model,
+    question: &str,
+    max_turns: usize,
+    mut show: impl FnMut(Step<'_>),
+) -> Result<Vec<Value>, BoxError> {
+    let tools = openai::tools(toolbox, Strict::OnOrFallback)?;
+    let mut messages = vec![
+        json!({"role": "system", "content": "You are a helpful assistant. Use the tools to answer; call independent tools in parallel."}),
+        json!({"role": "user", "content": question}),
+    ];
+    for turn in 1..=max_turns {
+        let response = model.complete(&messages, &tools).await?;
+        let message = response
+            .pointer("/choices/0/message")
+            .cloned()
+            .ok_or("the response has no message")?;
+        let calls = openai::read_calls(&message)?;
+        messages.push(message);
+        if calls.is_empty() {
+            let answer = messages
+                .last()
+                .and_then(|m| m["content"].as_str())
+                .unwrap_or_default();
+            show(Step::Answer(answer));
+            return Ok(messages);
+        }
+        let started = Instant::now();
+        let results = toolbox.call_all(calls).await;
+        show(Step::Calls {
+            turn,
+            results: &results,
+            wall: started.elapsed(),
+        });
+        messages.extend(openai::write_results(&results));
+    }
+    Err(format!("no answer after {max_turns} rounds of tool calls").into())
+}
