@@ -4,6 +4,7 @@
 //! files, a SQLite database, an HTTP server on 127.0.0.1) and a toolbox of the tools.
 
 pub mod agent;
+pub mod export;
 pub mod fixtures;
 pub mod tools;
 

@@ -158,6 +158,13 @@ async fn arguments_that_are_not_a_json_object() {
         toolbox.call("fetch_url", r#"["http://x"]"#).await.text(),
         "invalid arguments for fetch_url: the arguments must be a JSON object of named arguments. Fix the arguments and call fetch_url again."
     );
+    assert_eq!(
+        toolbox
+            .call("fetch_url", r#"{"url": "a", "url": "b"}"#)
+            .await
+            .text(),
+        "invalid arguments for fetch_url: duplicate field `url`. Fix the arguments and call fetch_url again."
+    );
 }
 
 #[tokio::test]

@@ -36,19 +36,32 @@ impl Arguments {
 
     /// Decodes the arguments into `T`, with the path of the field at fault on failure.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+        let invalid =
+            |path: Option<String>, message: String| Failure::InvalidArguments { path, message };
         if !self.is_object() {
-            return Err(Failure::InvalidArguments {
-                path: None,
-                message: "the arguments must be a JSON object of named arguments".to_owned(),
-            });
+            let message = "the arguments must be a JSON object of named arguments".to_owned();
+            return Err(invalid(None, message));
         }
-        let fast = match self {
-            Arguments::Text(text) if is_empty_text(text) => serde_json::from_str("{}"),
-            Arguments::Text(text) => serde_json::from_str(text),
-            Arguments::Json(Value::Null) => serde_json::from_str("{}"),
-            Arguments::Json(value) => T::deserialize(value),
+        // Each tool's argument type is compiled for two deserializers only: JSON text, and a
+        // JSON value read through serde_path_to_error, which names the field at fault.
+        let text = match self {
+            Arguments::Text(text) if is_empty_text(text) => "{}",
+            Arguments::Text(text) => text.as_str(),
+            Arguments::Json(Value::Null) => "{}",
+            Arguments::Json(value) => return with_path(value),
         };
-        fast.map_err(|_| self.explain::<T>())
+        serde_json::from_str(text).map_err(|first| {
+            // The slow way, only on failure: read the text as a value, then find the field.
+            let value = match serde_json::from_str::<Value>(text) {
+                Ok(value) => value,
+                Err(err) => return not_json(&err),
+            };
+            match with_path::<T>(&value) {
+                Err(failure) => failure,
+                // Only the text can say it (a field given twice, say): its error stands.
+                Ok(_) => invalid(None, plain(&first)),
+            }
+        })
     }
 
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
@@ -83,44 +96,24 @@ impl Arguments {
             Arguments::Json(value) => value.is_object() || value.is_null(),
         }
     }
+}
 
-    /// Decodes again, slowly, to find where it failed.
-    fn explain<T: DeserializeOwned>(&self) -> Failure {
-        let text;
-        let result = match self {
-            Arguments::Json(value) if !value.is_null() => {
-                serde_path_to_error::deserialize::<_, T>(value).map(drop)
-            }
-            other => {
-                text = other.to_json_string();
-                let mut de = serde_json::Deserializer::from_str(&text);
-                match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                    Err(err) if err.inner().is_syntax() || err.inner().is_eof() => {
-                        return Failure::InvalidArguments {
-                            path: None,
-                            message: format!(
-                                "the arguments are not valid JSON ({})",
-                                plain(err.inner())
-                            ),
-                        };
-                    }
-                    other => other.map(drop),
-                }
-            }
-        };
-        match result {
-            Ok(()) => Failure::InvalidArguments {
-                path: None,
-                message: "the arguments did not decode".to_owned(),
-            },
-            Err(err) => {
-                let path = err.path().to_string();
-                Failure::InvalidArguments {
-                    path: (path != ".").then_some(path),
-                    message: plain(err.inner()),
-                }
-            }
+/// Decodes `value`, naming the field at fault on failure.
+fn with_path<T: DeserializeOwned>(value: &Value) -> Result<T, Failure> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        Failure::InvalidArguments {
+            path: (path != ".").then_some(path),
+            message: plain(err.inner()),
         }
+    })
+}
+
+/// The failure for text that is not JSON.
+fn not_json(err: &serde_json::Error) -> Failure {
+    Failure::InvalidArguments {
+        path: None,
+        message: format!("the arguments are not valid JSON ({})", plain(err)),
     }
 }
 

@@ -186,19 +186,21 @@ impl Toolbox {
         if let Some(batch) = call.deadline {
             deadline = deadline.min(batch);
         }
-        // A token costs an allocation and a lock: make one only when someone can cancel the
-        // call, or the tool reads its context (a blocking tool stops on it at its deadline).
-        let token = match call.cancel {
-            Some(parent) => Some(parent.child_token()),
-            None if entry.reads_context => Some(CancellationToken::new()),
-            None => None,
-        };
-        let mut context = CallContext::new().with_deadline(deadline);
+        // A context costs allocations (its token, its call id): make one only for a tool that
+        // reads it. Its token also tells a blocking tool that its time is up.
+        let token = entry.reads_context.then(|| {
+            call.cancel
+                .map(CancellationToken::child_token)
+                .unwrap_or_default()
+        });
+        let mut context = CallContext::new();
         if let Some(token) = &token {
-            context = context.with_cancellation(token.clone());
-        }
-        if let Some(id) = call.id {
-            context = context.with_call_id(id);
+            context = context
+                .with_deadline(deadline)
+                .with_cancellation(token.clone());
+            if let Some(id) = call.id {
+                context = context.with_call_id(id);
+            }
         }
         let tool_name = entry.spec.name.as_ref();
         let mut finished = None;
@@ -233,13 +235,13 @@ impl Toolbox {
                 }
             }
         };
-        let result = match &token {
-            Some(token) if call.cancel.is_some() => tokio::select! {
+        let result = match call.cancel {
+            Some(cancel) => tokio::select! {
                 biased;
-                () = token.cancelled() => Err(ToolError::Cancelled { tool: tool_name.to_owned() }),
+                () = cancel.cancelled() => Err(ToolError::Cancelled { tool: tool_name.to_owned() }),
                 result = timed => result,
             },
-            _ => timed.await,
+            None => timed.await,
         };
         let Polls { ended, slow } = finished.unwrap_or_default();
         let elapsed = ended

@@ -1,0 +1,44 @@
+//! The declarations of a toolbox in each provider's format, as the `export` example prints
+//! them: what goes into a request's `tools` (or, for MCP, the `tools/list` result).
+
+use serde_json::{Value, json};
+use tool_runtime::Toolbox;
+use tool_runtime::providers::{
+    GeminiDialect, NullStyle, Strict, anthropic, gemini, mcp, ollama, openai, openai_responses,
+};
+
+use crate::BoxError;
+
+/// The formats, as `--format` names them.
+pub const FORMATS: [&str; 6] = [
+    "openai",
+    "openai-responses",
+    "anthropic",
+    "gemini",
+    "mcp",
+    "ollama",
+];
+
+/// The declarations of `toolbox` in `format`; `strict` asks OpenAI's strict mode, and is
+/// refused for the other formats.
+pub fn declarations(toolbox: &Toolbox, format: &str, strict: bool) -> Result<Value, BoxError> {
+    let openai_mode = if strict { Strict::On } else { Strict::Off };
+    if strict && !format.starts_with("openai") {
+        return Err(format!("--strict applies to the OpenAI formats only, not to {format}").into());
+    }
+    Ok(match format {
+        "openai" => Value::from(openai::tools(toolbox, openai_mode)?),
+        "openai-responses" => Value::from(openai_responses::tools(toolbox, openai_mode)?),
+        "anthropic" => Value::from(anthropic::tools(toolbox)),
+        "gemini" => json!({"tools": gemini::tools(toolbox, GeminiDialect::Parameters)?}),
+        "mcp" => mcp::tools_list(toolbox, NullStyle::TypeArray),
+        "ollama" => Value::from(ollama::tools(toolbox)?),
+        other => {
+            return Err(format!(
+                "unknown format {other:?}; choose one of: {}",
+                FORMATS.join(", ")
+            )
+            .into());
+        }
+    })
+}

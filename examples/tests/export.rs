@@ -1,0 +1,108 @@
+//! The `export` example's output for every format: the example tools in each provider's shape.
+
+use examples::Demo;
+use examples::export::{FORMATS, declarations};
+use serde_json::Value;
+
+fn names(tools: &[Value], pointer: &str) -> Vec<String> {
+    tools
+        .iter()
+        .map(|t| {
+            t.pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_format_declares_the_five_tools_in_its_shape() {
+    let demo = Demo::start().await.unwrap();
+    let toolbox = &demo.toolbox;
+    let expected = [
+        "fetch_url",
+        "greet_after_delay",
+        "parse_csv_summary",
+        "query_db",
+        "read_file",
+    ];
+
+    let openai = declarations(toolbox, "openai", true).unwrap();
+    let openai = openai.as_array().unwrap();
+    assert_eq!(names(openai, "/function/name"), expected);
+    assert!(
+        openai
+            .iter()
+            .all(|t| t["type"] == "function" && t["function"]["strict"] == true)
+    );
+    assert_eq!(
+        openai[0]["function"]["parameters"]["required"],
+        serde_json::json!(["url", "max_chars"])
+    );
+
+    let loose = declarations(toolbox, "openai", false).unwrap();
+    assert!(
+        loose
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["function"]["strict"] == false)
+    );
+
+    let responses = declarations(toolbox, "openai-responses", true).unwrap();
+    assert_eq!(names(responses.as_array().unwrap(), "/name"), expected);
+
+    let anthropic = declarations(toolbox, "anthropic", false).unwrap();
+    let anthropic = anthropic.as_array().unwrap();
+    assert_eq!(names(anthropic, "/name"), expected);
+    assert!(
+        anthropic
+            .iter()
+            .all(|t| t["input_schema"]["type"] == "object")
+    );
+
+    let gemini = declarations(toolbox, "gemini", false).unwrap();
+    let functions = gemini
+        .pointer("/tools/0/functionDeclarations")
+        .unwrap()
+        .as_array()
+        .unwrap();
+    assert_eq!(names(functions, "/name"), expected);
+    let text = gemini.to_string();
+    assert!(
+        !text.contains("$ref") && !text.contains("additionalProperties"),
+        "{text}"
+    );
+
+    let mcp = declarations(toolbox, "mcp", false).unwrap();
+    let tools = mcp["tools"].as_array().unwrap();
+    assert_eq!(names(tools, "/name"), expected);
+    let query = &tools[3];
+    assert_eq!(query["annotations"]["readOnlyHint"], true);
+    assert_eq!(query["outputSchema"]["type"], "object");
+
+    let ollama = declarations(toolbox, "ollama", false).unwrap();
+    assert_eq!(
+        names(ollama.as_array().unwrap(), "/function/name"),
+        expected
+    );
+    assert_eq!(FORMATS.len(), 6);
+}
+
+#[tokio::test]
+async fn wrong_formats_and_flags_are_refused_with_the_choices() {
+    let demo = Demo::start().await.unwrap();
+    assert_eq!(
+        declarations(&demo.toolbox, "claude", false)
+            .unwrap_err()
+            .to_string(),
+        "unknown format \"claude\"; choose one of: openai, openai-responses, anthropic, gemini, mcp, ollama"
+    );
+    assert_eq!(
+        declarations(&demo.toolbox, "gemini", true)
+            .unwrap_err()
+            .to_string(),
+        "--strict applies to the OpenAI formats only, not to gemini"
+    );
+}
