@@ -1,0 +1,419 @@
+//! Dispatch of one trivial tool through tool-runtime, a hand-written floor, rmcp and rig, and
+//! the export of 100 tools' declarations. Every variant takes the model's arguments as the JSON
+//! text `{"a":1,"b":2}` and gives the result as a `String`, awaited in the same tokio runtime.
+//!
+//! Run with `cargo bench --bench dispatch`. After criterion's own output, a summary prints the
+//! medians side by side with the ratios and PASS/FAIL against the targets.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use criterion::Criterion;
+use serde::Deserialize;
+use tokio::runtime::Runtime;
+
+/// The arguments the model sends, the same for every variant.
+const ARGS: &str = r#"{"a":1,"b":2}"#;
+
+/// The arguments of `add`, for the floor, rmcp and rig.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct AddArgs {
+    /// The first addend.
+    pub a: i64,
+    /// The second addend.
+    pub b: i64,
+}
+
+mod ours {
+    use tool_runtime::tool;
+
+    /// Adds two integers.
+    ///
+    /// # Arguments
+    /// * `a` - the first addend
+    /// * `b` - the second addend
+    #[tool]
+    pub async fn add(a: i64, b: i64) -> i64 {
+        a + b
+    }
+}
+
+/// The floor: what any registry keyed by name must do at the least, with nothing else (no
+/// timeout, no panic catching, no error text, no boxed future).
+mod floor {
+    use super::{AddArgs, HashMap};
+
+    pub type Handler = fn(&str) -> serde_json::Result<String>;
+
+    fn add(arguments: &str) -> serde_json::Result<String> {
+        let AddArgs { a, b } = serde_json::from_str(arguments)?;
+        Ok((a + b).to_string())
+    }
+
+    pub fn registry() -> HashMap<&'static str, Handler> {
+        HashMap::from([("add", add as Handler)])
+    }
+}
+
+/// The same tool as an rmcp server's tool, declared with rmcp's macros.
+mod mcp {
+    use rmcp::handler::server::tool::ToolCallContext;
+    use rmcp::handler::server::wrapper::Parameters;
+    use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, NumberOrString};
+    use rmcp::service::{Peer, RequestContext, RunningService};
+    use rmcp::{RoleServer, tool, tool_router};
+
+    use super::AddArgs;
+
+    #[derive(Clone)]
+    pub struct Server;
+
+    #[tool_router(server_handler, vis = "pub")]
+    impl Server {
+        /// Adds two integers.
+        #[tool]
+        async fn add(&self, Parameters(AddArgs { a, b }): Parameters<AddArgs>) -> String {
+            (a + b).to_string()
+        }
+    }
+
+    /// rmcp builds a `RequestContext` only around a `Peer`, and makes a `Peer` only for a
+    /// running service. So the server is started once on an in-memory pipe that nothing ever
+    /// writes to, to get a peer; the calls below go straight to the router, not through it.
+    pub fn peer(
+        server: Server,
+    ) -> (
+        Peer<RoleServer>,
+        RunningService<RoleServer, Server>,
+        tokio::io::DuplexStream,
+    ) {
+        let (ours, theirs) = tokio::io::duplex(64);
+        let running = rmcp::service::serve_directly(server, ours, None);
+        (running.peer().clone(), running, theirs)
+    }
+
+    /// One call as rmcp's `call_tool` handler makes it: the arguments parsed into a JSON
+    /// object, a request context, the router's call, and the text of the result.
+    pub async fn call(
+        router: &rmcp::handler::server::tool::ToolRouter<Server>,
+        server: &Server,
+        peer: &Peer<RoleServer>,
+        name: &'static str,
+        arguments: &str,
+    ) -> String {
+        let arguments: JsonObject = serde_json::from_str(arguments).expect("a JSON object");
+        let params = CallToolRequestParams::new(name).with_arguments(arguments);
+        let context = RequestContext::new(NumberOrString::Number(1), peer.clone());
+        let response = router
+            .call(ToolCallContext::new(server, params, context))
+            .await
+            .expect("the call succeeds");
+        let CallToolResponse::Complete(result) = response else {
+            panic!("a complete result");
+        };
+        let text = result.content[0].as_text().expect("a text result");
+        text.text.clone()
+    }
+}
+
+/// The same tool as a rig tool, in a rig `ToolSet` (in rig-agent since rig 0.44).
+mod rig {
+    use rig_agent::tool::{ToolContext, ToolSet};
+    use rig_core::tool::Tool;
+
+    use super::{AddArgs, Infallible};
+
+    pub struct Add;
+
+    impl Tool for Add {
+        const NAME: &'static str = "add";
+        type Args = AddArgs;
+        type Output = i64;
+        type Error = Infallible;
+
+        fn description(&self) -> String {
+            "Adds two integers.".to_owned()
+        }
+
+        fn parameters(&self) -> serde_json::Value {
+            serde_json::to_value(schemars::schema_for!(AddArgs)).expect("a schema")
+        }
+
+        async fn call(
+            &self,
+            _context: &mut ToolContext,
+            AddArgs { a, b }: AddArgs,
+        ) -> Result<i64, Infallible> {
+            Ok(a + b)
+        }
+    }
+
+    /// One call through `ToolSet::execute` (rig 0.44's name for the former `ToolSet::call`),
+    /// and the text of the result.
+    pub async fn call(tools: &ToolSet, name: &str, arguments: &str) -> String {
+        let mut context = ToolContext::default();
+        let result = tools.execute(name, arguments, &mut context).await;
+        assert!(result.is_success(), "the call succeeds");
+        result.output().render()
+    }
+}
+
+/// 100 tools of the shape of a real one (a doc comment, three parameters of which one
+/// optional), for the export of declarations: one `#[tool]` under 100 names. (100 `#[tool]`
+/// functions made by a `macro_rules!` do not compile yet: the attribute's expansion names
+/// `__future` with two different hygiene contexts when the function's name comes from a macro.)
+mod hundred {
+    use std::sync::Arc;
+
+    use tool_runtime::{
+        Arguments, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec, ToolValue, tool,
+    };
+
+    /// Looks up records matching a query in one of the catalogues.
+    ///
+    /// Returns at most `limit` records, one per line.
+    ///
+    /// # Arguments
+    /// * `query` - the words to look for
+    /// * `limit` - how many records to return at most (default 10)
+    /// * `exact` - whether every word must match
+    #[tool(read_only)]
+    async fn lookup(query: String, limit: Option<u32>, exact: bool) -> String {
+        format!("{query} {limit:?} {exact}")
+    }
+
+    /// `lookup` under another name.
+    struct Renamed {
+        name: String,
+        inner: ToolRef,
+    }
+
+    impl Tool for Renamed {
+        fn spec(&self) -> ToolSpec {
+            let mut spec = self.inner.spec();
+            spec.name = self.name.clone().into();
+            spec
+        }
+
+        fn call<'a>(
+            &'a self,
+            arguments: Arguments,
+            context: CallContext,
+            state: &'a State,
+        ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
+            self.inner.call(arguments, context, state)
+        }
+    }
+
+    /// The 100 tools.
+    pub fn all() -> Vec<ToolRef> {
+        (0..100)
+            .map(|i| {
+                Arc::new(Renamed {
+                    name: format!("lookup_{i:02}"),
+                    inner: lookup::tool(),
+                }) as ToolRef
+            })
+            .collect()
+    }
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn bench_dispatch(c: &mut Criterion, rt: &Runtime) {
+    let toolbox = tool_runtime::Toolbox::builder()
+        .tool(ours::add::tool())
+        .build()
+        .expect("a toolbox");
+    let floor = floor::registry();
+    let router = mcp::Server::tool_router();
+    let server = mcp::Server;
+    let (peer, _running, _pipe) = rt.block_on(async { mcp::peer(mcp::Server) });
+    let rig_tools = rig_agent::tool::ToolSet::from_tools(vec![rig::Add]);
+
+    // The four give the same text, or the comparison means nothing.
+    rt.block_on(async {
+        assert_eq!(toolbox.call("add", ARGS).await.text(), "3");
+        assert_eq!(floor["add"](ARGS).unwrap(), "3");
+        assert_eq!(mcp::call(&router, &server, &peer, "add", ARGS).await, "3");
+        assert_eq!(rig::call(&rig_tools, "add", ARGS).await, "3");
+    });
+
+    let mut group = c.benchmark_group("dispatch");
+    group.bench_function("floor", |b| {
+        b.to_async(rt).iter(|| async {
+            let handler = floor[black_box("add")];
+            handler(black_box(ARGS)).expect("valid arguments")
+        })
+    });
+    group.bench_function("tool_runtime", |b| {
+        b.to_async(rt).iter(|| async {
+            toolbox
+                .call(black_box("add"), black_box(ARGS))
+                .await
+                .into_text()
+        })
+    });
+    group.bench_function("rmcp", |b| {
+        b.to_async(rt)
+            .iter(|| mcp::call(&router, &server, &peer, black_box("add"), black_box(ARGS)))
+    });
+    group.bench_function("rig", |b| {
+        b.to_async(rt)
+            .iter(|| rig::call(&rig_tools, black_box("add"), black_box(ARGS)))
+    });
+    group.finish();
+}
+
+/// The declarations of the 100 tools as each provider's request takes them, per call: the
+/// `tool_runtime::providers` export and its serialization to the request's JSON text.
+const EXPORTS: [(&str, &str); 4] = [
+    (
+        "openai_strict",
+        "OpenAI Chat Completions, strict (providers::openai::tools)",
+    ),
+    (
+        "anthropic",
+        "Anthropic Messages (providers::anthropic::tools)",
+    ),
+    ("gemini", "Gemini (providers::gemini::tools)"),
+    ("mcp", "MCP tools/list (providers::mcp::tools_list)"),
+];
+
+fn export(toolbox: &tool_runtime::Toolbox, provider: &str) -> String {
+    use tool_runtime::providers::{
+        GeminiDialect, NullStyle, Strict, anthropic, gemini, mcp, openai,
+    };
+    let declarations = match provider {
+        "openai_strict" => serde_json::Value::from(openai::tools(toolbox, Strict::On).unwrap()),
+        "anthropic" => serde_json::Value::from(anthropic::tools(toolbox)),
+        "gemini" => {
+            serde_json::Value::from(gemini::tools(toolbox, GeminiDialect::Parameters).unwrap())
+        }
+        "mcp" => mcp::tools_list(toolbox, NullStyle::TypeArray),
+        _ => unreachable!("a provider of EXPORTS"),
+    };
+    serde_json::to_string(&declarations).expect("JSON")
+}
+
+fn bench_export(c: &mut Criterion) {
+    let toolbox = tool_runtime::Toolbox::builder()
+        .tools(hundred::all())
+        .build()
+        .expect("a toolbox");
+    assert_eq!(toolbox.len(), 100);
+    let mut group = c.benchmark_group("export_100");
+    for (provider, _) in EXPORTS {
+        group.bench_function(provider, |b| {
+            b.iter(|| export(black_box(&toolbox), black_box(provider)))
+        });
+    }
+    group.finish();
+}
+
+/// One line of the summary: a variant's median and how it compares.
+struct Row<'a> {
+    id: &'a str,
+    label: &'a str,
+}
+
+/// The median time per iteration that criterion recorded for `id` in this run, in ns.
+fn median_ns(dir: &Path, id: &str, started: SystemTime) -> Option<f64> {
+    let file = dir.join(id).join("new").join("estimates.json");
+    let modified = std::fs::metadata(&file).ok()?.modified().ok()?;
+    if modified < started {
+        return None; // left over from an earlier run that measured it
+    }
+    let estimates: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    estimates["median"]["point_estimate"].as_f64()
+}
+
+fn verdict(pass: bool) -> &'static str {
+    if pass { "PASS" } else { "FAIL" }
+}
+
+/// Prints the measured medians side by side, with the ratios to the floor and the targets.
+fn summary(dir: &Path, started: SystemTime) {
+    let rows = [
+        Row {
+            id: "dispatch/floor",
+            label: "floor (HashMap<&str, fn> + serde_json)",
+        },
+        Row {
+            id: "dispatch/tool_runtime",
+            label: "tool_runtime Toolbox::call",
+        },
+        Row {
+            id: "dispatch/rmcp",
+            label: "rmcp 3.11 ToolRouter::call",
+        },
+        Row {
+            id: "dispatch/rig",
+            label: "rig 0.44 ToolSet::execute",
+        },
+    ];
+    let times: HashMap<&str, f64> = rows
+        .iter()
+        .filter_map(|row| Some((row.id, median_ns(dir, row.id, started)?)))
+        .collect();
+    println!("\n== summary: median per call, this run ==");
+    let floor = times.get("dispatch/floor").copied();
+    for row in &rows {
+        match (times.get(row.id), floor) {
+            (Some(t), Some(f)) => {
+                println!("{:<42} {:>9.1} ns  {:>5.2}x floor", row.label, t, t / f)
+            }
+            (Some(t), None) => println!("{:<42} {:>9.1} ns", row.label, t),
+            (None, _) => println!("{:<42} not measured in this run", row.label),
+        }
+    }
+    if let (Some(ours), Some(f)) = (times.get("dispatch/tool_runtime"), floor) {
+        let ratio = ours / f;
+        println!(
+            "target: dispatch within 1.3x of the floor: {ratio:.2}x  {}",
+            verdict(ratio <= 1.3)
+        );
+    }
+    for (id, name) in [("dispatch/rmcp", "rmcp"), ("dispatch/rig", "rig")] {
+        if let (Some(ours), Some(theirs)) = (times.get("dispatch/tool_runtime"), times.get(id)) {
+            let ratio = ours / theirs;
+            println!(
+                "target: dispatch faster than {name}: ours/{name} = {ratio:.2}x  {}",
+                verdict(ratio < 1.0)
+            );
+        }
+    }
+    println!("export of the 100 tools' declarations, to the request's JSON text:");
+    for (provider, label) in EXPORTS {
+        if let Some(t) = median_ns(dir, &format!("export_100/{provider}"), started) {
+            println!(
+                "  {label:<62} {:>7.1} us per call, {:>5.0} ns per tool",
+                t / 1e3,
+                t / 100.0
+            );
+        }
+    }
+}
+
+fn main() {
+    let started = SystemTime::now();
+    // A fixed place, so that the summary finds what criterion wrote.
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/criterion"));
+    let mut c = Criterion::default()
+        .output_directory(&dir)
+        .configure_from_args();
+    let rt = runtime();
+    bench_dispatch(&mut c, &rt);
+    bench_export(&mut c);
+    c.final_summary();
+    summary(&dir, started);
+}
