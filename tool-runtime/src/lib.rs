@@ -106,6 +106,9 @@ mod toolbox;
 
 pub mod providers;
 
+#[cfg(feature = "mcp")]
+pub mod mcp;
+
 #[doc(hidden)]
 pub mod __private;
 

@@ -1,0 +1,224 @@
+//! The tools of an MCP server (our own, over a pipe and over HTTP) added to a toolbox with
+//! `remote_tools` and called like local ones: specs, results, failures as text, the toolbox's
+//! timeout, and the remote call cancelled when the toolbox stops waiting.
+
+mod mcp_tools;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::model::{JsonObject, Tool as McpTool};
+use rmcp::service::RunningService;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::json;
+use tool_runtime::mcp::{McpServer, RemoteTool, remote_tools};
+use tool_runtime::{Annotations, ToolCall, Toolbox};
+
+use mcp_tools::{Probe, http_client, within_10s};
+
+/// The toolbox's timeout for calls that are not meant to time out.
+const TEN_SECONDS: Duration = Duration::from_secs(10);
+
+/// A client of a server of the test tools, over a pipe, and what the server's tools signal.
+async fn connect() -> (RunningService<RoleClient, ()>, Arc<Probe>) {
+    let probe = Arc::new(Probe::default());
+    let server = McpServer::new(mcp_tools::toolbox(&probe));
+    let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        let running = server.serve(server_end).await.expect("handshake");
+        running.waiting().await.expect("the server ran to its end");
+    });
+    let client = ().serve(client_end).await.expect("handshake");
+    (client, probe)
+}
+
+/// A toolbox of the remote tools, which wait at most `timeout` for a call.
+async fn remote_toolbox(client: &RunningService<RoleClient, ()>, timeout: Duration) -> Toolbox {
+    Toolbox::builder()
+        .tools(
+            remote_tools(client.peer())
+                .await
+                .expect("the tools are listed"),
+        )
+        .default_timeout(timeout)
+        .build()
+        .expect("the remote tools fit together")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_tools_are_declared_as_the_server_describes_them() {
+    let (client, _probe) = connect().await;
+    let toolbox = remote_toolbox(&client, TEN_SECONDS).await;
+    let names: Vec<&str> = toolbox.specs().map(|s| s.name.as_ref()).collect();
+    assert_eq!(
+        names,
+        ["add", "city", "explode", "meet", "stall", "wait_for_cancel"]
+    );
+    let add = toolbox.spec("add").unwrap();
+    assert_eq!(add.description, "Adds two numbers.");
+    assert_eq!(
+        add.input_schema,
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "a": {"type": "integer", "format": "int64"},
+                "b": {"type": "integer", "format": "int64"}
+            },
+            "required": ["a", "b"]
+        })
+    );
+    assert_eq!(
+        add.output_schema,
+        Some(json!({
+            "type": "object",
+            "properties": {"result": {"type": "integer", "format": "int64"}},
+            "required": ["result"]
+        }))
+    );
+    assert_eq!(
+        add.annotations,
+        Annotations {
+            read_only: Some(true),
+            idempotent: Some(true),
+            ..Annotations::default()
+        }
+    );
+    assert_eq!(add.timeout, None, "the toolbox's timeout applies");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_tools_answer_like_local_ones() {
+    let (client, _probe) = connect().await;
+    let toolbox = remote_toolbox(&client, TEN_SECONDS).await;
+
+    let output = toolbox.call("add", json!({"a": 2, "b": 3})).await;
+    assert_eq!(output.text(), "5");
+    assert_eq!(output.structured(), Some(&json!({"result": 5})));
+    assert!(!output.is_error());
+
+    let output = toolbox.call("city", r#"{"name": "Paris"}"#).await;
+    assert_eq!(output.text(), r#"{"name":"Paris","population":2100000}"#);
+    assert_eq!(
+        output.structured(),
+        Some(&json!({"name": "Paris", "population": 2_100_000}))
+    );
+
+    // The server's failures come back as the tool's failure, with the server's text.
+    let output = toolbox.call("city", json!({"name": "Atlantis"})).await;
+    assert!(output.is_error());
+    assert_eq!(output.text(), r#"city failed: no city named "Atlantis""#);
+    assert_eq!(
+        toolbox
+            .call("add", json!({"a": "two", "b": 3}))
+            .await
+            .text(),
+        "add failed: invalid arguments for add: at `a`: invalid type: string \"two\", \
+         expected i64. Fix the arguments and call add again."
+    );
+    assert_eq!(
+        toolbox.call("explode", json!({})).await.text(),
+        "explode failed: explode panicked: boom. This is a bug in the tool; try another approach."
+    );
+    assert_eq!(
+        toolbox.call("stall", json!({})).await.text(),
+        "stall failed: stall timed out after 50ms. Try again with a smaller request, or do \
+         without it."
+    );
+    // Arguments that are not an object never reach the server.
+    assert_eq!(
+        toolbox.call("add", "[1, 2]").await.text(),
+        "invalid arguments for add: the arguments must be a JSON object of named arguments. \
+         Fix the arguments and call add again."
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_toolbox_timeout_applies_and_cancels_the_remote_call() {
+    let (client, probe) = connect().await;
+    let toolbox = remote_toolbox(&client, Duration::from_millis(300)).await;
+    let output = toolbox.call("wait_for_cancel", json!({})).await;
+    assert_eq!(
+        output.text(),
+        "wait_for_cancel timed out after 300ms. Try again with a smaller request, or do \
+         without it."
+    );
+    assert_eq!(toolbox.stats("wait_for_cancel").unwrap().timeouts, 1);
+    // rmcp sent notifications/cancelled for the dropped request: the server dropped the tool.
+    within_10s("the remote tool's drop", probe.dropped.notified()).await;
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_remote_calls_runs_concurrently() {
+    let (client, _probe) = connect().await;
+    let toolbox = remote_toolbox(&client, TEN_SECONDS).await;
+    // Each `meet` waits for the other on the server: one after the other, both would time out.
+    let results = toolbox
+        .call_all([
+            ToolCall::new("1", "meet", json!({"who": "Ada"})),
+            ToolCall::new("2", "meet", json!({"who": "Bob"})),
+        ])
+        .await;
+    let texts: Vec<&str> = results.iter().map(|r| r.output.text()).collect();
+    assert_eq!(texts, ["Ada met", "Bob met"]);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_the_server_does_not_have_fails_with_its_protocol_error() {
+    let (client, _probe) = connect().await;
+    let schema: JsonObject = serde_json::from_value(json!({"type": "object"})).unwrap();
+    let gone = McpTool::new("vanished", "A tool the server no longer has.", schema);
+    let toolbox = Toolbox::builder()
+        .tool(Arc::new(RemoteTool::new(client.peer().clone(), gone)))
+        .build()
+        .unwrap();
+    assert_eq!(
+        toolbox.call("vanished", "{}").await.text(),
+        "vanished failed: unknown tool \"vanished\". Available tools: add, city, explode, meet, \
+         stall, wait_for_cancel."
+    );
+    // Once the client has stopped, a call says the server cannot be reached.
+    let peer = client.peer().clone();
+    client.cancel().await.unwrap();
+    let toolbox = Toolbox::builder()
+        .tools(
+            [McpTool::new("add", "Adds.", JsonObject::new())]
+                .map(|tool| Arc::new(RemoteTool::new(peer.clone(), tool)) as _),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(
+        toolbox.call("add", json!({"a": 1, "b": 2})).await.text(),
+        "add failed: the MCP server did not answer the call (Transport closed)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_tools_work_over_http() {
+    let probe = Arc::new(Probe::default());
+    let http = McpServer::new(mcp_tools::toolbox(&probe))
+        .serve_http("127.0.0.1:0")
+        .await
+        .unwrap();
+    let client = http_client(http.url()).await;
+    let toolbox = remote_toolbox(&client, Duration::from_secs(1)).await;
+    assert_eq!(toolbox.len(), 6);
+    let output = toolbox.call("add", json!({"a": 40, "b": 2})).await;
+    assert_eq!(
+        (output.text(), output.structured()),
+        ("42", Some(&json!({"result": 42})))
+    );
+    let output = toolbox.call("wait_for_cancel", json!({})).await;
+    assert_eq!(
+        output.text(),
+        "wait_for_cancel timed out after 1s. Try again with a smaller request, or do \
+         without it."
+    );
+    within_10s("the remote tool's drop", probe.dropped.notified()).await;
+    client.cancel().await.unwrap();
+    within_10s("the HTTP server's shutdown", http.shutdown()).await;
+}

@@ -1,0 +1,229 @@
+//! [`RemoteTool`]: a tool of an MCP server, called through an rmcp client like a local tool.
+
+use std::sync::Arc;
+
+use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, JsonObject};
+use rmcp::{Peer, RoleClient, ServiceError};
+use serde_json::Value;
+
+use crate::{
+    Annotations, Arguments, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec,
+    ToolValue,
+};
+
+/// The tools of the MCP server behind `peer`, each a [`RemoteTool`], to add to a toolbox.
+///
+/// Keep the client running (the `RunningService` rmcp gave) while the toolbox is used: its
+/// tools send their calls through it, and a call whose client is gone fails with a message
+/// saying so. A remote tool named like another tool of the toolbox makes
+/// [`ToolboxBuilder::build`](crate::ToolboxBuilder::build) fail with
+/// [`BuildProblem::DuplicateName`](crate::BuildProblem::DuplicateName).
+///
+/// ```
+/// use tool_runtime::mcp::rmcp::ServiceExt;
+/// use tool_runtime::mcp::{remote_tools, McpServer};
+/// use tool_runtime::{tool, Toolbox};
+///
+/// /// Adds two numbers.
+/// #[tool]
+/// async fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     // A server elsewhere; here, one of ours at the end of a pipe.
+///     let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+///     let remote = Toolbox::builder().tool(add::tool()).build()?;
+///     tokio::spawn(async move {
+///         let server = McpServer::new(remote).serve(server_end).await?;
+///         server.waiting().await?;
+///         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+///     });
+///     let client = ().serve(client_end).await?;
+///
+///     let toolbox = Toolbox::builder().tools(remote_tools(client.peer()).await?).build()?;
+///     assert_eq!(toolbox.call("add", r#"{"a": 2, "b": 3}"#).await.text(), "5");
+///     assert_eq!(
+///         toolbox.call("add", r#"{"a": 2}"#).await.text(),
+///         "add failed: invalid arguments for add: missing field `b`. Fix the arguments and \
+///          call add again."
+///     );
+///     Ok(())
+/// }
+/// ```
+pub async fn remote_tools(peer: &Peer<RoleClient>) -> Result<Vec<ToolRef>, ServiceError> {
+    let tools = peer.list_all_tools().await?;
+    Ok(tools
+        .into_iter()
+        .map(|tool| Arc::new(RemoteTool::new(peer.clone(), tool)) as ToolRef)
+        .collect())
+}
+
+/// A tool of an MCP server as a [`Tool`]: its spec is the server's description of it (name,
+/// title, description, schemas, hints; no timeout of its own, so the toolbox's applies), and
+/// a call sends `tools/call` through the client.
+///
+/// A result with `isError: true` is the tool's failure ([`Failure::Tool`]), with the result's
+/// text as the message; so is a JSON-RPC error, or a request that got no answer (the client
+/// stopped, the connection closed). When the toolbox
+/// stops a call (its timeout, a cancelled batch), the request is dropped, and rmcp tells the
+/// server with `notifications/cancelled`.
+#[derive(Debug)]
+pub struct RemoteTool {
+    peer: Peer<RoleClient>,
+    tool: rmcp::model::Tool,
+}
+
+impl RemoteTool {
+    /// The tool `tool`, as the server's `tools/list` described it, called through `peer`.
+    ///
+    /// ```
+    /// use tool_runtime::mcp::rmcp::model::{JsonObject, Tool as McpTool};
+    /// use tool_runtime::mcp::rmcp::{Peer, RoleClient};
+    /// use tool_runtime::mcp::RemoteTool;
+    /// use tool_runtime::Tool;
+    ///
+    /// fn weather_tool(peer: Peer<RoleClient>) -> RemoteTool {
+    ///     let schema: JsonObject = serde_json::from_value(serde_json::json!({
+    ///         "type": "object",
+    ///         "properties": {"city": {"type": "string"}}
+    ///     }))
+    ///     .unwrap();
+    ///     let tool = RemoteTool::new(peer, McpTool::new("weather", "Today's weather.", schema));
+    ///     assert_eq!(tool.spec().description, "Today's weather.");
+    ///     tool
+    /// }
+    /// # let _ = weather_tool;
+    /// ```
+    pub fn new(peer: Peer<RoleClient>, tool: rmcp::model::Tool) -> Self {
+        RemoteTool { peer, tool }
+    }
+}
+
+impl Tool for RemoteTool {
+    fn spec(&self) -> ToolSpec {
+        let tool = &self.tool;
+        let hints = tool.annotations.clone().unwrap_or_default();
+        let annotations = Annotations {
+            title: tool.title.clone().or(hints.title),
+            read_only: hints.read_only_hint,
+            destructive: hints.destructive_hint,
+            idempotent: hints.idempotent_hint,
+            open_world: hints.open_world_hint,
+        };
+        ToolSpec::new(
+            tool.name.clone(),
+            tool.description.clone().unwrap_or_default(),
+            Value::Object(JsonObject::clone(&tool.input_schema)),
+        )
+        .with_output_schema(
+            tool.output_schema
+                .as_deref()
+                .map(|schema| Value::Object(schema.clone())),
+        )
+        .with_annotations(annotations)
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Arguments,
+        _context: CallContext,
+        _state: &'a State,
+    ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
+        Box::pin(async move {
+            let arguments: JsonObject = arguments.decode()?;
+            let request =
+                CallToolRequestParams::new(self.tool.name.clone()).with_arguments(arguments);
+            match self.peer.call_tool(request).await {
+                Ok(result) => value(&self.tool.name, result),
+                Err(ServiceError::McpError(error)) => {
+                    Err(Failure::Tool(error.message.into_owned()))
+                }
+                Err(error) => Err(Failure::Tool(format!(
+                    "the MCP server did not answer the call ({error})"
+                ))),
+            }
+        })
+    }
+}
+
+/// The value of a `CallToolResult`: its text blocks, one per line (other blocks as their JSON),
+/// or the structured content's JSON when there is no block. An error's text that already says
+/// `{name} failed: ` (as a tool-runtime server writes it) loses that prefix, which the local
+/// toolbox adds again.
+fn value(name: &str, result: CallToolResult) -> Result<ToolValue, Failure> {
+    let mut text = result
+        .content
+        .iter()
+        .map(|block| match block {
+            ContentBlock::Text(text) => text.text.clone(),
+            other => serde_json::to_string(other).unwrap_or_default(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    if let (true, Some(structured)) = (text.is_empty(), &result.structured_content) {
+        text = structured.to_string();
+    }
+    if result.is_error == Some(true) {
+        let prefix = format!("{name} failed: ");
+        let message = text
+            .strip_prefix(&prefix)
+            .map(str::to_owned)
+            .unwrap_or(text);
+        return Err(Failure::Tool(message));
+    }
+    Ok(ToolValue {
+        text,
+        structured: result.structured_content,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_blocks_are_lines_and_other_blocks_their_json() {
+        let result = CallToolResult::success(vec![
+            ContentBlock::text("a chart:"),
+            ContentBlock::image("iVBORw0KGgo=", "image/png"),
+        ]);
+        assert_eq!(
+            value("chart", result).unwrap().text,
+            "a chart:\n{\"type\":\"image\",\"data\":\"iVBORw0KGgo=\",\"mimeType\":\"image/png\"}"
+        );
+    }
+
+    #[test]
+    fn structured_content_alone_is_its_json() {
+        let mut result = CallToolResult::success(Vec::new());
+        result.structured_content = Some(serde_json::json!({"temp": 15}));
+        let value = value("weather", result).unwrap();
+        assert_eq!(value.text, r#"{"temp":15}"#);
+        assert_eq!(value.structured, Some(serde_json::json!({"temp": 15})));
+    }
+
+    #[test]
+    fn an_error_result_is_the_tools_failure() {
+        let result = CallToolResult::error(vec![ContentBlock::text("no such city")]);
+        assert_eq!(
+            value("city", result),
+            Err(Failure::Tool("no such city".to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_failure_already_named_by_the_server_is_not_named_twice() {
+        let result = CallToolResult::error(vec![ContentBlock::text("city failed: no such city")]);
+        assert_eq!(
+            value("city", result),
+            Err(Failure::Tool("no such city".to_owned()))
+        );
+        let other = CallToolResult::error(vec![ContentBlock::text("town failed: closed")]);
+        assert_eq!(
+            value("city", other),
+            Err(Failure::Tool("town failed: closed".to_owned()))
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! [`McpServer`]: a toolbox as an MCP server, and how it is served over stdio.
+
+use std::io;
+use std::sync::Arc;
+
+use rmcp::ErrorData;
+use rmcp::ServiceExt;
+use rmcp::model::{Implementation, Tool};
+use tokio::net::ToSocketAddrs;
+
+use super::convert;
+use super::http::HttpServer;
+use crate::Toolbox;
+use crate::providers::NullStyle;
+
+/// A [`Toolbox`] as an MCP server: an rmcp [`ServerHandler`](rmcp::ServerHandler) that lists
+/// the toolbox's tools and runs their calls through it. Cheap to clone: clones share the
+/// toolbox.
+///
+/// ```
+/// use tool_runtime::mcp::McpServer;
+/// use tool_runtime::providers::NullStyle;
+/// use tool_runtime::{tool, Toolbox};
+///
+/// /// Says hello.
+/// #[tool]
+/// async fn greet(name: String) -> String {
+///     format!("Hello, {name}!")
+/// }
+///
+/// # fn main() {
+/// let toolbox = Toolbox::builder().tool(greet::tool()).build().unwrap();
+/// let server = McpServer::new(toolbox)
+///     .with_implementation("greeter", "1.0.0")
+///     .with_instructions("Greet people by name.")
+///     .with_null_style(NullStyle::AnyOf);
+/// assert_eq!(server.toolbox().len(), 1);
+/// // Then, in an async main: server.serve_stdio().await
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct McpServer {
+    pub(super) toolbox: Toolbox,
+    /// The `tools/list` answer, built once; an error when a tool cannot be written in MCP's
+    /// types (an input schema that is not an object).
+    pub(super) tools: Result<Arc<[Tool]>, ErrorData>,
+    nulls: NullStyle,
+    pub(super) implementation: Implementation,
+    pub(super) instructions: Option<String>,
+}
+
+impl McpServer {
+    /// Serves `toolbox`, as the server `tool-runtime` (with this crate's version), with null
+    /// written as in schemars ([`NullStyle::TypeArray`]) and no instructions.
+    pub fn new(toolbox: Toolbox) -> Self {
+        let nulls = NullStyle::default();
+        McpServer {
+            tools: convert::tools(&toolbox, nulls),
+            toolbox,
+            nulls,
+            implementation: Implementation::new("tool-runtime", env!("CARGO_PKG_VERSION")),
+            instructions: None,
+        }
+    }
+
+    /// The name and version the server gives clients when they connect.
+    pub fn with_implementation(
+        mut self,
+        name: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        self.implementation = Implementation::new(name, version);
+        self
+    }
+
+    /// Instructions for the client's model on using the tools, sent when a client connects.
+    pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// How the schemas write a value that may be null; [`NullStyle::AnyOf`] for clients that
+    /// refuse a list of types.
+    pub fn with_null_style(mut self, nulls: NullStyle) -> Self {
+        if nulls != self.nulls {
+            self.nulls = nulls;
+            self.tools = convert::tools(&self.toolbox, nulls);
+        }
+        self
+    }
+
+    /// The toolbox served.
+    pub fn toolbox(&self) -> &Toolbox {
+        &self.toolbox
+    }
+
+    /// Serves one client on stdin and stdout until it disconnects, as MCP clients run local
+    /// servers. Nothing else may write to stdout meanwhile: log to stderr. Runs on a tokio
+    /// runtime with IO enabled, as `#[tokio::main]` builds.
+    ///
+    /// ```no_run
+    /// use tool_runtime::mcp::McpServer;
+    /// use tool_runtime::Toolbox;
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let toolbox = Toolbox::registered().expect("the tools fit together");
+    ///     McpServer::new(toolbox).serve_stdio().await
+    /// }
+    /// ```
+    pub async fn serve_stdio(self) -> io::Result<()> {
+        let running = self
+            .serve(rmcp::transport::stdio_pipes())
+            .await
+            .map_err(|error| {
+                io::Error::other(format!(
+                    "the MCP client on stdin did not complete the handshake: {error}"
+                ))
+            })?;
+        running.waiting().await.map_err(|error| {
+            io::Error::other(format!("the MCP server stopped abnormally: {error}"))
+        })?;
+        Ok(())
+    }
+
+    /// Serves clients over streamable HTTP on `addr` (such as [`DEFAULT_HTTP_ADDR`], or
+    /// `"127.0.0.1:0"` for any free port) until [`HttpServer::shutdown`].
+    ///
+    /// ```
+    /// use tool_runtime::mcp::McpServer;
+    /// use tool_runtime::Toolbox;
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let toolbox = Toolbox::builder().build().unwrap();
+    ///     let server = McpServer::new(toolbox).serve_http("127.0.0.1:0").await?;
+    ///     assert!(server.url().starts_with("http://127.0.0.1:"));
+    ///     server.shutdown().await;
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// [`DEFAULT_HTTP_ADDR`]: super::DEFAULT_HTTP_ADDR
+    pub async fn serve_http(self, addr: impl ToSocketAddrs) -> io::Result<HttpServer> {
+        HttpServer::bind(self, addr).await
+    }
+}
