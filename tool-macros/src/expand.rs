@@ -35,7 +35,7 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
     let serde_crate = format!("{krate}::__private::serde").replace(' ', "");
     let schemars_crate = format!("{krate}::__private::schemars").replace(' ', "");
 
-    let (fields, defaults) = argument_fields(tool);
+    let (fields, defaults) = argument_fields(tool, &private);
     let spec = spec(tool, krate, &private);
     let requirements = tool.params.iter().filter_map(|p| match &p.kind {
         ParamKind::State(StateKind::Ref(ty) | StateKind::Arc(ty)) => {
@@ -110,7 +110,7 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
 }
 
 /// The fields of the arguments struct, and the functions behind `#[arg(default = expr)]`.
-fn argument_fields(tool: &ToolFn) -> (Vec<TokenStream>, Vec<TokenStream>) {
+fn argument_fields(tool: &ToolFn, private: &TokenStream) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut fields = Vec::new();
     let mut defaults = Vec::new();
     for param in tool.arguments() {
@@ -132,8 +132,8 @@ fn argument_fields(tool: &ToolFn) -> (Vec<TokenStream>, Vec<TokenStream>) {
                 let func_name = func.to_string();
                 defaults.push(quote! {
                     #[allow(non_snake_case)]
-                    fn #func() -> #ty {
-                        #expr
+                    fn #func() -> #private::Decoded<#ty> {
+                        #private::Decoded(#expr)
                     }
                 });
                 quote!(#[serde(default = #func_name)])
@@ -143,13 +143,22 @@ fn argument_fields(tool: &ToolFn) -> (Vec<TokenStream>, Vec<TokenStream>) {
             let value = &r.value;
             quote!(#[serde(rename = #value)])
         });
+        // A string, as schemars wants it, located at the parameter's type so that a type
+        // without a schema is reported there.
+        let checked = syn::LitStr::new(&quote!(#private::Checked<#ty>).to_string(), ty.span());
         let field_attrs = &param.field_attrs;
+        // The field is `Decoded<T>`, located at the parameter's type (and resolved like the
+        // rest of the expansion), so that a type serde cannot decode is reported there.
+        let at_type = Span::call_site().located_at(ty.span());
+        let field_ty = respan(quote!(#private::Decoded<#ty>), at_type);
+        let field_ident = syn::Ident::new(&ident.to_string(), at_type);
         fields.push(quote! {
+            #[schemars(with = #checked)]
             #(#field_attrs)*
             #doc
             #default
             #rename
-            #ident: #ty
+            #field_ident: #field_ty
         });
     }
     (fields, defaults)
@@ -224,6 +233,25 @@ fn returns_result(tool: &ToolFn) -> bool {
     }
 }
 
+/// `tokens` with every span located at `at` (resolution unchanged where it already was the
+/// call site), so that errors about generated code point at the user's token.
+fn respan(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), at));
+                inner.set_span(at);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(tree.span().located_at(at));
+            }
+            tree
+        })
+        .collect()
+}
+
 /// A value whose type is the tool's success type, for the autoref dispatch in the runtime.
 fn output_probe(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     let (ty, span) = return_type(tool);
@@ -244,7 +272,7 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
         match &param.kind {
             ParamKind::Argument => {
                 let field = param.ident.as_ref().expect("validated");
-                call_args.push(quote!(__arguments.#field));
+                call_args.push(quote!(__arguments.#field.0));
             }
             ParamKind::State(kind) => {
                 let var = format_ident!("__state{}", i);

@@ -26,6 +26,116 @@ pub fn input_schema<A: schemars::JsonSchema>() -> Value {
     crate::schema::of::<A>()
 }
 
+/// The types whose JSON Schema a tool argument can have. Generated code gives each argument's
+/// field `#[schemars(with = "Checked<T>")]`, so that a type without `JsonSchema` is reported
+/// once, at its parameter, with what to write.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool argument: it has no JSON Schema",
+    label = "this type needs `schemars::JsonSchema`",
+    note = "derive it beside `Deserialize`: `#[derive(serde::Deserialize, schemars::JsonSchema)]`, or mark the parameter `#[state]` if the toolbox provides it"
+)]
+pub trait ArgumentSchema {
+    /// [`JsonSchema::schema_name`](schemars::JsonSchema::schema_name).
+    fn schema_name() -> Cow<'static, str>;
+    /// [`JsonSchema::schema_id`](schemars::JsonSchema::schema_id).
+    fn schema_id() -> Cow<'static, str>;
+    /// [`JsonSchema::inline_schema`](schemars::JsonSchema::inline_schema).
+    fn inline_schema() -> bool;
+    /// [`JsonSchema::json_schema`](schemars::JsonSchema::json_schema).
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema;
+    /// The schema of the value inside an `Option`, as schemars asks of optional fields.
+    fn non_optional_json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema;
+    /// Whether the type is an `Option` (so the argument is not required).
+    fn is_option() -> bool;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: schemars::JsonSchema + ?Sized> ArgumentSchema for T {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+    fn non_optional_json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::_schemars_private_non_optional_json_schema(generator)
+    }
+    fn is_option() -> bool {
+        T::_schemars_private_is_option()
+    }
+}
+
+/// A tool argument's type, seen by schemars through [`ArgumentSchema`]: its schema is the
+/// type's own, names and optionality included.
+pub struct Checked<T: ?Sized>(PhantomData<T>);
+
+impl<T: ArgumentSchema + ?Sized> schemars::JsonSchema for Checked<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+    fn _schemars_private_non_optional_json_schema(
+        generator: &mut schemars::SchemaGenerator,
+    ) -> schemars::Schema {
+        T::non_optional_json_schema(generator)
+    }
+    fn _schemars_private_is_option() -> bool {
+        T::is_option()
+    }
+}
+
+/// The types serde can decode a tool argument into. Generated code writes each argument's
+/// field as [`Decoded<T>`], so that a type without `Deserialize` is reported at its parameter,
+/// with what to write.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool argument: serde cannot decode it",
+    label = "this type needs `serde::Deserialize`",
+    note = "derive it beside `JsonSchema`: `#[derive(serde::Deserialize, schemars::JsonSchema)]`, or mark the parameter `#[state]` if the toolbox provides it"
+)]
+pub trait ArgumentDecode: Sized {
+    /// [`Deserialize::deserialize`](serde::Deserialize::deserialize).
+    fn decode<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned> ArgumentDecode for T {
+    fn decode<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer)
+    }
+}
+
+/// A tool argument as the arguments struct holds it: the value itself, decoded through
+/// [`ArgumentDecode`]. Missing `Option` arguments still decode as `None`, since serde asks
+/// the type itself.
+#[derive(Default)]
+pub struct Decoded<T>(pub T);
+
+impl<'de, T: ArgumentDecode> serde::Deserialize<'de> for Decoded<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::decode(deserializer).map(Decoded)
+    }
+}
+
+impl<T: Serialize> Serialize for Decoded<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 /// Decodes a call's arguments.
 pub fn decode_arguments<A: DeserializeOwned>(arguments: &Arguments) -> Result<A, Failure> {
     arguments.decode()
