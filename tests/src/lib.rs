@@ -9,6 +9,68 @@ pub async fn library_echo(message: String) -> String {
     message
 }
 
+/// Argument types shared by the schema and provider tests, so that each golden schema is
+/// checked against one definition.
+pub mod types {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    /// Which rows to read.
+    #[derive(Deserialize, JsonSchema)]
+    pub struct Filter {
+        /// Column to match.
+        #[schemars(length(min = 1, max = 64))]
+        pub column: String,
+        /// At most this many rows.
+        #[schemars(range(min = 1, max = 100))]
+        pub limit: u32,
+        /// Nested page settings.
+        pub page: Option<Page>,
+    }
+
+    /// A page of results.
+    #[derive(Deserialize, JsonSchema)]
+    pub struct Page {
+        /// First row, from zero.
+        pub offset: u64,
+    }
+
+    /// Temperature unit.
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Unit {
+        /// Degrees Celsius.
+        Celsius,
+        /// Degrees Fahrenheit.
+        Fahrenheit,
+    }
+
+    /// A shape to draw.
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    pub enum Shape {
+        /// A circle.
+        Circle {
+            /// Its radius.
+            radius: f64,
+        },
+        /// A square.
+        Square {
+            /// Its side.
+            side: f64,
+        },
+    }
+
+    /// A tree of names.
+    #[derive(Deserialize, JsonSchema)]
+    pub struct Tree {
+        /// The node's name.
+        pub name: String,
+        /// Its children.
+        pub children: Vec<Tree>,
+    }
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

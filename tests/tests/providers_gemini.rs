@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
+use tests::types::{Filter, Shape, Tree, Unit};
 use tool_runtime::providers::{GeminiDialect, Issue, Provider, Rule, gemini, gemini_schema};
 use tool_runtime::{ToolCall, ToolRef, Toolbox, tool};
 
@@ -121,26 +122,6 @@ fn parts_that_do_not_match_are_reported_with_the_place() {
     );
 }
 
-/// Which rows to read.
-#[derive(Deserialize, JsonSchema)]
-pub struct Filter {
-    /// Column to match.
-    #[schemars(length(min = 1, max = 64))]
-    pub column: String,
-    /// At most this many rows.
-    #[schemars(range(min = 1, max = 100))]
-    pub limit: u32,
-    /// Nested page settings.
-    pub page: Option<Page>,
-}
-
-/// A page of results.
-#[derive(Deserialize, JsonSchema)]
-pub struct Page {
-    /// First row, from zero.
-    pub offset: u64,
-}
-
 /// Queries the database.
 #[tool]
 async fn query(filter: Filter) -> String {
@@ -195,32 +176,6 @@ fn references_are_inlined_and_null_becomes_nullable() {
             "required": ["filter"]
         })
     );
-}
-
-/// Temperature unit.
-#[derive(Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Unit {
-    /// Degrees Celsius.
-    Celsius,
-    /// Degrees Fahrenheit.
-    Fahrenheit,
-}
-
-/// A shape to draw.
-#[derive(Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Shape {
-    /// A circle.
-    Circle {
-        /// Its radius.
-        radius: f64,
-    },
-    /// A square.
-    Square {
-        /// Its side.
-        side: f64,
-    },
 }
 
 /// Describes a shape in a unit.
@@ -300,15 +255,6 @@ fn keywords_gemini_refuses_are_dropped() {
             "required": ["tags"]
         })
     );
-}
-
-/// A tree of names.
-#[derive(Deserialize, JsonSchema)]
-pub struct Tree {
-    /// The node's name.
-    pub name: String,
-    /// Its children.
-    pub children: Vec<Tree>,
 }
 
 /// Draws a tree.

@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tests::types::Tree;
 use tool_runtime::providers::{Provider, Rule, ollama};
 use tool_runtime::{Arguments, ToolCall, Toolbox, tool};
 
@@ -145,15 +146,6 @@ fn references_are_inlined_and_only_what_ollama_keeps_remains() {
             "required": ["filter"]
         })
     );
-}
-
-/// A tree of names.
-#[derive(Deserialize, JsonSchema)]
-pub struct Tree {
-    /// The node's name.
-    pub name: String,
-    /// Its children.
-    pub children: Vec<Tree>,
 }
 
 /// Draws a tree.

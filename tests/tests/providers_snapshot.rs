@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tests::types::Tree;
 use tool_runtime::Toolbox;
 use tool_runtime::providers::{ChangeKind, Part, compare, snapshot};
 
@@ -240,15 +241,6 @@ fn output_changes_break_in_the_other_direction() {
             ),
         ]
     );
-}
-
-/// A tree of names.
-#[derive(Deserialize, JsonSchema)]
-pub struct Tree {
-    /// The node's name.
-    pub name: String,
-    /// Its children.
-    pub children: Vec<Tree>,
 }
 
 /// A tree of names, with a size.

@@ -3,31 +3,10 @@
 
 use std::collections::HashMap;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
 use serde_json::{Value, json};
+use tests::types::{Filter, Shape, Unit};
 use tool_runtime::providers::{Issue, Provider, Rule, Strict, openai, openai_strict_schema};
 use tool_runtime::{ToolRef, Toolbox, tool};
-
-/// Which rows to read.
-#[derive(Deserialize, JsonSchema)]
-pub struct Filter {
-    /// Column to match.
-    #[schemars(length(min = 1, max = 64))]
-    pub column: String,
-    /// At most this many rows.
-    #[schemars(range(min = 1, max = 100))]
-    pub limit: u32,
-    /// Nested page settings.
-    pub page: Option<Page>,
-}
-
-/// A page of results.
-#[derive(Deserialize, JsonSchema)]
-pub struct Page {
-    /// First row, from zero.
-    pub offset: u64,
-}
 
 /// Queries the database.
 #[tool]
@@ -50,32 +29,6 @@ async fn list_rows(
     #[arg(default = vec!["id".to_owned()])] columns: Vec<String>,
 ) -> String {
     format!("{table} {offset} {limit} {order:?} {columns:?}")
-}
-
-/// Temperature unit.
-#[derive(Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Unit {
-    /// Degrees Celsius.
-    Celsius,
-    /// Degrees Fahrenheit.
-    Fahrenheit,
-}
-
-/// A shape to draw.
-#[derive(Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Shape {
-    /// A circle.
-    Circle {
-        /// Its radius.
-        radius: f64,
-    },
-    /// A square.
-    Square {
-        /// Its side.
-        side: f64,
-    },
 }
 
 /// Describes a shape in a unit.

@@ -4,9 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
 use serde_json::{Value, json};
+use tests::types::Tree;
 use tool_runtime::providers::{Provider, Rule};
 use tool_runtime::{
     Arguments, BoxFuture, BuildProblem, CallContext, Failure, State, Tool, ToolSpec, ToolValue,
@@ -23,15 +22,6 @@ async fn get_weather(location: String, days: Option<u8>) -> String {
 #[tool]
 async fn tag(items: Vec<String>, labels: HashMap<String, u8>) -> usize {
     items.len() + labels.len()
-}
-
-/// A tree of names.
-#[derive(Deserialize, JsonSchema)]
-pub struct Tree {
-    /// The node's name.
-    pub name: String,
-    /// Its children.
-    pub children: Vec<Tree>,
 }
 
 /// Draws a tree.

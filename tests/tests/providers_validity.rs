@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tests::types::{Page, Shape, Tree, Unit};
 use tool_runtime::providers::{
     GeminiDialect, NullStyle, Strict, anthropic, gemini, mcp, ollama, openai, openai_responses,
 };
@@ -38,43 +39,10 @@ pub struct Filter {
     pub page: Option<Page>,
 }
 
-/// A page of results.
-#[derive(Deserialize, JsonSchema)]
-pub struct Page {
-    /// First row, from zero.
-    pub offset: u64,
-}
-
 /// Queries the database.
 #[tool]
 async fn query(filter: Filter, limit: Option<u32>) -> String {
     format!("{} {} {limit:?}", filter.column, filter.page.is_some())
-}
-
-/// Temperature unit.
-#[derive(Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Unit {
-    /// Degrees Celsius.
-    Celsius,
-    /// Degrees Fahrenheit.
-    Fahrenheit,
-}
-
-/// A shape to draw.
-#[derive(Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Shape {
-    /// A circle.
-    Circle {
-        /// Its radius.
-        radius: f64,
-    },
-    /// A square.
-    Square {
-        /// Its side.
-        side: f64,
-    },
 }
 
 /// Describes a shape in a unit.
@@ -118,15 +86,6 @@ async fn reports(count: usize) -> Vec<Report> {
 #[tool]
 async fn find(temp: i32) -> Option<Report> {
     (temp > 0).then_some(Report { temp })
-}
-
-/// A tree of names.
-#[derive(Deserialize, JsonSchema)]
-pub struct Tree {
-    /// The node's name.
-    pub name: String,
-    /// Its children.
-    pub children: Vec<Tree>,
 }
 
 /// Draws a tree.

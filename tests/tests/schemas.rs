@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
+use tests::types::{Filter, Shape, Unit};
 use tool_runtime::{Annotations, CallContext, ToolRef, ToolSpec, tool};
 
 fn spec(tool: ToolRef) -> ToolSpec {
@@ -92,26 +93,6 @@ fn defaults_renames_and_argument_descriptions() {
     );
 }
 
-/// Which rows to read.
-#[derive(Deserialize, JsonSchema)]
-pub struct Filter {
-    /// Column to match.
-    #[schemars(length(min = 1, max = 64))]
-    pub column: String,
-    /// At most this many rows.
-    #[schemars(range(min = 1, max = 100))]
-    pub limit: u32,
-    /// Nested page settings.
-    pub page: Option<Page>,
-}
-
-/// A page of results.
-#[derive(Deserialize, JsonSchema)]
-pub struct Page {
-    /// First row, from zero.
-    pub offset: u64,
-}
-
 /// Queries the database.
 #[tool(name = "query_db", read_only)]
 async fn query(filter: Filter) -> String {
@@ -180,32 +161,6 @@ fn nested_structs_keep_their_constraints_and_docs() {
             }
         })
     );
-}
-
-/// Temperature unit.
-#[derive(Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Unit {
-    /// Degrees Celsius.
-    Celsius,
-    /// Degrees Fahrenheit.
-    Fahrenheit,
-}
-
-/// A shape to draw.
-#[derive(Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Shape {
-    /// A circle.
-    Circle {
-        /// Its radius.
-        radius: f64,
-    },
-    /// A square.
-    Square {
-        /// Its side.
-        side: f64,
-    },
 }
 
 /// Describes a shape in a unit.
