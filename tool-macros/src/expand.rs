@@ -152,14 +152,19 @@ fn argument_fields(tool: &ToolFn, private: &TokenStream) -> (Vec<TokenStream>, V
         let at_type = Span::call_site().located_at(ty.span());
         let field_ty = respan(quote!(#private::Decoded<#ty>), at_type);
         let field_ident = syn::Ident::new(&ident.to_string(), at_type);
-        fields.push(quote! {
-            #[schemars(with = #checked)]
-            #(#field_attrs)*
-            #doc
-            #default
-            #rename
-            #field_ident: #field_ty
-        });
+        // The whole field is located at the type: serde reports a missing field's type at
+        // the field's first token.
+        fields.push(respan(
+            quote! {
+                #[schemars(with = #checked)]
+                #(#field_attrs)*
+                #doc
+                #default
+                #rename
+                #field_ident: #field_ty
+            },
+            at_type,
+        ));
     }
     (fields, defaults)
 }
