@@ -93,17 +93,9 @@ pub fn gemini_schema(schema: &Value) -> Result<Value, Vec<Issue>> {
 
 /// Rewrites one node for Gemini, noting what cannot be.
 fn gemini_node(schema: &mut Value, path: &str, issues: &mut Vec<Issue>) {
-    let Value::Object(map) = schema else {
-        if schema == &Value::Bool(true) {
-            issues.push(Issue::new(path, Rule::AnyValue));
-        }
+    let Some(map) = node::rewritable(schema, path, issues) else {
         return;
     };
-    if node::accepts_anything(map) {
-        issues.push(Issue::new(path, Rule::AnyValue));
-        return;
-    }
-    issues.extend(node::inexpressible_keywords(map, path));
     node::rename(map, "oneOf", "anyOf");
     let mut nullable = take_null(map);
     // A branch merged in by `take_null` may bring its own `oneOf`, `const` or null.

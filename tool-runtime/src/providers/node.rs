@@ -43,7 +43,7 @@ pub(crate) fn inexpressible(node_path: &str, keyword: &str) -> Issue {
 }
 
 /// The issues of the node's keywords that no dialect can express.
-pub(crate) fn inexpressible_keywords<'a>(
+fn inexpressible_keywords<'a>(
     node: &'a Map<String, Value>,
     path: &'a str,
 ) -> impl Iterator<Item = Issue> + 'a {
@@ -99,8 +99,31 @@ pub(crate) fn is_object(node: &Map<String, Value>) -> bool {
     types(node).contains(&"object") || node.contains_key("properties")
 }
 
+/// The node as an object a dialect can rewrite, having noted in `issues` what no dialect with
+/// a closed set of keywords can express there: a value of any type (`true`, or a node with no
+/// type, values, alternatives or reference), and keywords beyond the subset. `None` when the
+/// node is not an object to rewrite.
+pub(crate) fn rewritable<'a>(
+    schema: &'a mut Value,
+    path: &str,
+    issues: &mut Vec<Issue>,
+) -> Option<&'a mut Map<String, Value>> {
+    let Value::Object(map) = schema else {
+        if schema == &Value::Bool(true) {
+            issues.push(Issue::new(path, Rule::AnyValue));
+        }
+        return None;
+    };
+    if accepts_anything(map) {
+        issues.push(Issue::new(path, Rule::AnyValue));
+        return None;
+    }
+    issues.extend(inexpressible_keywords(map, path));
+    Some(map)
+}
+
 /// Whether the node accepts any value: no type, no values, no alternatives, no reference.
-pub(crate) fn accepts_anything(node: &Map<String, Value>) -> bool {
+fn accepts_anything(node: &Map<String, Value>) -> bool {
     const SHAPING: &[&str] = &[
         "type",
         "enum",

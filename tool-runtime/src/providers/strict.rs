@@ -157,17 +157,9 @@ struct Found {
 /// Rewrites one node for strict mode, noting what cannot be.
 fn strict_node(schema: &mut Value, path: &str, found: &mut Found) {
     let issues = &mut found.issues;
-    let Value::Object(map) = schema else {
-        if schema == &Value::Bool(true) {
-            issues.push(Issue::new(path, Rule::AnyValue));
-        }
+    let Some(map) = node::rewritable(schema, path, issues) else {
         return;
     };
-    if node::accepts_anything(map) {
-        issues.push(Issue::new(path, Rule::AnyValue));
-        return;
-    }
-    issues.extend(node::inexpressible_keywords(map, path));
     if map.contains_key("oneOf") && map.contains_key("anyOf") {
         issues.push(node::inexpressible(path, "oneOf"));
     }
