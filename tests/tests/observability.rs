@@ -15,6 +15,14 @@ async fn blocks_the_executor() -> String {
     "done".into()
 }
 
+/// Blocks its thread after a first wait: the watchdog times each poll of the future.
+#[tool]
+async fn blocks_after_waiting() -> String {
+    tokio::task::yield_now().await;
+    std::thread::sleep(Duration::from_millis(150));
+    "done".into()
+}
+
 /// Awaits properly.
 #[tool]
 async fn awaits_properly() -> String {
@@ -55,7 +63,11 @@ fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
 async fn the_watchdog_names_a_tool_that_blocks_its_thread() {
     let (captured, _guard) = capture();
     let toolbox = Toolbox::builder()
-        .tools([blocks_the_executor::tool(), awaits_properly::tool()])
+        .tools([
+            blocks_the_executor::tool(),
+            blocks_after_waiting::tool(),
+            awaits_properly::tool(),
+        ])
         .build()
         .unwrap();
 
@@ -66,17 +78,22 @@ async fn the_watchdog_names_a_tool_that_blocks_its_thread() {
         "no warning for an awaiting tool"
     );
 
-    let bad = toolbox.call("blocks_the_executor", "{}").await;
-    assert_eq!(bad.text(), "done");
-    assert!(bad.slow_poll().unwrap() >= Duration::from_millis(150));
-    let events = captured.0.lock().unwrap().clone();
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert!(events[0].starts_with("WARN "), "{events:?}");
-    assert!(
-        events[0].contains("tool=\"blocks_the_executor\""),
-        "{events:?}"
-    );
-    assert!(events[0].contains("threshold_ms=100"), "{events:?}");
+    // A tool with no `.await` runs in place, timed on the coarse clock (a tick of a few ms
+    // behind at most); one that waits first is timed poll by poll, on the precise clock.
+    for (tool, at_least) in [("blocks_the_executor", 140), ("blocks_after_waiting", 150)] {
+        let bad = toolbox.call(tool, "{}").await;
+        assert_eq!(bad.text(), "done");
+        let slow = bad.slow_poll().expect("the blocking poll is reported");
+        assert!(slow >= Duration::from_millis(at_least), "{tool}: {slow:?}");
+        let events = std::mem::take(&mut *captured.0.lock().unwrap());
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(events[0].starts_with("WARN "), "{events:?}");
+        assert!(
+            events[0].contains(&format!("tool=\"{tool}\"")),
+            "{events:?}"
+        );
+        assert!(events[0].contains("threshold_ms=100"), "{events:?}");
+    }
 
     let relaxed = Toolbox::builder()
         .tool(blocks_the_executor::tool())

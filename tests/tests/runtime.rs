@@ -180,3 +180,94 @@ async fn a_batch_runs_concurrently_and_keeps_the_order() {
         ]
     );
 }
+
+/// Never waits: its body has no `.await`.
+#[tool]
+async fn double(n: i64) -> i64 {
+    n * 2
+}
+
+/// Waits once before answering.
+#[tool]
+async fn double_later(n: i64) -> i64 {
+    tokio::task::yield_now().await;
+    n * 2
+}
+
+macro_rules! twice {
+    ($n:expr) => {
+        $n * 2
+    };
+}
+
+/// Uses a macro the attribute cannot see into, so it counts as waiting.
+#[tool]
+async fn double_by_macro(n: i64) -> i64 {
+    twice!(n)
+}
+
+#[tokio::test]
+async fn a_tool_that_never_waits_finishes_as_it_starts() {
+    use tool_runtime::{ArgumentsRef, Started, State};
+    let state = State::default();
+    let arguments = ArgumentsRef::Text(r#"{"n": 21}"#);
+    let outcome =
+        |tool: tool_runtime::ToolRef| match tool.start(arguments, CallContext::new(), &state) {
+            Started::Done(result) => ("done", result),
+            Started::Running(_) => ("running", Ok(tool_runtime::ToolValue::text(""))),
+        };
+    let (how, result) = outcome(double::tool());
+    assert_eq!((how, result.unwrap().text.as_str()), ("done", "42"));
+    assert_eq!(outcome(double_later::tool()).0, "running");
+    assert_eq!(outcome(double_by_macro::tool()).0, "running");
+    // Bad arguments end the call as it starts, whatever the tool.
+    let bad = ArgumentsRef::Text(r#"{"n": "x"}"#);
+    for tool in [double::tool(), double_later::tool()] {
+        let Started::Done(Err(failure)) = tool.start(bad, CallContext::new(), &state) else {
+            panic!("bad arguments are refused at once");
+        };
+        assert!(
+            failure.to_string().starts_with("at `n`: invalid type"),
+            "{failure}"
+        );
+    }
+    // Either way, the toolbox gives the same answer.
+    let toolbox = Toolbox::builder()
+        .tools([
+            double::tool(),
+            double_later::tool(),
+            double_by_macro::tool(),
+        ])
+        .build()
+        .unwrap();
+    for name in ["double", "double_later", "double_by_macro"] {
+        assert_eq!(
+            toolbox.call(name, r#"{"n": 21}"#).await.text(),
+            "42",
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn arguments_are_taken_as_text_value_or_arguments_without_a_copy() {
+    use tool_runtime::Arguments;
+    let toolbox = Toolbox::builder().tool(double::tool()).build().unwrap();
+    let text = String::from(r#"{"n": 4}"#);
+    let value = json!({"n": 4});
+    let outputs = [
+        toolbox.call("double", text.as_str()).await,
+        toolbox.call("double", &text).await,
+        toolbox.call("double", text.clone()).await,
+        toolbox.call("double", &value).await,
+        toolbox.call("double", value.clone()).await,
+        toolbox.call("double", Arguments::from(value)).await,
+        toolbox.call("double", "").await,
+    ];
+    let texts: Vec<&str> = outputs.iter().map(|o| o.text()).collect();
+    assert_eq!(&texts[..6], ["8"; 6]);
+    assert_eq!(
+        texts[6],
+        "invalid arguments for double: missing field `n`. Fix the arguments and call double again."
+    );
+}

@@ -9,7 +9,7 @@ use syn::{ReturnType, Type};
 use crate::ast::{self, ParamKind, StateKind, ToolFn};
 use crate::attr::ArgDefault;
 use crate::ctxt::Ctxt;
-use crate::{fallback, valid};
+use crate::{fallback, suspends, valid};
 
 /// Parses, checks and expands one `#[tool]`.
 pub fn tool(args: TokenStream, item: syn::ItemFn) -> TokenStream {
@@ -93,6 +93,15 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
                     context: #krate::CallContext,
                     state: &'a #krate::State,
                 ) -> #private::BoxFuture<'a, ::core::result::Result<#krate::ToolValue, #krate::Failure>> {
+                    self.start(arguments.as_ref(), context, state).into_future()
+                }
+
+                fn start<'a>(
+                    &'a self,
+                    arguments: #krate::ArgumentsRef<'_>,
+                    context: #krate::CallContext,
+                    state: &'a #krate::State,
+                ) -> #private::Started<'a> {
                     #body
                 }
             }
@@ -271,6 +280,17 @@ fn output_probe(tool: &ToolFn, private: &TokenStream) -> TokenStream {
 fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     let ident = &tool.item.sig.ident;
     let is_async = tool.item.sig.asyncness.is_some();
+    // A failure before the tool runs ends the call at once.
+    let try_now = |expr: TokenStream| {
+        quote! {
+            match #expr {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(failure) => {
+                    return #private::Started::Done(::core::result::Result::Err(failure));
+                }
+            }
+        }
+    };
     let mut prepare = Vec::new();
     let mut call_args = Vec::new();
     for (i, param) in tool.params.iter().enumerate() {
@@ -287,10 +307,12 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
                     StateKind::Invalid => unreachable!("validated"),
                 };
                 if is_ref && is_async {
-                    prepare.push(quote!(let #var = #private::state_ref::<#ty>(state)?;));
+                    let value = try_now(quote!(#private::state_ref::<#ty>(state)));
+                    prepare.push(quote!(let #var = #value;));
                     call_args.push(quote!(#var));
                 } else {
-                    prepare.push(quote!(let #var = #private::state_arc::<#ty>(state)?;));
+                    let value = try_now(quote!(#private::state_arc::<#ty>(state)));
+                    prepare.push(quote!(let #var = #value;));
                     call_args.push(if is_ref { quote!(&*#var) } else { quote!(#var) });
                 }
             }
@@ -306,32 +328,44 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     } else {
         quote!(__convert(__returned))
     };
-    let invoke = if is_async {
+    let decoded = try_now(quote!(#private::decode_arguments(arguments)));
+    let run = if is_async {
         // Located at the tool's name, so the error for a future that is not Send lands there,
         // but resolved like the rest of the expansion, so `__future` is the local above even
         // when a `macro_rules!` macro declares the tool.
         let at_name = Span::call_site().located_at(ident.span());
         let send_check = quote_spanned!(at_name=> #private::require_send(__future));
-        quote! {{
-            let __future = super::#ident(#(#call_args),*);
-            #send_check.await
-        }}
+        if suspends::may_suspend(&tool.item.block) {
+            quote! {
+                #private::Started::Running(::std::boxed::Box::pin(async move {
+                    let __future = super::#ident(#(#call_args),*);
+                    let __returned = #send_check.await;
+                    #convert
+                }))
+            }
+        } else {
+            quote! {
+                let __future = super::#ident(#(#call_args),*);
+                let __returned = #private::finish_now(#send_check);
+                #private::Started::Done(#convert)
+            }
+        }
     } else {
         quote! {
-            #private::run_blocking(move || super::#ident(#(#call_args),*)).await?
+            #private::Started::Running(::std::boxed::Box::pin(async move {
+                let __returned = #private::run_blocking(move || super::#ident(#(#call_args),*)).await?;
+                #convert
+            }))
         }
     };
     quote! {
-        ::std::boxed::Box::pin(async move {
-            let __arguments: __Arguments = #private::decode_arguments(&arguments)?;
-            #(#prepare)*
-            let __convert = {
-                #[allow(unused_imports)]
-                use #private::{ViaJson as _, ViaJsonSchema as _, ViaText as _};
-                (&&&#probe).converter()
-            };
-            let __returned = #invoke;
-            #convert
-        })
+        let __arguments: __Arguments = #decoded;
+        #(#prepare)*
+        let __convert = {
+            #[allow(unused_imports)]
+            use #private::{ViaJson as _, ViaJsonSchema as _, ViaText as _};
+            (&&&#probe).converter()
+        };
+        #run
     }
 }

@@ -15,6 +15,7 @@ mod docs;
 mod duration;
 mod expand;
 mod fallback;
+mod suspends;
 mod valid;
 
 use proc_macro::TokenStream;

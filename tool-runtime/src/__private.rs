@@ -4,7 +4,9 @@ use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 pub use inventory;
 pub use schemars;
@@ -12,14 +14,14 @@ pub use serde;
 pub use serde_json;
 
 pub use crate::registry::Registration;
-pub use crate::tool::BoxFuture;
+pub use crate::tool::{BoxFuture, Started};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::guard::panic_message;
-use crate::{Arguments, Failure, State, ToolValue};
+use crate::{ArgumentsRef, Failure, State, ToolValue};
 
 /// The input schema of an arguments struct.
 pub fn input_schema<A: schemars::JsonSchema>() -> Value {
@@ -137,8 +139,20 @@ impl<T: Serialize> Serialize for Decoded<T> {
 }
 
 /// Decodes a call's arguments.
-pub fn decode_arguments<A: DeserializeOwned>(arguments: &Arguments) -> Result<A, Failure> {
+pub fn decode_arguments<A: DeserializeOwned>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
     arguments.decode()
+}
+
+/// The output of the future of an `async fn` whose body has no `.await`, which is ready on its
+/// first poll: the tool runs in place, with no boxed future.
+pub fn finish_now<F: Future>(future: F) -> F::Output {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!(
+            "a tool whose body has no `.await` waited: a macro in its body awaits; \
+             please report it to tool-runtime"
+        ),
+    }
 }
 
 /// The state value of type `T`.

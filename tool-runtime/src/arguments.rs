@@ -24,31 +24,79 @@ pub enum Arguments {
 }
 
 impl Arguments {
+    /// The arguments, borrowed.
+    pub fn as_ref(&self) -> ArgumentsRef<'_> {
+        match self {
+            Arguments::Text(text) => ArgumentsRef::Text(text),
+            Arguments::Json(value) => ArgumentsRef::Json(value),
+        }
+    }
+
     /// The arguments as compact JSON text.
     pub fn to_json_string(&self) -> String {
-        match self {
-            Arguments::Text(text) if is_empty_text(text) => "{}".to_owned(),
-            Arguments::Text(text) => text.clone(),
-            Arguments::Json(Value::Null) => "{}".to_owned(),
-            Arguments::Json(value) => value.to_string(),
-        }
+        self.as_ref().to_json_string()
     }
 
     /// Decodes the arguments into `T`, with the path of the field at fault on failure.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+        self.as_ref().decode()
+    }
+}
+
+/// The arguments of one call, borrowed: what a tool decodes from. [`Arguments::as_ref`] lends
+/// them, and [`AsArguments`] takes them from whatever a caller holds.
+///
+/// ```
+/// use tool_runtime::{Arguments, ArgumentsRef};
+///
+/// let owned = Arguments::from(r#"{"n": 3}"#);
+/// let borrowed: ArgumentsRef<'_> = owned.as_ref();
+/// assert_eq!(borrowed.decode::<serde_json::Value>().unwrap()["n"], 3);
+/// assert_eq!(borrowed.to_owned(), owned);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ArgumentsRef<'a> {
+    /// JSON text; empty text and `null` count as `{}`.
+    Text(&'a str),
+    /// A JSON value; `null` counts as `{}`.
+    Json(&'a Value),
+}
+
+impl ArgumentsRef<'_> {
+    /// The arguments, owned.
+    pub fn to_owned(self) -> Arguments {
+        match self {
+            ArgumentsRef::Text(text) => Arguments::Text(text.to_owned()),
+            ArgumentsRef::Json(value) => Arguments::Json(value.clone()),
+        }
+    }
+
+    /// The arguments as compact JSON text.
+    pub fn to_json_string(self) -> String {
+        match self {
+            ArgumentsRef::Text(text) if is_empty_text(text) => "{}".to_owned(),
+            ArgumentsRef::Text(text) => text.to_owned(),
+            ArgumentsRef::Json(Value::Null) => "{}".to_owned(),
+            ArgumentsRef::Json(value) => value.to_string(),
+        }
+    }
+
+    /// Decodes the arguments into `T`, with the path of the field at fault on failure.
+    pub fn decode<T: DeserializeOwned>(self) -> Result<T, Failure> {
         let invalid =
             |path: Option<String>, message: String| Failure::InvalidArguments { path, message };
-        if !self.is_object() {
-            let message = "the arguments must be a JSON object of named arguments".to_owned();
-            return Err(invalid(None, message));
-        }
         // Each tool's argument type is compiled for two deserializers only: JSON text, and a
         // JSON value read through serde_path_to_error, which names the field at fault.
         let text = match self {
-            Arguments::Text(text) if is_empty_text(text) => "{}",
-            Arguments::Text(text) => text.as_str(),
-            Arguments::Json(Value::Null) => "{}",
-            Arguments::Json(value) => return with_path(value),
+            ArgumentsRef::Text(text) if text.starts_with('{') => text,
+            ArgumentsRef::Text(text) if is_empty_text(text) => "{}",
+            ArgumentsRef::Text(text) if text.trim_start().starts_with('{') => text,
+            ArgumentsRef::Json(Value::Null) => "{}",
+            ArgumentsRef::Json(value @ Value::Object(_)) => return with_path(value),
+            _ => {
+                let message = "the arguments must be a JSON object of named arguments".to_owned();
+                return Err(invalid(None, message));
+            }
         };
         serde_json::from_str(text).map_err(|first| {
             // The slow way, only on failure: read the text as a value, then find the field.
@@ -65,10 +113,12 @@ impl Arguments {
     }
 
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
-    pub(crate) fn check_limits(&self, max_bytes: usize, max_depth: usize) -> Result<(), Failure> {
+    pub(crate) fn check_limits(self, max_bytes: usize, max_depth: usize) -> Result<(), Failure> {
         let (bytes, depth) = match self {
-            Arguments::Text(text) => (text.len(), text_depth(text.as_bytes(), max_depth)),
-            Arguments::Json(value) => (json_len(value), value_depth(value, 0, max_depth)),
+            // Text no longer than the depth limit cannot nest deeper than it.
+            ArgumentsRef::Text(text) if text.len() <= max_depth.min(max_bytes) => return Ok(()),
+            ArgumentsRef::Text(text) => (text.len(), text_depth(text.as_bytes(), max_depth)),
+            ArgumentsRef::Json(value) => (json_len(value), value_depth(value, 0, max_depth)),
         };
         let refuse = |message: String| {
             Err(Failure::InvalidArguments {
@@ -88,13 +138,58 @@ impl Arguments {
         }
         Ok(())
     }
+}
 
-    /// Whether the arguments are (or, as text, start like) a JSON object; empty counts as `{}`.
-    fn is_object(&self) -> bool {
-        match self {
-            Arguments::Text(text) => is_empty_text(text) || text.trim_start().starts_with('{'),
-            Arguments::Json(value) => value.is_object() || value.is_null(),
-        }
+/// What [`Toolbox::call`](crate::Toolbox::call) takes as arguments: JSON text (`&str`,
+/// `String`), a JSON value (`serde_json::Value`, `&Value`) or [`Arguments`]. They are lent
+/// to the tool, never copied.
+///
+/// ```
+/// use tool_runtime::{AsArguments, ArgumentsRef};
+///
+/// let text = String::from(r#"{"n": 3}"#);
+/// assert_eq!(text.as_arguments(), ArgumentsRef::Text(r#"{"n": 3}"#));
+/// let value = serde_json::json!({"n": 3});
+/// assert_eq!((&value).as_arguments(), ArgumentsRef::Json(&value));
+/// ```
+pub trait AsArguments {
+    /// The arguments, borrowed.
+    fn as_arguments(&self) -> ArgumentsRef<'_>;
+}
+
+impl AsArguments for str {
+    fn as_arguments(&self) -> ArgumentsRef<'_> {
+        ArgumentsRef::Text(self)
+    }
+}
+
+impl AsArguments for String {
+    fn as_arguments(&self) -> ArgumentsRef<'_> {
+        ArgumentsRef::Text(self)
+    }
+}
+
+impl AsArguments for Value {
+    fn as_arguments(&self) -> ArgumentsRef<'_> {
+        ArgumentsRef::Json(self)
+    }
+}
+
+impl AsArguments for Arguments {
+    fn as_arguments(&self) -> ArgumentsRef<'_> {
+        self.as_ref()
+    }
+}
+
+impl AsArguments for ArgumentsRef<'_> {
+    fn as_arguments(&self) -> ArgumentsRef<'_> {
+        *self
+    }
+}
+
+impl<T: AsArguments + ?Sized> AsArguments for &T {
+    fn as_arguments(&self) -> ArgumentsRef<'_> {
+        (**self).as_arguments()
     }
 }
 

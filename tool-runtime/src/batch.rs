@@ -58,7 +58,8 @@ pub struct CallResult {
     /// What the model reads.
     pub output: ToolOutput,
     /// How long the call ran, from its start (after any wait for a concurrency slot) to its
-    /// result.
+    /// result. A tool that never waits is timed to the coarse clock's tick (see
+    /// [`#[tool]`](crate::tool)).
     pub elapsed: Duration,
 }
 
@@ -226,7 +227,7 @@ impl AbortOnDrop {
                 .execute(Call {
                     id: Some(&call.id),
                     name: &call.name,
-                    arguments: call.arguments,
+                    arguments: call.arguments.as_ref(),
                     cancel: Some(&cancel),
                     deadline,
                 })

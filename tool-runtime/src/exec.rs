@@ -9,18 +9,19 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::error::close_names;
-use crate::guard::{Deadline, Guarded, Polls, panic_message};
+use crate::guard::{Deadline, Guarded, Polls, panic_message, slow_poll};
+use crate::tool::BoxFuture;
 use crate::toolbox::Entry;
 use crate::{
-    Arguments, CallContext, CallResult, Failure, ToolCall, ToolError, ToolOutput, ToolValue,
-    Toolbox,
+    ArgumentsRef, AsArguments, CallContext, CallResult, Failure, Started, ToolCall, ToolError,
+    ToolOutput, ToolValue, Toolbox,
 };
 
 /// One call to run.
 pub(crate) struct Call<'a> {
     pub(crate) id: Option<&'a str>,
     pub(crate) name: &'a str,
-    pub(crate) arguments: Arguments,
+    pub(crate) arguments: ArgumentsRef<'a>,
     /// The batch's cancellation, when the call is part of one.
     pub(crate) cancel: Option<&'a CancellationToken>,
     /// The batch's deadline, when it has one.
@@ -38,8 +39,12 @@ pub(crate) struct Executed {
 impl Toolbox {
     /// Calls the tool `name` with `arguments` (JSON text or a JSON value). Never fails: every
     /// failure comes back as an output whose text tells the model what went wrong.
-    pub async fn call(&self, name: &str, arguments: impl Into<Arguments>) -> ToolOutput {
-        let executed = self.execute(Call::single(name, arguments.into())).await;
+    pub async fn call(&self, name: &str, arguments: impl AsArguments) -> ToolOutput {
+        // Not through `execute`: this future stays small, and is moved on every call.
+        let executed = match self.begin(Call::single(name, arguments.as_arguments())) {
+            Begun::Over(executed) => executed,
+            Begun::Waiting(future) => future.await,
+        };
         self.render(executed)
     }
 
@@ -65,9 +70,9 @@ impl Toolbox {
     pub async fn try_call(
         &self,
         name: &str,
-        arguments: impl Into<Arguments>,
+        arguments: impl AsArguments,
     ) -> Result<ToolValue, ToolError> {
-        self.execute(Call::single(name, arguments.into()))
+        self.execute(Call::single(name, arguments.as_arguments()))
             .await
             .result
     }
@@ -116,7 +121,7 @@ impl Toolbox {
             .execute(Call {
                 id: Some(&id),
                 name: &name,
-                arguments,
+                arguments: arguments.as_ref(),
                 cancel: Some(cancel),
                 deadline: None,
             })
@@ -132,18 +137,23 @@ impl Toolbox {
 
     /// Runs one call.
     pub(crate) async fn execute(&self, call: Call<'_>) -> Executed {
+        match self.begin(call) {
+            Begun::Over(executed) => executed,
+            Begun::Waiting(future) => future.await,
+        }
+    }
+
+    /// Begins a call: everything up to the tool's first wait happens here, without a future,
+    /// so that a call that never waits costs no allocation of the runtime's own.
+    fn begin<'a>(&'a self, call: Call<'a>) -> Begun<'a> {
         let inner = &*self.inner;
         let Some(entry) = inner.lookup(call.name) else {
             let available: Vec<String> = self.specs().map(|s| s.name.to_string()).collect();
-            return Executed {
-                result: Err(ToolError::UnknownTool {
-                    name: call.name.to_owned(),
-                    suggestions: close_names(call.name, available.iter().map(String::as_str)),
-                    available,
-                }),
-                slow_poll: None,
-                elapsed: Duration::ZERO,
-            };
+            return Begun::Over(Executed::at_once(Err(ToolError::UnknownTool {
+                name: call.name.to_owned(),
+                suggestions: close_names(call.name, available.iter().map(String::as_str)),
+                available,
+            })));
         };
         let limits = inner.limits;
         if let Err(failure) = call
@@ -152,12 +162,24 @@ impl Toolbox {
         {
             let error = attach(&entry.spec.name, failure);
             entry.counters.record(Some(&error), Duration::ZERO);
-            return Executed {
-                result: Err(error),
-                slow_poll: None,
-                elapsed: Duration::ZERO,
-            };
+            return Begun::Over(Executed::at_once(Err(error)));
         }
+        match &entry.limit {
+            Some(limit) => Begun::Waiting(Box::pin(async move {
+                let _slot = limit.acquire().await;
+                match self.launch(entry, call) {
+                    Begun::Over(executed) => executed,
+                    Begun::Waiting(future) => future.await,
+                }
+            })),
+            None => self.launch(entry, call),
+        }
+    }
+
+    /// Starts the tool of `entry` with its deadline, its cancellation and its panics caught,
+    /// in the call's span; the call is over at once if the tool finishes without waiting.
+    fn launch<'a>(&'a self, entry: &'a Entry, call: Call<'a>) -> Begun<'a> {
+        let inner = &*self.inner;
         let span = tracing::info_span!(
             "tool_call",
             tool = call.name,
@@ -165,99 +187,81 @@ impl Toolbox {
             outcome = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        if span.is_disabled() {
-            self.run(entry, call, &span).await
-        } else {
-            self.run(entry, call, &span).instrument(span.clone()).await
+        let tool_name = entry.spec.name.as_ref();
+        if call.cancel.is_some_and(CancellationToken::is_cancelled) {
+            let cancelled = Err(ToolError::Cancelled {
+                tool: tool_name.to_owned(),
+            });
+            return Begun::Over(finish(entry, Executed::at_once(cancelled), &span));
         }
-    }
-
-    /// Runs a call of the tool `entry`: its concurrency slot, its deadline, its cancellation,
-    /// its panics, its counters.
-    async fn run(&self, entry: &Entry, call: Call<'_>, span: &tracing::Span) -> Executed {
-        let inner = &*self.inner;
-        let _slot = match &entry.limit {
-            Some(limit) => Some(limit.acquire().await),
-            None => None,
-        };
-        let started = Instant::now();
         let timeout = entry.spec.timeout.unwrap_or(inner.default_timeout);
-        let mut deadline = started + timeout;
-        if let Some(batch) = call.deadline {
-            deadline = deadline.min(batch);
-        }
-        // A context costs allocations (its token, its call id): make one only for a tool that
-        // reads it. Its token also tells a blocking tool that its time is up.
-        let token = entry.reads_context.then(|| {
-            call.cancel
-                .map(CancellationToken::child_token)
-                .unwrap_or_default()
-        });
+        let deadline_from = |started: Instant| {
+            let deadline = started + timeout;
+            call.deadline.map_or(deadline, |batch| deadline.min(batch))
+        };
+        // A context costs allocations (its token, its call id) and a precise clock read (its
+        // deadline): make one only for a tool that reads it. Its token also tells a blocking
+        // tool that its time is up.
         let mut context = CallContext::new();
-        if let Some(token) = &token {
+        let mut token = None;
+        let mut started = None;
+        if entry.reads_context {
+            let now = Instant::now();
+            let child = call
+                .cancel
+                .map(CancellationToken::child_token)
+                .unwrap_or_default();
             context = context
-                .with_deadline(deadline)
-                .with_cancellation(token.clone());
+                .with_deadline(deadline_from(now))
+                .with_cancellation(child.clone());
             if let Some(id) = call.id {
                 context = context.with_call_id(id);
             }
+            (token, started) = (Some(child), Some(now));
         }
-        let tool_name = entry.spec.name.as_ref();
-        let mut finished = None;
-        let timed = async {
-            let future = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                entry.tool.call(call.arguments, context, &inner.state)
-            }));
-            let future = match future {
-                Ok(future) => future,
-                Err(payload) => {
-                    return Err(attach(
-                        tool_name,
-                        Failure::Panicked(panic_message(&*payload)),
-                    ));
-                }
-            };
-            let guarded = Guarded::new(future, tool_name, inner.slow_poll, started, &mut finished);
-            match Deadline::new(guarded, deadline).await {
-                Some(Ok(result)) => result.map_err(|failure| attach(tool_name, failure)),
-                Some(Err(payload)) => Err(attach(
-                    tool_name,
-                    Failure::Panicked(panic_message(&*payload)),
-                )),
-                None => {
-                    if let Some(token) = &token {
-                        token.cancel();
-                    }
-                    Err(ToolError::TimedOut {
-                        tool: tool_name.to_owned(),
-                        after: deadline.saturating_duration_since(started),
-                    })
+        // A call that finishes without waiting is timed on the coarse clock: a precise read
+        // would cost as much as the call.
+        let begun = coarsetime::Instant::now_without_cache_update();
+        let start = span.in_scope(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                entry.tool.start(call.arguments, context, &inner.state)
+            }))
+        });
+        let executed = match start {
+            Ok(Started::Running(future)) => {
+                let started = started.unwrap_or_else(Instant::now);
+                let running = Running {
+                    future,
+                    tool: tool_name,
+                    started,
+                    deadline: deadline_from(started),
+                    token,
+                    cancel: call.cancel,
+                };
+                return Begun::Waiting(Box::pin(async move {
+                    let executed = running
+                        .finish(inner.slow_poll)
+                        .instrument(span.clone())
+                        .await;
+                    finish(entry, executed, &span)
+                }));
+            }
+            Ok(Started::Done(result)) => {
+                let took = coarsetime::Instant::now_without_cache_update()
+                    .duration_since(begun)
+                    .into();
+                Executed {
+                    result: result.map_err(|failure| attach(tool_name, failure)),
+                    slow_poll: inner.slow_poll.and_then(|t| slow_poll(tool_name, took, t)),
+                    elapsed: took,
                 }
             }
+            Err(payload) => Executed::at_once(Err(attach(
+                tool_name,
+                Failure::Panicked(panic_message(&*payload)),
+            ))),
         };
-        let result = match call.cancel {
-            Some(cancel) => tokio::select! {
-                biased;
-                () = cancel.cancelled() => Err(ToolError::Cancelled { tool: tool_name.to_owned() }),
-                result = timed => result,
-            },
-            None => timed.await,
-        };
-        let Polls { ended, slow } = finished.unwrap_or_default();
-        let elapsed = ended
-            .unwrap_or_else(Instant::now)
-            .saturating_duration_since(started);
-        entry.counters.record(result.as_ref().err(), elapsed);
-        span.record(
-            "outcome",
-            result.as_ref().map_or_else(ToolError::kind, |_| "ok"),
-        );
-        span.record("elapsed_ms", elapsed.as_millis() as u64);
-        Executed {
-            result,
-            slow_poll: slow,
-            elapsed,
-        }
+        Begun::Over(finish(entry, executed, &span))
     }
 
     /// The output the model reads for a call.
@@ -286,13 +290,102 @@ impl Toolbox {
 }
 
 impl<'a> Call<'a> {
-    fn single(name: &'a str, arguments: Arguments) -> Self {
+    fn single(name: &'a str, arguments: ArgumentsRef<'a>) -> Self {
         Call {
             id: None,
             name,
             arguments,
             cancel: None,
             deadline: None,
+        }
+    }
+}
+
+/// How a call began: over already, or waiting for its tool.
+enum Begun<'a> {
+    Over(Executed),
+    Waiting(BoxFuture<'a, Executed>),
+}
+
+/// Records a call that is over in its tool's counters and its span.
+fn finish(entry: &Entry, executed: Executed, span: &tracing::Span) -> Executed {
+    let error = executed.result.as_ref().err();
+    entry.counters.record(error, executed.elapsed);
+    if !span.is_disabled() {
+        span.record("outcome", error.map_or("ok", ToolError::kind));
+        span.record("elapsed_ms", executed.elapsed.as_millis() as u64);
+    }
+    executed
+}
+
+impl Executed {
+    /// A call that ended before its tool ran, or as it began.
+    fn at_once(result: Result<ToolValue, ToolError>) -> Self {
+        Executed {
+            result,
+            slow_poll: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
+/// A call whose tool is waiting: its future, awaited under its deadline and cancellation.
+struct Running<'a> {
+    future: BoxFuture<'a, Result<ToolValue, Failure>>,
+    tool: &'a str,
+    started: Instant,
+    deadline: Instant,
+    /// The token of the tool's context, cancelled when its time is up.
+    token: Option<CancellationToken>,
+    /// Whoever may cancel the call.
+    cancel: Option<&'a CancellationToken>,
+}
+
+impl Running<'_> {
+    async fn finish(self, slow_poll: Option<Duration>) -> Executed {
+        let Running {
+            future,
+            tool,
+            started,
+            deadline,
+            token,
+            cancel,
+        } = self;
+        let mut finished = None;
+        let timed = async {
+            let guarded = Guarded::new(future, tool, slow_poll, started, &mut finished);
+            match Deadline::new(guarded, deadline).await {
+                Some(Ok(result)) => result.map_err(|failure| attach(tool, failure)),
+                Some(Err(payload)) => {
+                    Err(attach(tool, Failure::Panicked(panic_message(&*payload))))
+                }
+                None => {
+                    if let Some(token) = &token {
+                        token.cancel();
+                    }
+                    Err(ToolError::TimedOut {
+                        tool: tool.to_owned(),
+                        after: deadline.saturating_duration_since(started),
+                    })
+                }
+            }
+        };
+        let result = match cancel {
+            Some(cancel) => tokio::select! {
+                biased;
+                () = cancel.cancelled() => Err(ToolError::Cancelled { tool: tool.to_owned() }),
+                result = timed => result,
+            },
+            None => timed.await,
+        };
+        let Polls { ended, slow } = finished.unwrap_or_default();
+        let elapsed = ended
+            .unwrap_or_else(Instant::now)
+            .saturating_duration_since(started);
+        Executed {
+            result,
+            slow_poll: slow,
+            elapsed,
         }
     }
 }

@@ -65,17 +65,7 @@ impl<F: Future + Unpin> Future for Guarded<'_, F> {
         let polls = this.polls.get_or_insert_with(Polls::default);
         if let (Some(start), Some(end), Some(threshold)) = (start, end, this.threshold) {
             let took = end.saturating_duration_since(start);
-            if took > threshold {
-                tracing::warn!(
-                    tool = this.tool,
-                    poll_ms = took.as_millis() as u64,
-                    threshold_ms = threshold.as_millis() as u64,
-                    "a tool held its thread for {} ms in one poll: it blocks the executor; \
-                     use async I/O, or make it a plain fn so it runs on the blocking pool",
-                    took.as_millis()
-                );
-                polls.slow = polls.slow.max(Some(took));
-            }
+            polls.slow = polls.slow.max(slow_poll(this.tool, took, threshold));
         }
         if ready {
             polls.ended = end;
@@ -86,6 +76,29 @@ impl<F: Future + Unpin> Future for Guarded<'_, F> {
             Err(payload) => Poll::Ready(Err(payload)),
         }
     }
+}
+
+/// `Some(took)`, with a warning naming the tool, when one poll of it held its thread for
+/// longer than `threshold`.
+#[inline]
+pub(crate) fn slow_poll(tool: &str, took: Duration, threshold: Duration) -> Option<Duration> {
+    if took <= threshold {
+        return None;
+    }
+    warn_slow_poll(tool, took, threshold);
+    Some(took)
+}
+
+#[cold]
+fn warn_slow_poll(tool: &str, took: Duration, threshold: Duration) {
+    tracing::warn!(
+        tool,
+        poll_ms = took.as_millis() as u64,
+        threshold_ms = threshold.as_millis() as u64,
+        "a tool held its thread for {} ms in one poll: it blocks the executor; \
+         use async I/O, or make it a plain fn so it runs on the blocking pool",
+        took.as_millis()
+    );
 }
 
 /// Completes with `Some(output)`, or `None` once `deadline` has passed. The timer is made on

@@ -112,7 +112,7 @@ pub mod mcp;
 #[doc(hidden)]
 pub mod __private;
 
-pub use arguments::Arguments;
+pub use arguments::{Arguments, ArgumentsRef, AsArguments};
 pub use batch::{BatchOptions, CallResult, ToolCall};
 pub use context::CallContext;
 pub use error::ToolError;
@@ -120,7 +120,7 @@ pub use output::ToolOutput;
 pub use spec::{Annotations, ToolSpec};
 pub use state::State;
 pub use stats::ToolStats;
-pub use tool::{BoxFuture, Failure, StateRequirement, Tool, ToolRef, ToolValue};
+pub use tool::{BoxFuture, Failure, Started, StateRequirement, Tool, ToolRef, ToolValue};
 pub use toolbox::{
     BuildError, BuildProblem, DEFAULT_LIMITS, DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Limits, Toolbox,
     ToolboxBuilder,

@@ -38,7 +38,8 @@ use crate::{ToolError, ToolValue};
 pub struct ToolOutput {
     text: String,
     structured: Option<Value>,
-    error: Option<ToolError>,
+    /// Boxed: errors are rare, and an output is moved a few times on every call.
+    error: Option<Box<ToolError>>,
     slow_poll: Option<Duration>,
 }
 
@@ -58,7 +59,7 @@ impl ToolOutput {
         ToolOutput {
             text,
             structured: None,
-            error: Some(error),
+            error: Some(Box::new(error)),
             slow_poll: None,
         }
     }
@@ -85,7 +86,7 @@ impl ToolOutput {
 
     /// The error, in full even when the toolbox hides details from the model.
     pub fn error(&self) -> Option<&ToolError> {
-        self.error.as_ref()
+        self.error.as_deref()
     }
 
     /// The longest single poll of the tool's future, when it went over the toolbox's

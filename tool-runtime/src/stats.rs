@@ -53,8 +53,10 @@ pub(crate) struct Counters {
 impl Counters {
     pub(crate) fn record(&self, error: Option<&ToolError>, elapsed: Duration) {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        self.nanos
-            .fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
+        if !elapsed.is_zero() {
+            self.nanos
+                .fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
+        }
         if let Some(error) = error {
             self.errors.fetch_add(1, Ordering::Relaxed);
             match error {

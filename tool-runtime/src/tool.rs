@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::{Arguments, CallContext, State, ToolSpec};
+use crate::{Arguments, ArgumentsRef, CallContext, State, ToolSpec};
 
 /// A boxed, sendable future, as [`Tool::call`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -71,6 +71,57 @@ pub trait Tool: Any + Send + Sync {
         context: CallContext,
         state: &'a State,
     ) -> BoxFuture<'a, Result<ToolValue, Failure>>;
+
+    /// Starts the tool on borrowed arguments, as the toolbox does: a tool that can finish
+    /// without waiting answers [`Started::Done`] and costs no boxed future. The default copies
+    /// the arguments for [`call`](Tool::call); `#[tool]` decodes them in place, and finishes an
+    /// `async fn` whose body has no `.await` at once.
+    fn start<'a>(
+        &'a self,
+        arguments: ArgumentsRef<'_>,
+        context: CallContext,
+        state: &'a State,
+    ) -> Started<'a> {
+        Started::Running(self.call(arguments.to_owned(), context, state))
+    }
+}
+
+/// How a call began: finished already, or running as a future to await.
+///
+/// ```
+/// use tool_runtime::{tool, ArgumentsRef, CallContext, Started, State};
+///
+/// /// Adds two integers.
+/// #[tool]
+/// async fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// fn main() {
+///     let tool = add::tool();
+///     let state = State::default();
+///     let arguments = ArgumentsRef::Text(r#"{"a":1,"b":2}"#);
+///     let started = tool.start(arguments, CallContext::new(), &state);
+///     let Started::Done(Ok(value)) = started else { panic!("add never waits") };
+///     assert_eq!(value.text, "3");
+/// }
+/// ```
+#[must_use = "a running call does nothing unless its future is awaited"]
+pub enum Started<'a> {
+    /// The call finished without waiting.
+    Done(Result<ToolValue, Failure>),
+    /// The call is running: its future gives the outcome.
+    Running(BoxFuture<'a, Result<ToolValue, Failure>>),
+}
+
+impl<'a> Started<'a> {
+    /// The outcome as a future, whichever way the call began.
+    pub fn into_future(self) -> BoxFuture<'a, Result<ToolValue, Failure>> {
+        match self {
+            Started::Done(result) => Box::pin(std::future::ready(result)),
+            Started::Running(future) => future,
+        }
+    }
 }
 
 /// A state type that a tool needs.
@@ -138,7 +189,9 @@ impl ToolValue {
     /// A structured result; its text is the compact JSON.
     pub fn json(value: Value) -> Self {
         ToolValue {
-            text: value.to_string(),
+            // Straight to JSON text, not through `Display`'s formatter: writing a value cannot
+            // fail, its keys being strings.
+            text: serde_json::to_string(&value).unwrap_or_default(),
             structured: Some(value),
         }
     }

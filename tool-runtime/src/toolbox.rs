@@ -70,7 +70,8 @@ pub struct Toolbox {
 
 pub(crate) struct Inner {
     pub(crate) entries: Vec<Entry>,
-    pub(crate) index: HashMap<Box<str>, usize>,
+    /// Where each name's entry is; foldhash, since every call looks a name up.
+    pub(crate) index: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
     pub(crate) state: State,
     pub(crate) default_timeout: Duration,
     pub(crate) hide_error_details: bool,
@@ -314,7 +315,8 @@ impl ToolboxBuilder {
         }
         let mut problems = Vec::new();
         let mut entries: Vec<Entry> = Vec::with_capacity(tools.len());
-        let mut index = HashMap::with_capacity(tools.len());
+        let mut index =
+            HashMap::with_capacity_and_hasher(tools.len(), foldhash::fast::RandomState::default());
         for tool in tools {
             let spec = tool.spec();
             if let Some(&i) = index.get(spec.name.as_ref()) {
