@@ -1,5 +1,6 @@
-//! Writes the tool: the function as it was, and beside it a module of the same name holding the
-//! arguments struct, the `Tool` implementation, `tool()` and the automatic registration.
+//! Writes the tool: the function as it was, and beside it a struct of the same name (the tool,
+//! with `tool()`) and an anonymous const block holding the arguments struct, the `Tool`
+//! implementation and the automatic registration.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -48,19 +49,22 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
         .params
         .iter()
         .any(|p| matches!(p.kind, ParamKind::Context { .. }));
-    let module_doc = format!(
+    let doc = format!(
         "The declaration of the tool `{name}`: `{}::tool()` gives it to a toolbox.",
         ident
     );
 
+    // The tool is a braced struct named after the function: it lives in the type namespace
+    // only, beside the function, so that `name::tool()` reads like a path. Everything else sits
+    // in an anonymous const block, which sees the function's module without a glob import.
     quote! {
         #item
 
-        #[doc = #module_doc]
-        #vis mod #ident {
-            #[allow(unused_imports)]
-            use super::*;
+        #[doc = #doc]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
 
+        const _: () = {
             #[derive(#private::serde::Deserialize, #private::schemars::JsonSchema)]
             #[serde(crate = #serde_crate, deny_unknown_fields, expecting = "a JSON object of the tool's arguments")]
             #[schemars(crate = #schemars_crate)]
@@ -71,10 +75,7 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
 
             #(#defaults)*
 
-            #[allow(non_camel_case_types)]
-            struct __Tool;
-
-            impl #krate::Tool for __Tool {
+            impl #krate::Tool for #ident {
                 fn spec(&self) -> #krate::ToolSpec {
                     #spec
                 }
@@ -106,15 +107,18 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
                 }
             }
 
-            /// The tool, ready for `ToolboxBuilder::tool`.
-            pub fn tool() -> #krate::ToolRef {
-                ::std::sync::Arc::new(__Tool)
+            impl #ident {
+                /// The tool, ready for `ToolboxBuilder::tool`.
+                #[allow(dead_code)]
+                #vis fn tool() -> #krate::ToolRef {
+                    ::std::sync::Arc::new(#ident {})
+                }
             }
 
             #private::inventory::submit! {
-                #private::Registration::new(tool)
+                #private::Registration::new(#ident::tool)
             }
-        }
+        };
     }
 }
 
@@ -133,7 +137,8 @@ fn argument_fields(tool: &ToolFn, private: &TokenStream) -> (Vec<TokenStream>, V
                 .find(|d| d.name == unraw)
                 .map(|d| d.text.clone())
         });
-        let doc = description.map(|d| quote!(#[doc = #d]));
+        // Not as a doc comment: schemars would split it into a title and a description.
+        let doc = description.map(|d| quote!(#[schemars(description = #d)]));
         let default = param.arg.default.as_ref().map(|default| match default {
             ArgDefault::Trait => quote!(#[serde(default)]),
             ArgDefault::Expr(expr) => {
@@ -338,14 +343,14 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
         if suspends::may_suspend(&tool.item.block) {
             quote! {
                 #private::Started::Running(::std::boxed::Box::pin(async move {
-                    let __future = super::#ident(#(#call_args),*);
+                    let __future = #ident(#(#call_args),*);
                     let __returned = #send_check.await;
                     #convert
                 }))
             }
         } else {
             quote! {
-                let __future = super::#ident(#(#call_args),*);
+                let __future = #ident(#(#call_args),*);
                 let __returned = #private::finish_now(#send_check);
                 #private::Started::Done(#convert)
             }
@@ -353,7 +358,7 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     } else {
         quote! {
             #private::Started::Running(::std::boxed::Box::pin(async move {
-                let __returned = #private::run_blocking(move || super::#ident(#(#call_args),*)).await?;
+                let __returned = #private::run_blocking(move || #ident(#(#call_args),*)).await?;
                 #convert
             }))
         }

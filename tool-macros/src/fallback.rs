@@ -11,13 +11,20 @@ pub fn emit(tool: &ToolFn, errors: TokenStream, krate: &TokenStream) -> TokenStr
     let item = &tool.item;
     let vis = &item.vis;
     let ident = &item.sig.ident;
+    if tool.receiver.is_some() {
+        // A method: the stub could not sit in its `impl` block, and nothing can register it.
+        return quote!(#item #errors);
+    }
     quote! {
         #item
         #errors
         #[doc(hidden)]
-        #vis mod #ident {
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+        impl #ident {
             #[doc(hidden)]
-            pub fn tool() -> #krate::ToolRef {
+            #[allow(dead_code)]
+            #vis fn tool() -> #krate::ToolRef {
                 ::core::unreachable!("this tool did not compile")
             }
         }
