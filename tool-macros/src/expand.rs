@@ -36,7 +36,14 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
     let serde_crate = format!("{krate}::__private::serde").replace(' ', "");
     let schemars_crate = format!("{krate}::__private::schemars").replace(' ', "");
 
-    let (fields, defaults) = argument_fields(tool, &private);
+    let (fields, defaults, decodings) = argument_fields(tool, &private);
+    // Parameters with serde attributes of their own get serde's derive, which reads them.
+    let own_serde = tool.arguments().any(|p| !p.field_attrs.is_empty());
+    let (derive_serde, deserialize) = if own_serde {
+        (quote!(#private::serde::Deserialize,), TokenStream::new())
+    } else {
+        (TokenStream::new(), deserialize_impl(&decodings, &private))
+    };
     let spec = spec(tool, krate, &private);
     let requirements = tool.params.iter().filter_map(|p| match &p.kind {
         ParamKind::State(StateKind::Ref(ty) | StateKind::Arc(ty)) => {
@@ -65,13 +72,15 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
         #vis struct #ident {}
 
         const _: () = {
-            #[derive(#private::serde::Deserialize, #private::schemars::JsonSchema)]
+            #[derive(#derive_serde #private::schemars::JsonSchema)]
             #[serde(crate = #serde_crate, deny_unknown_fields, expecting = "a JSON object of the tool's arguments")]
             #[schemars(crate = #schemars_crate)]
             #[allow(non_camel_case_types, non_snake_case, dead_code)]
             struct __Arguments {
                 #(#fields,)*
             }
+
+            #deserialize
 
             #(#defaults)*
 
@@ -122,10 +131,28 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// The fields of the arguments struct, and the functions behind `#[arg(default = expr)]`.
-fn argument_fields(tool: &ToolFn, private: &TokenStream) -> (Vec<TokenStream>, Vec<TokenStream>) {
+/// How one field of the arguments struct is decoded, for the `Deserialize` impl we write.
+struct Decoding {
+    ident: syn::Ident,
+    /// The key in the model's JSON object.
+    key: String,
+    /// `Decoded<T>`, located at the parameter's type.
+    ty: TokenStream,
+    /// Where the parameter's type is.
+    at_type: Span,
+    /// The value when the key is absent, if not the type's own (`None` for an `Option`).
+    default: Option<TokenStream>,
+}
+
+/// The fields of the arguments struct, the functions behind `#[arg(default = expr)]`, and how
+/// each field is decoded.
+fn argument_fields(
+    tool: &ToolFn,
+    private: &TokenStream,
+) -> (Vec<TokenStream>, Vec<TokenStream>, Vec<Decoding>) {
     let mut fields = Vec::new();
     let mut defaults = Vec::new();
+    let mut decodings = Vec::new();
     for param in tool.arguments() {
         let Some(ident) = &param.ident else { continue };
         let ty = &param.pat_type.ty;
@@ -139,8 +166,12 @@ fn argument_fields(tool: &ToolFn, private: &TokenStream) -> (Vec<TokenStream>, V
         });
         // Not as a doc comment: schemars would split it into a title and a description.
         let doc = description.map(|d| quote!(#[schemars(description = #d)]));
+        let mut default_value = None;
         let default = param.arg.default.as_ref().map(|default| match default {
-            ArgDefault::Trait => quote!(#[serde(default)]),
+            ArgDefault::Trait => {
+                default_value = Some(quote!(::core::default::Default::default()));
+                quote!(#[serde(default)])
+            }
             ArgDefault::Expr(expr) => {
                 let func = format_ident!("__default_{}", unraw);
                 let func_name = func.to_string();
@@ -150,6 +181,7 @@ fn argument_fields(tool: &ToolFn, private: &TokenStream) -> (Vec<TokenStream>, V
                         #private::Decoded(#expr)
                     }
                 });
+                default_value = Some(quote!(#func()));
                 quote!(#[serde(default = #func_name)])
             }
         });
@@ -179,8 +211,92 @@ fn argument_fields(tool: &ToolFn, private: &TokenStream) -> (Vec<TokenStream>, V
             },
             at_type,
         ));
+        decodings.push(Decoding {
+            ident: field_ident,
+            key: param.arg.rename.as_ref().map_or(unraw, |r| r.value.clone()),
+            ty: field_ty,
+            at_type,
+            default: default_value,
+        });
     }
-    (fields, defaults)
+    (fields, defaults, decodings)
+}
+
+/// `Deserialize` for the arguments struct, written here rather than derived: it reads a map
+/// only (the runtime refuses anything but an object first), and spares rustc serde_derive's
+/// expansion, the larger part of a tool's compile time.
+fn deserialize_impl(decodings: &[Decoding], private: &TokenStream) -> TokenStream {
+    let serde = quote!(#private::serde);
+    let keys: Vec<&String> = decodings.iter().map(|d| &d.key).collect();
+    // One slot per field, named apart from the locals below whatever the parameters' names.
+    let slot = |d: &Decoding| format_ident!("__field_{}", d.ident);
+    let slots = decodings.iter().map(|d| {
+        let (slot, ty) = (slot(d), &d.ty);
+        quote!(let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
+    });
+    let reads = decodings.iter().enumerate().map(|(index, d)| {
+        let (slot, key, ty) = (slot(d), &d.key, &d.ty);
+        // Located at the type, like the field: a type serde cannot decode is reported there.
+        let read = respan(
+            quote!(#serde::de::MapAccess::next_value::<#ty>(&mut __map)?),
+            d.at_type,
+        );
+        quote! {
+            #index => {
+                if #slot.is_some() {
+                    return ::core::result::Result::Err(
+                        <__M::Error as #serde::de::Error>::duplicate_field(#key),
+                    );
+                }
+                #slot = ::core::option::Option::Some(#read);
+            }
+        }
+    });
+    let finish = decodings.iter().map(|d| {
+        let (ident, slot, key) = (&d.ident, slot(d), &d.key);
+        let absent = match &d.default {
+            Some(default) => quote!(#default),
+            // At the type, like the read above.
+            None => respan(quote!(#private::missing_field(#key)?), d.at_type),
+        };
+        quote!(#ident: match #slot {
+            ::core::option::Option::Some(value) => value,
+            ::core::option::Option::None => #absent,
+        })
+    });
+    quote! {
+        impl<'de> #serde::Deserialize<'de> for __Arguments {
+            fn deserialize<__D: #serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                const FIELDS: &[&str] = &[#(#keys),*];
+                struct __Visitor;
+                impl<'de> #serde::de::Visitor<'de> for __Visitor {
+                    type Value = __Arguments;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str("a JSON object of the tool's arguments")
+                    }
+                    fn visit_map<__M: #serde::de::MapAccess<'de>>(
+                        self,
+                        mut __map: __M,
+                    ) -> ::core::result::Result<__Arguments, __M::Error> {
+                        #(#slots)*
+                        let __seed = || #private::FieldSeed(FIELDS);
+                        while let ::core::option::Option::Some(__index) =
+                            #serde::de::MapAccess::next_key_seed(&mut __map, __seed())?
+                        {
+                            match __index {
+                                #(#reads)*
+                                _ => ::core::unreachable!("FieldSeed gives the index of a field"),
+                            }
+                        }
+                        ::core::result::Result::Ok(__Arguments { #(#finish),* })
+                    }
+                }
+                #serde::Deserializer::deserialize_struct(deserializer, "__Arguments", FIELDS, __Visitor)
+            }
+        }
+    }
 }
 
 fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStream {

@@ -138,6 +138,61 @@ impl<T: Serialize> Serialize for Decoded<T> {
     }
 }
 
+/// Reads a key of the model's arguments object as the index of its argument in the list; an
+/// unknown key is an error there, so that the error's path names it.
+pub struct FieldSeed(pub &'static [&'static str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldSeed {
+    type Value = usize;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for FieldSeed {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an argument's name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<usize, E> {
+        let known = self.0.iter().position(|field| *field == key);
+        known.ok_or_else(|| E::unknown_field(key, self.0))
+    }
+}
+
+/// The value of an argument the model left out: `None` for an `Option`, else the error
+/// "missing field", as serde's derive gives.
+pub fn missing_field<'de, T: serde::Deserialize<'de>, E: serde::de::Error>(
+    key: &'static str,
+) -> Result<T, E> {
+    T::deserialize(MissingField(key, PhantomData))
+}
+
+/// Deserializes as nothing for an `Option`, and as the error "missing field `key`" for
+/// anything else.
+struct MissingField<E>(&'static str, PhantomData<E>);
+
+impl<'de, E: serde::de::Error> serde::Deserializer<'de> for MissingField<E> {
+    type Error = E;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, E> {
+        Err(E::missing_field(self.0))
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
 /// Decodes a call's arguments.
 pub fn decode_arguments<A: DeserializeOwned>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
     arguments.decode()
