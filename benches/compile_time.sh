@@ -2,8 +2,8 @@
 # Incremental rebuild time of 100 tools declared with our #[tool] versus the same 100 tools
 # declared with rmcp's #[tool_router]/#[tool]: generates two throwaway crates under
 # benches/target/compile_time/, builds each once (debug, as in a developer's edit loop), then
-# touches the source file and times the rebuild, several times, and prints the medians and
-# the ratio ours/rmcp.
+# rebuilds them in turn after touching their source, and prints the medians and the median of
+# the per-pair ratios ours/rmcp.
 #
 # Usage: benches/compile_time.sh [repetitions]   (default 9)
 set -euo pipefail

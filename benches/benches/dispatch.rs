@@ -236,14 +236,18 @@ struct Dispatch {
     server: mcp::Server,
     peer: rmcp::service::Peer<rmcp::RoleServer>,
     rig: rig_agent::tool::ToolSet,
+    /// `add` alone, called without a toolbox, and an empty state for it.
+    add: tool_runtime::ToolRef,
+    state: tool_runtime::State,
 }
 
 /// The variants, in the order they are measured and printed.
-const VARIANTS: [(&str, &str); 4] = [
+const VARIANTS: [(&str, &str); 5] = [
     ("floor", "floor (HashMap<&str, fn> + serde_json)"),
     ("tool_runtime", "tool_runtime Toolbox::call"),
     ("rmcp", "rmcp 3.11 ToolRouter::call"),
     ("rig", "rig 0.44 ToolSet::execute"),
+    ("tool_alone", "#[tool] alone (Tool::start, no toolbox)"),
 ];
 
 impl Dispatch {
@@ -264,6 +268,14 @@ impl Dispatch {
                 mcp::call(router, server, peer, black_box("add"), black_box(ARGS)).await
             }
             "rig" => rig::call(&self.rig, black_box("add"), black_box(ARGS)).await,
+            "tool_alone" => {
+                use tool_runtime::{ArgumentsRef, CallContext, Started};
+                let arguments = ArgumentsRef::Text(black_box(ARGS));
+                match self.add.start(arguments, CallContext::new(), &self.state) {
+                    Started::Done(Ok(value)) => value.text,
+                    _ => unreachable!("add finishes at once"),
+                }
+            }
             _ => unreachable!("a variant of VARIANTS"),
         }
     }
@@ -284,7 +296,7 @@ fn bench_dispatch(c: &mut Criterion, rt: &Runtime, dispatch: &Dispatch) {
 /// Rounds of the interleaved measurement, and the calls of each variant in one round (a few
 /// milliseconds of each).
 const ROUNDS: usize = 301;
-const BATCH: [u32; 4] = [20_000, 10_000, 4_000, 1_000];
+const BATCH: [u32; 5] = [20_000, 10_000, 4_000, 1_000, 20_000];
 
 /// Times the variants in rounds, each round a batch of every variant back to back, and gives
 /// for each the median time per call and the median of its per-round ratio to the floor. The
@@ -435,6 +447,8 @@ fn main() {
         server: mcp::Server,
         peer,
         rig: rig_agent::tool::ToolSet::from_tools(vec![rig::Add]),
+        add: ours::add::tool(),
+        state: tool_runtime::State::default(),
     };
     bench_dispatch(&mut c, &rt, &dispatch);
     bench_export(&mut c);

@@ -155,6 +155,23 @@ async fn a_defaulted_parameter_stays_usable_in_strict_mode() {
     );
 }
 
+#[tokio::test]
+async fn absent_arguments_take_their_defaults_and_renamed_ones_their_new_name() {
+    let toolbox = Toolbox::builder().tool(list_rows::tool()).build().unwrap();
+    let text = |arguments| async { toolbox.call("list_rows", arguments).await.into_text() };
+    assert_eq!(
+        text(json!({"table": "t", "sort_by": "name"})).await,
+        "t 0 20 Some(\"name\") [\"id\"]"
+    );
+    let by_rust_name = text(json!({"table": "t", "order": "name"})).await;
+    assert!(
+        by_rust_name.starts_with(
+            "invalid arguments for list_rows: at `order`: unknown field `order`, expected one of"
+        ),
+        "{by_rust_name}"
+    );
+}
+
 #[test]
 fn one_of_becomes_any_of_and_const_a_one_value_enum() {
     let parameters = strict_parameters(describe::tool());
