@@ -271,3 +271,24 @@ async fn arguments_are_taken_as_text_value_or_arguments_without_a_copy() {
         "invalid arguments for double: missing field `n`. Fix the arguments and call double again."
     );
 }
+
+#[tokio::test]
+async fn a_tool_can_be_declared_inside_a_function_with_a_local_type() {
+    /// A point of this test only.
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Point {
+        x: i64,
+        y: i64,
+    }
+
+    /// Adds a point's coordinates.
+    #[tool]
+    async fn sum(point: Point) -> i64 {
+        point.x + point.y
+    }
+
+    let toolbox = Toolbox::builder().tool(sum::tool()).build().unwrap();
+    let output = toolbox.call("sum", r#"{"point": {"x": 2, "y": 3}}"#).await;
+    assert_eq!(output.text(), "5");
+    assert_eq!(sum(Point { x: 1, y: 1 }).await, 2);
+}
