@@ -292,3 +292,43 @@ async fn a_tool_can_be_declared_inside_a_function_with_a_local_type() {
     assert_eq!(output.text(), "5");
     assert_eq!(sum(Point { x: 1, y: 1 }).await, 2);
 }
+
+/// A tool answering with its own name, to fill toolboxes of any size.
+struct Named(String);
+
+impl tool_runtime::Tool for Named {
+    fn spec(&self) -> tool_runtime::ToolSpec {
+        let schema = json!({"type": "object", "properties": {}});
+        tool_runtime::ToolSpec::new(self.0.clone(), "Answers with its name.", schema)
+    }
+
+    fn call<'a>(
+        &'a self,
+        _: tool_runtime::Arguments,
+        _: CallContext,
+        _: &'a tool_runtime::State,
+    ) -> tool_runtime::BoxFuture<'a, Result<tool_runtime::ToolValue, tool_runtime::Failure>> {
+        Box::pin(async move { Ok(tool_runtime::ToolValue::text(self.0.clone())) })
+    }
+}
+
+#[tokio::test]
+async fn every_tool_is_found_by_name_in_small_and_large_toolboxes() {
+    // Small toolboxes are scanned, large ones hashed: both must find every tool.
+    for size in [1, 3, 8, 9, 40] {
+        let names: Vec<String> = (0..size).map(|i| format!("tool_{i}")).collect();
+        let tools = names
+            .iter()
+            .map(|n| Arc::new(Named(n.clone())) as tool_runtime::ToolRef);
+        let toolbox = Toolbox::builder().tools(tools).build().unwrap();
+        for name in &names {
+            assert_eq!(toolbox.call(name, "{}").await.text(), name, "size {size}");
+        }
+        let unknown = toolbox.call("tool_", "{}").await;
+        assert!(
+            unknown.text().starts_with("unknown tool \"tool_\"."),
+            "{}",
+            unknown.text()
+        );
+    }
+}

@@ -68,6 +68,9 @@ pub struct Toolbox {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// Up to this many tools, a name is looked up by comparing it with each tool's.
+const SCAN_UP_TO: usize = 8;
+
 pub(crate) struct Inner {
     pub(crate) entries: Vec<Entry>,
     /// Where each name's entry is; foldhash, since every call looks a name up.
@@ -139,6 +142,10 @@ impl Toolbox {
 
 impl Inner {
     pub(crate) fn lookup(&self, name: &str) -> Option<&Entry> {
+        // A short list is faster to scan than a name is to hash.
+        if self.entries.len() <= SCAN_UP_TO {
+            return self.entries.iter().find(|e| e.spec.name == name);
+        }
         self.index.get(name).map(|&i| &self.entries[i])
     }
 }
