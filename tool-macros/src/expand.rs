@@ -166,24 +166,27 @@ fn argument_fields(
         });
         // Not as a doc comment: schemars would split it into a title and a description.
         let doc = description.map(|d| quote!(#[schemars(description = #d)]));
+        // Either kind of default is a function, which serde, schemars and our `Deserialize`
+        // all call: a type without `Default` is then reported once, at the parameter.
         let mut default_value = None;
-        let default = param.arg.default.as_ref().map(|default| match default {
-            ArgDefault::Trait => {
-                default_value = Some(quote!(::core::default::Default::default()));
-                quote!(#[serde(default)])
-            }
-            ArgDefault::Expr(expr) => {
-                let func = format_ident!("__default_{}", unraw);
-                let func_name = func.to_string();
-                defaults.push(quote! {
-                    #[allow(non_snake_case)]
-                    fn #func() -> #private::Decoded<#ty> {
-                        #private::Decoded(#expr)
-                    }
-                });
-                default_value = Some(quote!(#func()));
-                quote!(#[serde(default = #func_name)])
-            }
+        let default = param.arg.default.as_ref().map(|default| {
+            let func = format_ident!("__default_{}", unraw);
+            let func_name = func.to_string();
+            let value = match default {
+                ArgDefault::Trait => respan(
+                    quote!(#private::default_argument::<#ty>()),
+                    Span::call_site().located_at(ty.span()),
+                ),
+                ArgDefault::Expr(expr) => quote!(#private::Decoded(#expr)),
+            };
+            defaults.push(quote! {
+                #[allow(non_snake_case)]
+                fn #func() -> #private::Decoded<#ty> {
+                    #value
+                }
+            });
+            default_value = Some(quote!(#func()));
+            quote!(#[serde(default = #func_name)])
         });
         let rename = param.arg.rename.as_ref().map(|r| {
             let value = &r.value;

@@ -197,6 +197,29 @@ impl<'de, E: serde::de::Error> serde::Deserializer<'de> for MissingField<E> {
     }
 }
 
+/// The types an `#[arg(default)]` argument can have.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no default value for `#[arg(default)]`",
+    label = "this type needs `Default`",
+    note = "derive or implement `Default` for it, or give the value: `#[arg(default = ...)]`"
+)]
+pub trait ArgumentDefault {
+    /// [`Default::default`].
+    fn default_argument() -> Self;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Default> ArgumentDefault for T {
+    fn default_argument() -> Self {
+        T::default()
+    }
+}
+
+/// The value of an `#[arg(default)]` argument the model left out.
+pub fn default_argument<T: ArgumentDefault>() -> Decoded<T> {
+    Decoded(T::default_argument())
+}
+
 /// Decodes a call's arguments.
 pub fn decode_arguments<A: DeserializeOwned>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
     arguments.decode()
