@@ -140,12 +140,13 @@ struct Decoding {
     ty: TokenStream,
     /// Where the parameter's type is.
     at_type: Span,
-    /// The value when the key is absent, if not the type's own (`None` for an `Option`).
+    /// The call of the argument's default function, if it has `#[arg(default)]`; without one,
+    /// an absent key is `None` for an `Option` and "missing field" otherwise.
     default: Option<TokenStream>,
 }
 
-/// The fields of the arguments struct, the functions behind `#[arg(default = expr)]`, and how
-/// each field is decoded.
+/// The fields of the arguments struct, the functions behind `#[arg(default)]` and
+/// `#[arg(default = expr)]`, and how each field is decoded.
 fn argument_fields(
     tool: &ToolFn,
     private: &TokenStream,

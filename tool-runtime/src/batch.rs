@@ -179,11 +179,7 @@ impl Toolbox {
                 size,
                 limit,
             };
-            let executed = Executed {
-                result: Err(error),
-                slow_poll: None,
-                elapsed: Duration::ZERO,
-            };
+            let executed = Executed::at_once(Err(error));
             results.push(CallResult {
                 id: call.id,
                 name: call.name,
@@ -252,11 +248,7 @@ impl AbortOnDrop {
                     } else {
                         ToolError::Cancelled { tool: name.clone() }
                     };
-                    let executed = Executed {
-                        result: Err(error),
-                        slow_poll: None,
-                        elapsed: Duration::ZERO,
-                    };
+                    let executed = Executed::at_once(Err(error));
                     (toolbox.render(executed), Duration::ZERO)
                 }
             };

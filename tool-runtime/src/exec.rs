@@ -192,7 +192,7 @@ impl Toolbox {
             let cancelled = Err(ToolError::Cancelled {
                 tool: tool_name.to_owned(),
             });
-            return Begun::Over(finish(entry, Executed::at_once(cancelled), &span));
+            return Begun::Over(record(entry, Executed::at_once(cancelled), &span));
         }
         let timeout = entry.spec.timeout.unwrap_or(inner.default_timeout);
         let deadline_from = |started: Instant| {
@@ -243,7 +243,7 @@ impl Toolbox {
                         .finish(inner.slow_poll)
                         .instrument(span.clone())
                         .await;
-                    finish(entry, executed, &span)
+                    record(entry, executed, &span)
                 }));
             }
             Ok(Started::Done(result)) => {
@@ -261,7 +261,7 @@ impl Toolbox {
                 Failure::Panicked(panic_message(&*payload)),
             ))),
         };
-        Begun::Over(finish(entry, executed, &span))
+        Begun::Over(record(entry, executed, &span))
     }
 
     /// The output the model reads for a call.
@@ -308,7 +308,7 @@ enum Begun<'a> {
 }
 
 /// Records a call that is over in its tool's counters and its span.
-fn finish(entry: &Entry, executed: Executed, span: &tracing::Span) -> Executed {
+fn record(entry: &Entry, executed: Executed, span: &tracing::Span) -> Executed {
     let error = executed.result.as_ref().err();
     entry.counters.record(error, executed.elapsed);
     if !span.is_disabled() {
@@ -320,7 +320,7 @@ fn finish(entry: &Entry, executed: Executed, span: &tracing::Span) -> Executed {
 
 impl Executed {
     /// A call that ended before its tool ran, or as it began.
-    fn at_once(result: Result<ToolValue, ToolError>) -> Self {
+    pub(crate) fn at_once(result: Result<ToolValue, ToolError>) -> Self {
         Executed {
             result,
             slow_poll: None,
