@@ -88,9 +88,8 @@ impl ArgumentsRef<'_> {
         // Each tool's argument type is compiled for two deserializers only: JSON text, and a
         // JSON value read through serde_path_to_error, which names the field at fault.
         let text = match self {
-            ArgumentsRef::Text(text) if text.starts_with('{') => text,
-            ArgumentsRef::Text(text) if is_empty_text(text) => "{}",
             ArgumentsRef::Text(text) if text.trim_start().starts_with('{') => text,
+            ArgumentsRef::Text(text) if is_empty_text(text) => "{}",
             ArgumentsRef::Json(Value::Null) => "{}",
             ArgumentsRef::Json(value @ Value::Object(_)) => return with_path(value),
             _ => {

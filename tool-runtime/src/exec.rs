@@ -194,9 +194,8 @@ impl Toolbox {
             });
             return Begun::Over(record(entry, Executed::at_once(cancelled), &span));
         }
-        let timeout = entry.spec.timeout.unwrap_or(inner.default_timeout);
         let deadline_from = |started: Instant| {
-            let deadline = started + timeout;
+            let deadline = started + entry.spec.timeout.unwrap_or(inner.default_timeout);
             call.deadline.map_or(deadline, |batch| deadline.min(batch))
         };
         // A context costs allocations (its token, its call id) and a precise clock read (its
