@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -251,44 +252,88 @@ const VARIANTS: [(&str, &str); 5] = [
 ];
 
 impl Dispatch {
-    /// One call of `add` through `variant`, with the text of its result.
-    async fn call(&self, variant: &str) -> String {
-        match variant {
+    async fn floor(&self) -> String {
+        let handler = self.floor[black_box("add")];
+        handler(black_box(ARGS)).expect("valid arguments")
+    }
+
+    async fn tool_runtime(&self) -> String {
+        let output = self.toolbox.call(black_box("add"), black_box(ARGS)).await;
+        output.into_text()
+    }
+
+    async fn rmcp(&self) -> String {
+        let (router, server, peer) = (&self.router, &self.server, &self.peer);
+        mcp::call(router, server, peer, black_box("add"), black_box(ARGS)).await
+    }
+
+    async fn rig(&self) -> String {
+        rig::call(&self.rig, black_box("add"), black_box(ARGS)).await
+    }
+
+    async fn tool_alone(&self) -> String {
+        use tool_runtime::{ArgumentsRef, CallContext, Started};
+        let arguments = ArgumentsRef::Text(black_box(ARGS));
+        match self.add.start(arguments, CallContext::new(), &self.state) {
+            Started::Done(Ok(value)) => value.text,
+            _ => unreachable!("add finishes at once"),
+        }
+    }
+}
+
+/// Evaluates `$body` with `$call` bound to a closure making one call through the variant
+/// named `$variant`. Each variant keeps its own future: one `async fn` over all of them would
+/// give the floor a future the size of rig's, copied on every call, and a string match per
+/// call to every variant.
+macro_rules! with_call {
+    ($dispatch:expr, $variant:expr, |$call:ident| $body:expr) => {
+        match $variant {
             "floor" => {
-                let handler = self.floor[black_box("add")];
-                handler(black_box(ARGS)).expect("valid arguments")
+                let $call = || $dispatch.floor();
+                $body
             }
-            "tool_runtime" => self
-                .toolbox
-                .call(black_box("add"), black_box(ARGS))
-                .await
-                .into_text(),
+            "tool_runtime" => {
+                let $call = || $dispatch.tool_runtime();
+                $body
+            }
             "rmcp" => {
-                let (router, server, peer) = (&self.router, &self.server, &self.peer);
-                mcp::call(router, server, peer, black_box("add"), black_box(ARGS)).await
+                let $call = || $dispatch.rmcp();
+                $body
             }
-            "rig" => rig::call(&self.rig, black_box("add"), black_box(ARGS)).await,
+            "rig" => {
+                let $call = || $dispatch.rig();
+                $body
+            }
             "tool_alone" => {
-                use tool_runtime::{ArgumentsRef, CallContext, Started};
-                let arguments = ArgumentsRef::Text(black_box(ARGS));
-                match self.add.start(arguments, CallContext::new(), &self.state) {
-                    Started::Done(Ok(value)) => value.text,
-                    _ => unreachable!("add finishes at once"),
-                }
+                let $call = || $dispatch.tool_alone();
+                $body
             }
             _ => unreachable!("a variant of VARIANTS"),
         }
+    };
+}
+
+/// The mean time per call of `n` calls made by `call`, in ns.
+async fn time_per_call<F: Future<Output = String>>(n: u32, mut call: impl FnMut() -> F) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        black_box(call().await);
     }
+    start.elapsed().as_nanos() as f64 / f64::from(n)
 }
 
 fn bench_dispatch(c: &mut Criterion, rt: &Runtime, dispatch: &Dispatch) {
     // The four give the same text, or the comparison means nothing.
     for (variant, _) in VARIANTS {
-        assert_eq!(rt.block_on(dispatch.call(variant)), "3", "{variant}");
+        with_call!(dispatch, variant, |call| {
+            assert_eq!(rt.block_on(call()), "3", "{variant}")
+        });
     }
     let mut group = c.benchmark_group("dispatch");
     for (variant, _) in VARIANTS {
-        group.bench_function(variant, |b| b.to_async(rt).iter(|| dispatch.call(variant)));
+        with_call!(dispatch, variant, |call| {
+            group.bench_function(variant, |b| b.to_async(rt).iter(call));
+        });
     }
     group.finish();
 }
@@ -308,11 +353,10 @@ fn interleaved(rt: &Runtime, dispatch: &Dispatch) -> Vec<(f64, f64)> {
     rt.block_on(async {
         for _ in 0..ROUNDS {
             for (v, (variant, _)) in VARIANTS.iter().enumerate() {
-                let start = Instant::now();
-                for _ in 0..BATCH[v] {
-                    black_box(dispatch.call(variant).await);
-                }
-                times[v].push(start.elapsed().as_nanos() as f64 / f64::from(BATCH[v]));
+                let time = with_call!(dispatch, *variant, |call| {
+                    time_per_call(BATCH[v], call).await
+                });
+                times[v].push(time);
             }
         }
     });
