@@ -5,6 +5,8 @@ use serde_json::Value;
 
 use crate::Failure;
 
+mod fast_path;
+
 /// The arguments of one call: JSON text as OpenAI sends it, or a JSON value as Anthropic,
 /// Gemini and MCP send it. Either is decoded straight into the tool's argument types.
 ///
@@ -87,6 +89,13 @@ impl ArgumentsRef<'_> {
             |path: Option<String>, message: String| Failure::InvalidArguments { path, message };
         // Each tool's argument type is compiled for two deserializers only: JSON text, and a
         // JSON value read through serde_path_to_error, which names the field at fault.
+        // The common shapes are read without serde_json; anything else, errors included,
+        // with it.
+        if let ArgumentsRef::Text(text) = self
+            && let Some(value) = fast_path::from_str(text)
+        {
+            return Ok(value);
+        }
         let text = match self {
             ArgumentsRef::Text(text) if text.trim_start().starts_with('{') => text,
             ArgumentsRef::Text(text) if is_empty_text(text) => "{}",
@@ -112,10 +121,18 @@ impl ArgumentsRef<'_> {
     }
 
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
+    #[inline]
     pub(crate) fn check_limits(self, max_bytes: usize, max_depth: usize) -> Result<(), Failure> {
-        let (bytes, depth) = match self {
+        match self {
             // Text no longer than the depth limit cannot nest deeper than it.
-            ArgumentsRef::Text(text) if text.len() <= max_depth.min(max_bytes) => return Ok(()),
+            ArgumentsRef::Text(text) if text.len() <= max_depth.min(max_bytes) => Ok(()),
+            _ => self.measure_limits(max_bytes, max_depth),
+        }
+    }
+
+    /// [`check_limits`](ArgumentsRef::check_limits) the long way: measuring.
+    fn measure_limits(self, max_bytes: usize, max_depth: usize) -> Result<(), Failure> {
+        let (bytes, depth) = match self {
             ArgumentsRef::Text(text) => (text.len(), text_depth(text.as_bytes(), max_depth)),
             ArgumentsRef::Json(value) => (json_len(value), value_depth(value, 0, max_depth)),
         };
