@@ -1,11 +1,15 @@
 //! The exact text the model reads for each kind of failure.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
-use tool_runtime::{ToolError, Toolbox, tool};
+use tool_runtime::{
+    Arguments, BoxFuture, CallContext, Failure, State, Tool, ToolError, ToolRef, ToolSpec,
+    ToolValue, Toolbox, tool,
+};
 
 /// Which rows to read.
 #[derive(Deserialize, JsonSchema)]
@@ -75,6 +79,42 @@ async fn slow() -> String {
 async fn sleepy() -> String {
     tokio::time::sleep(Duration::from_secs(30)).await;
     "done".into()
+}
+
+/// A count whose decoding panics on a negative number, as a careless `Deserialize` might.
+#[derive(JsonSchema)]
+pub struct Fragile(i64);
+
+impl<'de> Deserialize<'de> for Fragile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(deserializer)?;
+        assert!(n >= 0, "negative count {n}");
+        Ok(Fragile(n))
+    }
+}
+
+/// Takes a count.
+#[tool]
+async fn fragile(count: Fragile) -> i64 {
+    count.0
+}
+
+/// A tool written by hand that panics as it starts, and leaves catching it to the toolbox.
+struct Careless;
+
+impl Tool for Careless {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec::new("careless", "Panics.", json!({"type": "object"}))
+    }
+
+    fn call<'a>(
+        &'a self,
+        _: Arguments,
+        _: CallContext,
+        _: &'a State,
+    ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
+        panic!("careless start")
+    }
 }
 
 fn toolbox() -> Toolbox {
@@ -197,6 +237,33 @@ async fn panics_become_text_and_the_process_goes_on() {
         .call("divide_blocking", json!({"a": 6, "b": 3}))
         .await;
     assert_eq!(output.text(), "2");
+    // The same, sent as text.
+    let output = toolbox().call("divide", r#"{"a": 1, "b": 3}"#).await;
+    assert_eq!(
+        output.text(),
+        "divide panicked: index out of bounds: the len is 1 but the index is 3. This is a bug in the tool; try another approach."
+    );
+}
+
+#[tokio::test]
+async fn panics_while_decoding_or_in_a_hand_written_start_become_text() {
+    let toolbox = Toolbox::builder()
+        .tools([fragile::tool(), Arc::new(Careless) as ToolRef])
+        .build()
+        .unwrap();
+    assert!(fragile::tool().catches_panics());
+    assert!(!Careless.catches_panics());
+    assert_eq!(
+        toolbox.call("fragile", r#"{"count": -1}"#).await.text(),
+        "fragile panicked: negative count -1. This is a bug in the tool; try another approach."
+    );
+    assert_eq!(
+        toolbox.call("careless", "{}").await.text(),
+        "careless panicked: careless start. This is a bug in the tool; try another approach."
+    );
+    assert_eq!(toolbox.call("fragile", r#"{"count": 4}"#).await.text(), "4");
+    let stats = toolbox.stats("fragile").unwrap();
+    assert_eq!((stats.calls, stats.panics), (2, 1));
 }
 
 #[tokio::test]

@@ -97,6 +97,10 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
                     #reads_context
                 }
 
+                fn catches_panics(&self) -> bool {
+                    true
+                }
+
                 fn call<'a>(
                     &'a self,
                     arguments: #krate::Arguments,
@@ -112,7 +116,7 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
                     context: #krate::CallContext,
                     state: &'a #krate::State,
                 ) -> #private::Started<'a> {
-                    #body
+                    #private::catch_panics(move || { #body })
                 }
             }
 

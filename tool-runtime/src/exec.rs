@@ -40,8 +40,34 @@ impl Toolbox {
     /// Calls the tool `name` with `arguments` (JSON text or a JSON value). Never fails: every
     /// failure comes back as an output whose text tells the model what went wrong.
     pub async fn call(&self, name: &str, arguments: impl AsArguments) -> ToolOutput {
+        let arguments = arguments.as_arguments();
+        let inner = &*self.inner;
+        // The common case in one piece, the tool's value going straight into the output: once
+        // the tool is done, moving its value from step to step is most of what is left to pay.
+        if let Some(entry) = inner.plain_entry(name, arguments) {
+            let span = call_span(name, None);
+            let begun = coarsetime::Instant::now_without_cache_update();
+            let started = span.in_scope(|| {
+                entry
+                    .tool
+                    .start(arguments, CallContext::new(), &inner.state)
+            });
+            let executed = match started {
+                Started::Done(Ok(value)) => {
+                    let elapsed = since(begun);
+                    let slow = inner.slow_poll.and_then(|t| slow_poll(name, elapsed, t));
+                    note(entry, None, elapsed, &span);
+                    return self.limit(ToolOutput::success(value).with_slow_poll(slow));
+                }
+                started => match self.conclude(entry, started, begun, Watch::default(), span) {
+                    Begun::Over(executed) => executed,
+                    Begun::Waiting(future) => future.await,
+                },
+            };
+            return self.render(executed);
+        }
         // Not through `execute`: this future stays small, and is moved on every call.
-        let executed = match self.begin(Call::single(name, arguments.as_arguments())) {
+        let executed = match self.begin(Call::single(name, arguments)) {
             Begun::Over(executed) => executed,
             Begun::Waiting(future) => future.await,
         };
@@ -180,87 +206,133 @@ impl Toolbox {
     /// in the call's span; the call is over at once if the tool finishes without waiting.
     fn launch<'a>(&'a self, entry: &'a Entry, call: Call<'a>) -> Begun<'a> {
         let inner = &*self.inner;
-        let span = tracing::info_span!(
-            "tool_call",
-            tool = call.name,
-            call_id = call.id.unwrap_or(""),
-            outcome = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-        );
-        let tool_name = entry.spec.name.as_ref();
+        let span = call_span(call.name, call.id);
         if call.cancel.is_some_and(CancellationToken::is_cancelled) {
-            let cancelled = Err(ToolError::Cancelled {
-                tool: tool_name.to_owned(),
-            });
-            return Begun::Over(record(entry, Executed::at_once(cancelled), &span));
+            let cancelled = Executed::at_once(Err(ToolError::Cancelled {
+                tool: entry.spec.name.to_string(),
+            }));
+            note(
+                entry,
+                cancelled.result.as_ref().err(),
+                Duration::ZERO,
+                &span,
+            );
+            return Begun::Over(cancelled);
         }
-        let deadline_from = |started: Instant| {
-            let deadline = started + entry.spec.timeout.unwrap_or(inner.default_timeout);
-            call.deadline.map_or(deadline, |batch| deadline.min(batch))
+        let mut watch = Watch {
+            cancel: call.cancel,
+            batch_deadline: call.deadline,
+            ..Watch::default()
         };
         // A context costs allocations (its token, its call id) and a precise clock read (its
         // deadline): make one only for a tool that reads it. Its token also tells a blocking
         // tool that its time is up.
         let mut context = CallContext::new();
-        let mut token = None;
-        let mut started = None;
         if entry.reads_context {
             let now = Instant::now();
-            let child = call
+            let token = call
                 .cancel
                 .map(CancellationToken::child_token)
                 .unwrap_or_default();
             context = context
-                .with_deadline(deadline_from(now))
-                .with_cancellation(child.clone());
+                .with_deadline(self.deadline(entry, now, call.deadline))
+                .with_cancellation(token.clone());
             if let Some(id) = call.id {
                 context = context.with_call_id(id);
             }
-            (token, started) = (Some(child), Some(now));
+            (watch.since, watch.token) = (Some(now), Some(token));
         }
         // A call that finishes without waiting is timed on the coarse clock: a precise read
         // would cost as much as the call.
         let begun = coarsetime::Instant::now_without_cache_update();
-        let start = span.in_scope(|| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                entry.tool.start(call.arguments, context, &inner.state)
-            }))
-        });
-        let executed = match start {
-            Ok(Started::Running(future)) => {
-                let started = started.unwrap_or_else(Instant::now);
+        let (tool, arguments, state) = (&entry.tool, call.arguments, &inner.state);
+        let start = if entry.catches_panics {
+            Ok(span.in_scope(|| tool.start(arguments, context, state)))
+        } else {
+            span.in_scope(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    tool.start(arguments, context, state)
+                }))
+            })
+        };
+        match start {
+            Ok(started) => self.conclude(entry, started, begun, watch, span),
+            Err(payload) => {
+                let message = panic_message(&*payload);
+                let panicked =
+                    Executed::at_once(Err(attach(&entry.spec.name, Failure::Panicked(message))));
+                note(entry, panicked.result.as_ref().err(), Duration::ZERO, &span);
+                Begun::Over(panicked)
+            }
+        }
+    }
+
+    /// What follows a tool's start, `begun` on the coarse clock: the outcome of a call that is
+    /// over, or the future of one whose tool waits, watched by `watch`.
+    fn conclude<'a>(
+        &'a self,
+        entry: &'a Entry,
+        started: Started<'a>,
+        begun: coarsetime::Instant,
+        watch: Watch<'a>,
+        span: tracing::Span,
+    ) -> Begun<'a> {
+        let tool = entry.spec.name.as_ref();
+        match started {
+            Started::Done(result) => {
+                let elapsed = since(begun);
+                let executed = Executed {
+                    result: result.map_err(|failure| attach(tool, failure)),
+                    slow_poll: self
+                        .inner
+                        .slow_poll
+                        .and_then(|t| slow_poll(tool, elapsed, t)),
+                    elapsed,
+                };
+                note(entry, executed.result.as_ref().err(), elapsed, &span);
+                Begun::Over(executed)
+            }
+            Started::Running(future) => {
+                let started = watch.since.unwrap_or_else(Instant::now);
                 let running = Running {
                     future,
-                    tool: tool_name,
+                    tool,
                     started,
-                    deadline: deadline_from(started),
-                    token,
-                    cancel: call.cancel,
+                    deadline: self.deadline(entry, started, watch.batch_deadline),
+                    token: watch.token,
+                    cancel: watch.cancel,
                 };
-                return Begun::Waiting(Box::pin(async move {
-                    let executed = running
-                        .finish(inner.slow_poll)
-                        .instrument(span.clone())
-                        .await;
-                    record(entry, executed, &span)
-                }));
+                Begun::Waiting(self.wait(entry, running, span))
             }
-            Ok(Started::Done(result)) => {
-                let took = coarsetime::Instant::now_without_cache_update()
-                    .duration_since(begun)
-                    .into();
-                Executed {
-                    result: result.map_err(|failure| attach(tool_name, failure)),
-                    slow_poll: inner.slow_poll.and_then(|t| slow_poll(tool_name, took, t)),
-                    elapsed: took,
-                }
-            }
-            Err(payload) => Executed::at_once(Err(attach(
-                tool_name,
-                Failure::Panicked(panic_message(&*payload)),
-            ))),
-        };
-        Begun::Over(record(entry, executed, &span))
+        }
+    }
+
+    /// When a call of `entry` started at `started` must be over: its timeout, or the batch's
+    /// deadline if that comes first.
+    fn deadline(&self, entry: &Entry, started: Instant, batch: Option<Instant>) -> Instant {
+        let deadline = started + entry.spec.timeout.unwrap_or(self.inner.default_timeout);
+        batch.map_or(deadline, |batch| deadline.min(batch))
+    }
+
+    /// The future of a call whose tool waits. Apart from [`launch`](Toolbox::launch), so that
+    /// a call that never waits does not carry this future's frame.
+    fn wait<'a>(
+        &'a self,
+        entry: &'a Entry,
+        running: Running<'a>,
+        span: tracing::Span,
+    ) -> BoxFuture<'a, Executed> {
+        let slow_poll = self.inner.slow_poll;
+        Box::pin(async move {
+            let executed = running.finish(slow_poll).instrument(span.clone()).await;
+            note(
+                entry,
+                executed.result.as_ref().err(),
+                executed.elapsed,
+                &span,
+            );
+            executed
+        })
     }
 
     /// The output the model reads for a call.
@@ -280,8 +352,13 @@ impl Toolbox {
                 ToolOutput::failure(error, text)
             }
         };
-        let output = output.with_slow_poll(executed.slow_poll);
-        match inner.max_output_chars {
+        self.limit(output.with_slow_poll(executed.slow_poll))
+    }
+
+    /// The output, cut to the toolbox's limit if it has one.
+    #[inline]
+    fn limit(&self, output: ToolOutput) -> ToolOutput {
+        match self.inner.max_output_chars {
             Some(limit) => output.cut_to(limit),
             None => output,
         }
@@ -307,14 +384,46 @@ enum Begun<'a> {
 }
 
 /// Records a call that is over in its tool's counters and its span.
-fn record(entry: &Entry, executed: Executed, span: &tracing::Span) -> Executed {
-    let error = executed.result.as_ref().err();
-    entry.counters.record(error, executed.elapsed);
+#[inline]
+fn note(entry: &Entry, error: Option<&ToolError>, elapsed: Duration, span: &tracing::Span) {
+    entry.counters.record(error, elapsed);
     if !span.is_disabled() {
         span.record("outcome", error.map_or("ok", ToolError::kind));
-        span.record("elapsed_ms", executed.elapsed.as_millis() as u64);
+        span.record("elapsed_ms", elapsed.as_millis() as u64);
     }
-    executed
+}
+
+/// The span of one call.
+#[inline]
+fn call_span(tool: &str, call_id: Option<&str>) -> tracing::Span {
+    tracing::info_span!(
+        "tool_call",
+        tool,
+        call_id = call_id.unwrap_or(""),
+        outcome = tracing::field::Empty,
+        elapsed_ms = tracing::field::Empty,
+    )
+}
+
+/// The time since `begun`, on the coarse clock.
+#[inline]
+fn since(begun: coarsetime::Instant) -> Duration {
+    coarsetime::Instant::now_without_cache_update()
+        .duration_since(begun)
+        .into()
+}
+
+/// What a call whose tool waits is watched by, besides its timeout.
+#[derive(Default)]
+struct Watch<'a> {
+    /// When its context was made, if it has one: its deadline counts from then.
+    since: Option<Instant>,
+    /// The token of its context, cancelled when its time is up.
+    token: Option<CancellationToken>,
+    /// Whoever may cancel it.
+    cancel: Option<&'a CancellationToken>,
+    /// The deadline of its batch.
+    batch_deadline: Option<Instant>,
 }
 
 impl Executed {

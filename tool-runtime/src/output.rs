@@ -45,6 +45,7 @@ pub struct ToolOutput {
 
 impl ToolOutput {
     /// A successful output.
+    #[inline]
     pub fn success(value: ToolValue) -> Self {
         ToolOutput {
             text: value.text,
@@ -70,6 +71,7 @@ impl ToolOutput {
     }
 
     /// The text, owned.
+    #[inline]
     pub fn into_text(self) -> String {
         self.text
     }
@@ -95,6 +97,7 @@ impl ToolOutput {
         self.slow_poll
     }
 
+    #[inline]
     pub(crate) fn with_slow_poll(mut self, slow_poll: Option<Duration>) -> Self {
         self.slow_poll = slow_poll;
         self

@@ -51,6 +51,7 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
+    #[inline]
     pub(crate) fn record(&self, error: Option<&ToolError>, elapsed: Duration) {
         self.calls.fetch_add(1, Ordering::Relaxed);
         if !elapsed.is_zero() {

@@ -64,6 +64,16 @@ pub trait Tool: Any + Send + Sync {
         true
     }
 
+    /// Whether [`start`](Tool::start) turns a panic of its own into
+    /// [`Failure::Panicked`](crate::Failure::Panicked) rather than letting it unwind. When it
+    /// does, the toolbox spares the call a `catch_unwind` of its own; a tool that says so and
+    /// panics anyway takes the caller's task down. Panics inside the future of a
+    /// [`Started::Running`] are the toolbox's business either way. `#[tool]` answers `true`;
+    /// asked once, when a toolbox is built.
+    fn catches_panics(&self) -> bool {
+        false
+    }
+
     /// Runs the tool. Timeouts, panics and error text are the toolbox's business.
     fn call<'a>(
         &'a self,

@@ -92,6 +92,8 @@ pub(crate) struct Entry {
     pub(crate) counters: Counters,
     /// [`Tool::reads_context`](crate::Tool::reads_context), asked once.
     pub(crate) reads_context: bool,
+    /// [`Tool::catches_panics`](crate::Tool::catches_panics), asked once.
+    pub(crate) catches_panics: bool,
 }
 
 impl Toolbox {
@@ -141,6 +143,22 @@ impl Toolbox {
 }
 
 impl Inner {
+    /// The entry of `name` when a call of it needs nothing of the general path: no
+    /// concurrency slot, no context, no panic catching of ours, and arguments within limits.
+    /// A call that fails any of these takes the general path, which says why.
+    #[inline]
+    pub(crate) fn plain_entry(
+        &self,
+        name: &str,
+        arguments: crate::ArgumentsRef<'_>,
+    ) -> Option<&Entry> {
+        let entry = self.lookup(name)?;
+        let plain = entry.limit.is_none() && !entry.reads_context && entry.catches_panics;
+        let within = arguments.check_limits(self.limits.argument_bytes, self.limits.nesting_depth);
+        (plain && within.is_ok()).then_some(entry)
+    }
+
+    #[inline]
     pub(crate) fn lookup(&self, name: &str) -> Option<&Entry> {
         // A short list is faster to scan than a name is to hash.
         if self.entries.len() <= SCAN_UP_TO {
@@ -350,6 +368,7 @@ impl ToolboxBuilder {
                 limit: spec.max_concurrency.map(Semaphore::new),
                 counters: Counters::default(),
                 reads_context: tool.reads_context(),
+                catches_panics: tool.catches_panics(),
                 tool,
                 spec,
             });
