@@ -57,7 +57,14 @@ impl Toolbox {
                     let elapsed = since(begun);
                     let slow = inner.slow_poll.and_then(|t| slow_poll(name, elapsed, t));
                     note(entry, None, elapsed, &span);
-                    return self.limit(ToolOutput::success(value).with_slow_poll(slow));
+                    // Built where it is returned: each move of it would cost more than
+                    // everything else done here.
+                    if inner.max_output_chars.is_none() {
+                        return ToolOutput::success_after(value, slow);
+                    }
+                    let mut output = ToolOutput::success_after(value, slow);
+                    self.limit(&mut output);
+                    return output;
                 }
                 started => match self.conclude(entry, started, begun, Watch::default(), span) {
                     Begun::Over(executed) => executed,
@@ -338,7 +345,7 @@ impl Toolbox {
     /// The output the model reads for a call.
     pub(crate) fn render(&self, executed: Executed) -> ToolOutput {
         let inner = &*self.inner;
-        let output = match executed.result {
+        let mut output = match executed.result {
             Ok(value) => ToolOutput::success(value),
             Err(error) if inner.hide_error_details && error.carries_tool_text() => {
                 let id = error_id();
@@ -352,15 +359,16 @@ impl Toolbox {
                 ToolOutput::failure(error, text)
             }
         };
-        self.limit(output.with_slow_poll(executed.slow_poll))
+        output.set_slow_poll(executed.slow_poll);
+        self.limit(&mut output);
+        output
     }
 
-    /// The output, cut to the toolbox's limit if it has one.
+    /// Cuts the output to the toolbox's limit, if it has one.
     #[inline]
-    fn limit(&self, output: ToolOutput) -> ToolOutput {
-        match self.inner.max_output_chars {
-            Some(limit) => output.cut_to(limit),
-            None => output,
+    fn limit(&self, output: &mut ToolOutput) {
+        if let Some(limit) = self.inner.max_output_chars {
+            output.cut_to(limit);
         }
     }
 }

@@ -55,6 +55,17 @@ impl ToolOutput {
         }
     }
 
+    /// A successful output, and its slowest poll if it went over the threshold.
+    #[inline]
+    pub(crate) fn success_after(value: ToolValue, slow_poll: Option<Duration>) -> Self {
+        ToolOutput {
+            text: value.text,
+            structured: value.structured,
+            error: None,
+            slow_poll,
+        }
+    }
+
     /// A failed output whose text is `text` (the error's message, or a redacted one).
     pub fn failure(error: ToolError, text: String) -> Self {
         ToolOutput {
@@ -98,20 +109,18 @@ impl ToolOutput {
     }
 
     #[inline]
-    pub(crate) fn with_slow_poll(mut self, slow_poll: Option<Duration>) -> Self {
+    pub(crate) fn set_slow_poll(&mut self, slow_poll: Option<Duration>) {
         self.slow_poll = slow_poll;
-        self
     }
 
     /// Cuts the text to `limit` characters, at a char boundary, saying how much was cut.
-    pub(crate) fn cut_to(mut self, limit: usize) -> Self {
+    pub(crate) fn cut_to(&mut self, limit: usize) {
         if let Some((end, _)) = self.text.char_indices().nth(limit) {
             let cut = self.text[end..].chars().count();
             self.text.truncate(end);
             self.text
                 .push_str(&format!("\n[output cut: {cut} more characters not shown]"));
         }
-        self
     }
 }
 
