@@ -1,6 +1,8 @@
 //! Dispatch of one trivial tool through tool-runtime, a hand-written floor, rmcp and rig, and
 //! the export of 100 tools' declarations. Every variant takes the model's arguments as the JSON
 //! text `{"a":1,"b":2}` and gives the result as a `String`, awaited in the same tokio runtime.
+//! Two more variants, the floor and tool-runtime given `{"\u0061":1,"b":2}`, show what a call
+//! costs when tool-runtime's quick reader of arguments leaves the text to serde_json.
 //!
 //! Run with `cargo bench --bench dispatch`. After criterion's own output, a summary prints the
 //! medians side by side with the ratios and PASS/FAIL against the targets.
@@ -18,6 +20,10 @@ use tokio::runtime::Runtime;
 
 /// The arguments the model sends, the same for every variant.
 const ARGS: &str = r#"{"a":1,"b":2}"#;
+
+/// The same arguments with the key `a` written as a `\u` escape: text that tool-runtime's quick
+/// reader leaves to serde_json, for the cost of a call when it gives up.
+const ARGS_ESCAPED: &str = r#"{"\u0061":1,"b":2}"#;
 
 /// The arguments of `add`, for the floor, rmcp and rig.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -243,18 +249,33 @@ struct Dispatch {
 }
 
 /// The variants, in the order they are measured and printed.
-const VARIANTS: [(&str, &str); 5] = [
+const VARIANTS: [(&str, &str); 7] = [
     ("floor", "floor (HashMap<&str, fn> + serde_json)"),
     ("tool_runtime", "tool_runtime Toolbox::call"),
     ("rmcp", "rmcp 3.11 ToolRouter::call"),
     ("rig", "rig 0.44 ToolSet::execute"),
     ("tool_alone", "#[tool] alone (Tool::start, no toolbox)"),
+    ("floor_escaped", "floor, `a` as a \\u escape"),
+    ("tool_runtime_escaped", "Toolbox::call, `a` as a \\u escape"),
 ];
 
 impl Dispatch {
     async fn floor(&self) -> String {
         let handler = self.floor[black_box("add")];
         handler(black_box(ARGS)).expect("valid arguments")
+    }
+
+    async fn floor_escaped(&self) -> String {
+        let handler = self.floor[black_box("add")];
+        handler(black_box(ARGS_ESCAPED)).expect("valid arguments")
+    }
+
+    async fn tool_runtime_escaped(&self) -> String {
+        let output = self
+            .toolbox
+            .call(black_box("add"), black_box(ARGS_ESCAPED))
+            .await;
+        output.into_text()
     }
 
     async fn tool_runtime(&self) -> String {
@@ -308,6 +329,14 @@ macro_rules! with_call {
                 let $call = || $dispatch.tool_alone();
                 $body
             }
+            "floor_escaped" => {
+                let $call = || $dispatch.floor_escaped();
+                $body
+            }
+            "tool_runtime_escaped" => {
+                let $call = || $dispatch.tool_runtime_escaped();
+                $body
+            }
             _ => unreachable!("a variant of VARIANTS"),
         }
     };
@@ -341,14 +370,13 @@ fn bench_dispatch(c: &mut Criterion, rt: &Runtime, dispatch: &Dispatch) {
 /// Rounds of the interleaved measurement, and the calls of each variant in one round (a few
 /// milliseconds of each).
 const ROUNDS: usize = 301;
-const BATCH: [u32; 5] = [20_000, 10_000, 4_000, 1_000, 20_000];
+const BATCH: [u32; 7] = [20_000, 10_000, 4_000, 1_000, 20_000, 20_000, 10_000];
 
 /// Times the variants in rounds, each round a batch of every variant back to back, and gives
-/// for each the median time per call and the median of its per-round ratio to the floor. The
-/// machine is shared: its slow phases last longer than a round, so they weigh on every
-/// variant of a round alike, and the ratio of a round stays true where criterion's medians,
-/// measured seconds apart, drift apart.
-fn interleaved(rt: &Runtime, dispatch: &Dispatch) -> Vec<(f64, f64)> {
+/// each variant's time per call in every round. The machine is shared: its slow phases last
+/// longer than a round, so they weigh on every variant of a round alike, and the ratio of a
+/// round stays true where criterion's medians, measured seconds apart, drift apart.
+fn interleaved(rt: &Runtime, dispatch: &Dispatch) -> Vec<Vec<f64>> {
     let mut times = vec![Vec::with_capacity(ROUNDS); VARIANTS.len()];
     rt.block_on(async {
         for _ in 0..ROUNDS {
@@ -360,17 +388,23 @@ fn interleaved(rt: &Runtime, dispatch: &Dispatch) -> Vec<(f64, f64)> {
             }
         }
     });
-    let median = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
     times
-        .iter()
-        .map(|t| {
-            let ratios = t.iter().zip(&times[0]).map(|(t, f)| t / f).collect();
-            (median(t.clone()), median(ratios))
-        })
-        .collect()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The median over the rounds of the ratio of variant `of` to variant `to`.
+fn median_ratio(times: &[Vec<f64>], of: usize, to: usize) -> f64 {
+    median(
+        times[of]
+            .iter()
+            .zip(&times[to])
+            .map(|(a, b)| a / b)
+            .collect(),
+    )
 }
 
 /// The declarations of the 100 tools as each provider's request takes them, per call: the
@@ -437,29 +471,34 @@ fn verdict(pass: bool) -> &'static str {
 
 /// Prints criterion's medians and the interleaved ones side by side, with the ratios to the
 /// floor and the targets (judged on the interleaved ratios).
-fn summary(dir: &Path, started: SystemTime, interleaved: &[(f64, f64)]) {
+fn summary(dir: &Path, started: SystemTime, times: &[Vec<f64>]) {
     println!("\n== summary: dispatch of one call, this run ==");
     println!(
         "{:<42} {:>12} {:>14} {:>15}",
         "", "criterion", "interleaved", "ratio to floor"
     );
-    for ((variant, label), (time, ratio)) in VARIANTS.iter().zip(interleaved) {
+    for (v, (variant, label)) in VARIANTS.iter().enumerate() {
+        let (time, ratio) = (median(times[v].clone()), median_ratio(times, v, 0));
         let criterion = median_ns(dir, &format!("dispatch/{variant}"), started)
             .map_or_else(|| "-".to_owned(), |t| format!("{t:.1} ns"));
         println!("{label:<42} {criterion:>12} {time:>11.1} ns {ratio:>14.2}x");
     }
-    let ours = interleaved[1].1;
+    let ours = median_ratio(times, 1, 0);
     println!(
         "target: dispatch within 1.3x of the floor: {ours:.2}x  {}",
         verdict(ours <= 1.3)
     );
     for (v, name) in [(2, "rmcp"), (3, "rig")] {
-        let ratio = ours / interleaved[v].1;
+        let ratio = median_ratio(times, 1, v);
         println!(
             "target: dispatch faster than {name}: ours/{name} = {ratio:.2}x  {}",
             verdict(ratio < 1.0)
         );
     }
+    println!(
+        "text the quick reader leaves to serde_json: Toolbox::call at {:.2}x the floor given the same text",
+        median_ratio(times, 6, 5)
+    );
     println!("export of the 100 tools' declarations, to the request's JSON text:");
     for (provider, label) in EXPORTS {
         if let Some(t) = median_ns(dir, &format!("export_100/{provider}"), started) {
@@ -500,6 +539,6 @@ fn main() {
     if std::env::args().any(|a| a == "--test") {
         return; // a check that every variant works, not a measurement
     }
-    let interleaved = interleaved(&rt, &dispatch);
-    summary(&dir, started, &interleaved);
+    let times = interleaved(&rt, &dispatch);
+    summary(&dir, started, &times);
 }
