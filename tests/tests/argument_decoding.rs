@@ -79,6 +79,12 @@ fn string() -> impl Strategy<Value = String> {
             Just(r"\b"),
             Just(r"\u00e9"),
             Just(r"\ud83d\ude00"),
+            Just(r"\uD83D\uDE00"),
+            Just(r"\ud800"),
+            Just(r"\udc00"),
+            Just(r"\ud83d\u0041"),
+            Just(r"\u0000"),
+            Just(r"\u00"),
             Just(r"\x"),
             Just("\t"),
         ]
@@ -185,8 +191,98 @@ fn agree<T: DeserializeOwned + PartialEq + Debug>(text: &str) -> Result<(), Test
     Ok(())
 }
 
+/// A valid JSON number in any of its forms.
+fn valid_number() -> impl Strategy<Value = String> {
+    (
+        "-?(0|[1-9][0-9]{0,17})",
+        proptest::option::of("[0-9]{1,8}"),
+        proptest::option::of(("[eE]", "[+-]?", "[0-9]{1,2}")),
+    )
+        .prop_map(|(int, frac, exp)| {
+            let mut text = int;
+            if let Some(frac) = frac {
+                text += &format!(".{frac}");
+            }
+            if let Some((e, sign, exp)) = exp {
+                text += &format!("{e}{sign}{exp}");
+            }
+            text
+        })
+}
+
+/// A valid string literal, escapes of every kind included.
+fn valid_string() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        "[a-zA-Z0-9 é€😀]{0,6}",
+        prop_oneof![
+            Just(r#"\""#),
+            Just(r"\\"),
+            Just(r"\/"),
+            Just(r"\b"),
+            Just(r"\f"),
+            Just(r"\n"),
+            Just(r"\r"),
+            Just(r"\t"),
+            Just(r"\u00e9"),
+            Just(r"\u20AC"),
+            Just(r"\u0000"),
+            Just(r"\ud83d\ude00"),
+            Just(r"\uDBFF\uDFFF"),
+        ]
+        .prop_map(str::to_owned),
+    ];
+    prop::collection::vec(piece, 0..5).prop_map(|pieces| format!("\"{}\"", pieces.concat()))
+}
+
+/// Arguments `Flat` takes, each field at most once, in any order and spacing: the values
+/// that must decode, and decode alike.
+fn valid_flat() -> impl Strategy<Value = String> {
+    let fields = (
+        proptest::option::of(any::<i64>().prop_map(|n| n.to_string())),
+        proptest::option::of(any::<u8>().prop_map(|n| n.to_string())),
+        proptest::option::of(valid_number()),
+        proptest::option::of(valid_number()),
+        proptest::option::of(valid_string()),
+        proptest::option::of(prop_oneof![Just("true"), Just("false"), Just("null")]),
+    );
+    (
+        fields,
+        Just(()).prop_perturb(|_, mut rng| rng.random::<u64>()),
+        space(),
+    )
+        .prop_map(|((id, small, ratio, single, name, on), order, end)| {
+            let mut entries: Vec<String> = [
+                id.map(|v| format!(r#""id":{v}"#)),
+                small.map(|v| format!(r#""small": {v}"#)),
+                ratio.map(|v| format!("\"ratio\"\n:{v}")),
+                single.map(|v| format!(r#"  "single" :  {v}"#)),
+                name.map(|v| format!(r#""n\u0061me":{v}"#)),
+                on.map(|v| format!("\t\"on\":{v}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let len = entries.len();
+            if len > 1 {
+                entries.rotate_left((order % len as u64) as usize);
+            }
+            format!("{{{}{end}}}", entries.join(","))
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4_000))]
+
+    #[test]
+    fn valid_arguments_in_any_form_decode_as_serde_json_decodes_them(text in valid_flat()) {
+        let ours = ArgumentsRef::Text(&text).decode::<Flat>();
+        let theirs = serde_json::from_str::<Flat>(&text);
+        // Numbers out of a field's range are refused by both; anything else must decode.
+        if theirs.is_ok() {
+            prop_assert!(ours.is_ok(), "{text}: {ours:?}");
+        }
+        agree::<Flat>(&text)?;
+    }
 
     #[test]
     fn text_arguments_decode_as_serde_json_decodes_them(text in arguments()) {

@@ -2,11 +2,11 @@
 //! strings, integers, simple decimals, booleans, nulls, arrays and nested objects.
 //!
 //! It is a `serde::Deserializer` that reads nothing it is unsure of. Whatever falls outside
-//! that subset (`\u` escapes, exponents past 10^22, numbers past 64 bits, enums, untyped values,
-//! any error at all) makes it give up, and the caller reads the text again with serde_json,
-//! which then decides, and words any error. Whatever it does read, it reads as serde_json
-//! would: it hands every visitor the same calls with the same values, so a type cannot tell
-//! the two apart.
+//! that subset (lone surrogates, decimals whose digits pass 2^53 or whose scale passes 10^22,
+//! numbers past 64 bits, enums, untyped values, any error at all) makes it give up, and the
+//! caller reads the text again with serde_json, which then decides, and words any error.
+//! Whatever it does read, it reads as serde_json would: it hands every visitor the same calls
+//! with the same values, so a type cannot tell the two apart.
 
 use std::fmt;
 
@@ -188,8 +188,8 @@ impl<'de> Reader<'de> {
     }
 
     /// A string, handed to `visitor` as serde_json hands it: borrowed when it has no escape,
-    /// copied when it has only the short ones (`\n`, `\"` and the like). A `\u` escape or a
-    /// raw control character is left to serde_json.
+    /// copied when it has some. A lone surrogate or a raw control character is left to
+    /// serde_json.
     #[inline]
     fn visit_string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         self.expect(b'"')?;
@@ -217,7 +217,9 @@ impl<'de> Reader<'de> {
                     return Ok(text);
                 }
                 b'\\' => {
-                    text.push(match self.bytes.get(self.at + 1).ok_or(GiveUp)? {
+                    let escape = *self.bytes.get(self.at + 1).ok_or(GiveUp)?;
+                    self.at += 2;
+                    text.push(match escape {
                         b'"' => '"',
                         b'\\' => '\\',
                         b'/' => '/',
@@ -226,9 +228,9 @@ impl<'de> Reader<'de> {
                         b'n' => '\n',
                         b'r' => '\r',
                         b't' => '\t',
+                        b'u' => self.unicode_escape()?,
                         _ => return Err(GiveUp),
                     });
-                    self.at += 2;
                 }
                 0..=0x1f => return Err(GiveUp),
                 _ => {
@@ -243,6 +245,40 @@ impl<'de> Reader<'de> {
                 }
             }
         }
+    }
+
+    /// The character of a `\u` escape, just after its `\u`: a code point that is not a
+    /// surrogate, or a surrogate pair written as two escapes. A lone surrogate, which
+    /// serde_json refuses, is left to it.
+    fn unicode_escape(&mut self) -> Result<char> {
+        let first = self.hex4()?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if self.bytes.get(self.at..self.at + 2) != Some(b"\\u") {
+                    return Err(GiveUp);
+                }
+                self.at += 2;
+                match self.hex4()? {
+                    second @ 0xDC00..=0xDFFF => {
+                        0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                    }
+                    _ => return Err(GiveUp),
+                }
+            }
+            code => code,
+        };
+        char::from_u32(code).ok_or(GiveUp)
+    }
+
+    /// Four hex digits, as a number.
+    fn hex4(&mut self) -> Result<u32> {
+        let digits = self.bytes.get(self.at..self.at + 4).ok_or(GiveUp)?;
+        let mut value = 0;
+        for &digit in digits {
+            value = value * 16 + char::from(digit).to_digit(16).ok_or(GiveUp)?;
+        }
+        self.at += 4;
+        Ok(value)
     }
 
     /// Goes one level deeper, giving up past [`MAX_DEPTH`].
@@ -528,9 +564,9 @@ mod tests {
             r#"{"count":1}"#,
             r#" { "count" : -42 , "small" : 255 , "on" : true } "#,
             "{\n\t\"count\": 9223372036854775807,\r\n\"small\": null}",
-            r#"{"count":-9223372036854775808,"name":"Zoë \u00e9"}"#
-                .replace(r"\u00e9", "é")
-                .as_str(),
+            r#"{"count":-9223372036854775808,"name":"Zoë"}"#,
+            r#"{"count":1,"name":"\u00e9\u20AC \ud83d\ude00\u0000"}"#,
+            r#"{"\u0063ount":1}"#,
             r#"{"count":0,"ratio":0.1,"single":3,"name":"line\nbreak \"quoted\" \\ /"}"#,
             r#"{"count":0,"ratio":-1.5e3,"tags":[],"weights":{}}"#,
             r#"{"count":0,"ratio":123456789012345e-22,"tags":["a","b"]}"#,
@@ -548,8 +584,11 @@ mod tests {
             r#"[1]"#,
             r#"{"count":1} x"#,
             r#"{"count":1"#,
-            // Escapes serde_json decodes, numbers it reads its own way.
-            r#"{"count":1,"name":"\u00e9"}"#,
+            // Lone surrogates, which serde_json refuses; numbers it reads its own way.
+            r#"{"count":1,"name":"\ud800"}"#,
+            r#"{"count":1,"name":"\ud83d\u0041"}"#,
+            r#"{"count":1,"name":"\udc00"}"#,
+            r#"{"count":1,"name":"\u12"}"#,
             r#"{"count":-0}"#,
             r#"{"count":01}"#,
             r#"{"count":18446744073709551616}"#,
