@@ -47,12 +47,7 @@ impl ToolOutput {
     /// A successful output.
     #[inline]
     pub fn success(value: ToolValue) -> Self {
-        ToolOutput {
-            text: value.text,
-            structured: value.structured,
-            error: None,
-            slow_poll: None,
-        }
+        ToolOutput::success_after(value, None)
     }
 
     /// A successful output, and its slowest poll if it went over the threshold.
