@@ -281,19 +281,26 @@ impl<'de> Reader<'de> {
         Ok(value)
     }
 
-    /// Goes one level deeper, giving up past [`MAX_DEPTH`].
-    fn descend(&mut self, open: u8) -> Result<()> {
+    /// The items between `open` and `close`, one level deeper (giving up past
+    /// [`MAX_DEPTH`]), handed to `visit`.
+    fn items<T>(
+        &mut self,
+        open: u8,
+        close: u8,
+        visit: impl FnOnce(Items<'_, 'de>) -> Result<T>,
+    ) -> Result<T> {
         self.expect(open)?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(GiveUp);
         }
-        Ok(())
-    }
-
-    fn ascend(&mut self, close: u8) -> Result<()> {
+        let value = visit(Items {
+            reader: &mut *self,
+            first: true,
+        })?;
         self.depth -= 1;
-        self.expect(close)
+        self.expect(close)?;
+        Ok(value)
     }
 }
 
@@ -317,23 +324,22 @@ macro_rules! numbers {
     )*};
 }
 
-/// What serde_json alone reads.
-macro_rules! give_up {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-            Err(GiveUp)
-        }
-    )*};
-}
-
 impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
     type Error = GiveUp;
 
     numbers!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
         deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f64);
 
-    give_up!(deserialize_any deserialize_i128 deserialize_u128 deserialize_char
-        deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_ignored_any);
+    /// Untyped values, and every kind below that is not forwarded elsewhere, are left to
+    /// serde_json; `newtype_struct` among them, as serde_json treats its `RawValue` apart.
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    serde::forward_to_deserialize_any! {
+        i128 u128 char bytes byte_buf unit unit_struct newtype_struct tuple tuple_struct enum
+        ignored_any
+    }
 
     /// An `f32` from a decimal would be rounded twice here, and once by serde_json built with
     /// `float_roundtrip`; only integers are read.
@@ -375,23 +381,11 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.descend(b'[')?;
-        let value = visitor.visit_seq(Items {
-            reader: &mut *self,
-            first: true,
-        })?;
-        self.ascend(b']')?;
-        Ok(value)
+        self.items(b'[', b']', |items| visitor.visit_seq(items))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.descend(b'{')?;
-        let value = visitor.visit_map(Items {
-            reader: &mut *self,
-            first: true,
-        })?;
-        self.ascend(b'}')?;
-        Ok(value)
+        self.items(b'{', b'}', |items| visitor.visit_map(items))
     }
 
     /// serde_json also reads a struct from an array; that is left to it.
@@ -402,41 +396,6 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         visitor: V,
     ) -> Result<V::Value> {
         self.deserialize_map(visitor)
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, _: V) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    /// serde_json's `RawValue` is a newtype struct it treats apart.
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: usize,
-        _: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
     }
 }
 
