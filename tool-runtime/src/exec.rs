@@ -55,10 +55,10 @@ impl Toolbox {
             let executed = match started {
                 Started::Done(Ok(value)) => {
                     let elapsed = since(begun);
-                    let slow = inner.slow_poll.and_then(|t| slow_poll(name, elapsed, t));
+                    let slow = self.slow_poll(name, elapsed);
                     note(entry, None, elapsed, &span);
-                    // Built where it is returned: each move of it would cost more than
-                    // everything else done here.
+                    // With no limit to apply, built straight into the return: a local and
+                    // its copy would cost more than everything else done here.
                     if inner.max_output_chars.is_none() {
                         return ToolOutput::success_after(value, slow);
                     }
@@ -218,12 +218,7 @@ impl Toolbox {
             let cancelled = Executed::at_once(Err(ToolError::Cancelled {
                 tool: entry.spec.name.to_string(),
             }));
-            note(
-                entry,
-                cancelled.result.as_ref().err(),
-                Duration::ZERO,
-                &span,
-            );
+            note_executed(entry, &cancelled, &span);
             return Begun::Over(cancelled);
         }
         let mut watch = Watch {
@@ -268,7 +263,7 @@ impl Toolbox {
                 let message = panic_message(&*payload);
                 let panicked =
                     Executed::at_once(Err(attach(&entry.spec.name, Failure::Panicked(message))));
-                note(entry, panicked.result.as_ref().err(), Duration::ZERO, &span);
+                note_executed(entry, &panicked, &span);
                 Begun::Over(panicked)
             }
         }
@@ -290,13 +285,10 @@ impl Toolbox {
                 let elapsed = since(begun);
                 let executed = Executed {
                     result: result.map_err(|failure| attach(tool, failure)),
-                    slow_poll: self
-                        .inner
-                        .slow_poll
-                        .and_then(|t| slow_poll(tool, elapsed, t)),
+                    slow_poll: self.slow_poll(tool, elapsed),
                     elapsed,
                 };
-                note(entry, executed.result.as_ref().err(), elapsed, &span);
+                note_executed(entry, &executed, &span);
                 Begun::Over(executed)
             }
             Started::Running(future) => {
@@ -312,6 +304,15 @@ impl Toolbox {
                 Begun::Waiting(self.wait(entry, running, span))
             }
         }
+    }
+
+    /// `Some(took)`, with a warning, when a call of `tool` held its thread for `took` at once,
+    /// longer than the slow-poll threshold.
+    #[inline]
+    fn slow_poll(&self, tool: &str, took: Duration) -> Option<Duration> {
+        self.inner
+            .slow_poll
+            .and_then(|threshold| slow_poll(tool, took, threshold))
     }
 
     /// When a call of `entry` started at `started` must be over: its timeout, or the batch's
@@ -332,12 +333,7 @@ impl Toolbox {
         let slow_poll = self.inner.slow_poll;
         Box::pin(async move {
             let executed = running.finish(slow_poll).instrument(span.clone()).await;
-            note(
-                entry,
-                executed.result.as_ref().err(),
-                executed.elapsed,
-                &span,
-            );
+            note_executed(entry, &executed, &span);
             executed
         })
     }
@@ -399,6 +395,16 @@ fn note(entry: &Entry, error: Option<&ToolError>, elapsed: Duration, span: &trac
         span.record("outcome", error.map_or("ok", ToolError::kind));
         span.record("elapsed_ms", elapsed.as_millis() as u64);
     }
+}
+
+/// [`note`] of a call that is over.
+fn note_executed(entry: &Entry, executed: &Executed, span: &tracing::Span) {
+    note(
+        entry,
+        executed.result.as_ref().err(),
+        executed.elapsed,
+        span,
+    );
 }
 
 /// The span of one call.
