@@ -7,7 +7,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::exec::{Call, Executed};
+use crate::call::{Call, Executed};
 use crate::guard::panic_message;
 use crate::{Arguments, ToolError, ToolOutput, Toolbox};
 
