@@ -217,6 +217,8 @@ pub fn query_db(
         let mut object = Map::new();
         for (i, name) in result.columns.iter().enumerate() {
             let value = row.get_ref(i).map_err(|e| sql_error(&e))?;
+            // Each row's JSON object repeats the column names.
+            budget.left = budget.left.saturating_sub(name.len());
             object.insert(name.clone(), budget.cell(value));
         }
         result.rows.push(object);
@@ -279,6 +281,7 @@ fn sql_error(error: &rusqlite::Error) -> QueryError {
         }
         rusqlite::Error::SqliteFailure(_, Some(message)) => QueryError::Sql(message.clone()),
         rusqlite::Error::SqliteFailure(e, None) => QueryError::Sql(e.to_string()),
+        rusqlite::Error::SqlInputError { msg, .. } => QueryError::Sql(msg.clone()),
         _ => QueryError::Sql("the query could not be run".to_owned()),
     }
 }
