@@ -130,4 +130,4 @@ pub use toolbox::{
 pub use tokio_util::sync::CancellationToken;
 
 #[doc = include_str!("tool_attr.md")]
-pub use tool_macros::tool;
+pub use tool_runtime_macros::tool;
