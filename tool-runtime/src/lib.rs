@@ -132,4 +132,4 @@ pub use toolbox::Toolbox;
 pub use tokio_util::sync::CancellationToken;
 
 #[doc = include_str!("tool_attr.md")]
-pub use tool_macros::tool;
+pub use tool_runtime_macros::tool;

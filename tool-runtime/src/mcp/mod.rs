@@ -13,7 +13,7 @@
 //!
 //! rmcp is built with only what this module uses: its server and client, stdio, and the
 //! streamable HTTP server, which hyper serves with no web framework on top. It is re-exported
-//! as [`rmcp`](crate::mcp::rmcp), so that its types can be named without depending on it.
+//! as [`rmcp`], so that its types can be named without depending on it.
 //!
 //! # Serving a toolbox
 //!
