@@ -302,7 +302,7 @@ async fn fetch_url_errors_escape_control_characters() {
         "http://exa\u{1}mple.com/".to_owned(),
         "not a url\nINFO forged log line".to_owned(),
         "gopher://x/\u{1b}[31m".to_owned(),
-        format!("http://127.0.0.2/\r\nX-Forged: 1"),
+        "http://127.0.0.2/\r\nX-Forged: 1".to_owned(),
         server.url("/missing\n\u{7}"),
         "x".repeat(5_000),
     ] {

@@ -139,7 +139,7 @@ pub fn parse_csv_summary(text: String, cx: CallContext) -> Result<CsvSummary, Cs
         .map(|(name, c)| ColumnSummary {
             name: cut_chars(name, MAX_NAME_CHARS, false),
             empty: c.empty,
-            numeric: (c.numeric && c.count > 0).then(|| NumericSummary {
+            numeric: (c.numeric && c.count > 0).then_some(NumericSummary {
                 min: c.min,
                 max: c.max,
                 mean: c.mean,

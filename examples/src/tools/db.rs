@@ -97,9 +97,9 @@ fn refusal(action: AuthAction<'_>) -> Option<String> {
             Some("read PRAGMA values".to_owned())
         }
         AuthAction::Read { .. } => None,
-        AuthAction::Function { function_name } if function_name == "load_extension" => {
-            Some("load an extension".to_owned())
-        }
+        AuthAction::Function {
+            function_name: "load_extension",
+        } => Some("load an extension".to_owned()),
         AuthAction::Function { .. } => None,
         AuthAction::Pragma { .. } => Some("run a PRAGMA".to_owned()),
         AuthAction::Attach { .. } => Some("ATTACH a database".to_owned()),
