@@ -114,7 +114,7 @@ pub mod __private;
 
 pub use arguments::{Arguments, ArgumentsRef, AsArguments};
 pub use batch::{BatchOptions, CallResult, ToolCall};
-pub use context::CallContext;
+pub use context::{CallContext, OnProgress, Progress};
 pub use error::ToolError;
 pub use output::ToolOutput;
 pub use spec::{Annotations, ToolSpec};
