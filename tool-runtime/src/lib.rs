@@ -119,7 +119,7 @@ pub use builder::{
     BuildError, BuildProblem, DEFAULT_LIMITS, DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Limits,
     ToolboxBuilder,
 };
-pub use context::CallContext;
+pub use context::{CallContext, OnProgress, Progress};
 pub use error::ToolError;
 pub use output::ToolOutput;
 pub use spec::{Annotations, ToolSpec};
