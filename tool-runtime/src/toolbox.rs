@@ -82,6 +82,8 @@ pub(crate) struct Inner {
     pub(crate) slow_poll: Option<Duration>,
     pub(crate) max_output_chars: Option<usize>,
     pub(crate) limits: Limits,
+    /// The declarations for each provider, built when first exported.
+    pub(crate) declarations: crate::providers::Declarations,
 }
 
 pub(crate) struct Entry {
@@ -394,6 +396,7 @@ impl ToolboxBuilder {
                 slow_poll: self.slow_poll.unwrap_or(Some(DEFAULT_SLOW_POLL)),
                 max_output_chars: self.max_output_chars,
                 limits: self.limits.unwrap_or(DEFAULT_LIMITS),
+                declarations: Default::default(),
             }),
         })
     }
