@@ -263,6 +263,7 @@ impl ToolboxBuilder {
                 slow_poll: self.slow_poll.unwrap_or(Some(DEFAULT_SLOW_POLL)),
                 max_output_chars: self.max_output_chars,
                 limits: self.limits.unwrap_or(DEFAULT_LIMITS),
+                declarations: Default::default(),
             }),
         })
     }

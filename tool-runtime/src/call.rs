@@ -151,18 +151,23 @@ impl Toolbox {
             name,
             arguments,
             progress,
+            refusal,
             ..
         } = call;
-        let executed = self
-            .execute(Call {
-                id: Some(&id),
-                name: &name,
-                arguments: arguments.as_ref(),
-                cancel: Some(cancel),
-                deadline: None,
-                progress: progress.as_ref(),
-            })
-            .await;
+        let executed = match refusal {
+            Some(reason) => Executed::refused(name.clone(), reason),
+            None => {
+                self.execute(Call {
+                    id: Some(&id),
+                    name: &name,
+                    arguments: arguments.as_ref(),
+                    cancel: Some(cancel),
+                    deadline: None,
+                    progress: progress.as_ref(),
+                })
+                .await
+            }
+        };
         let elapsed = executed.elapsed;
         CallResult {
             output: self.render(executed),
@@ -456,6 +461,11 @@ impl Executed {
             slow_poll: None,
             elapsed: Duration::ZERO,
         }
+    }
+
+    /// A call the provider reader refused (see [`ToolCall::refused`]).
+    pub(crate) fn refused(tool: String, reason: String) -> Self {
+        Executed::at_once(Err(ToolError::Refused { tool, reason }))
     }
 }
 

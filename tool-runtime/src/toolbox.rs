@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub(crate) slow_poll: Option<Duration>,
     pub(crate) max_output_chars: Option<usize>,
     pub(crate) limits: Limits,
+    /// The declarations for each provider, built when first exported.
+    pub(crate) declarations: crate::providers::Declarations,
 }
 
 pub(crate) struct Entry {

@@ -57,7 +57,7 @@ pub struct McpServer {
 
 impl McpServer {
     /// Serves `toolbox`, as the server `tool-runtime` (with this crate's version), with null
-    /// written as in schemars ([`NullStyle::TypeArray`]) and no instructions.
+    /// written as `anyOf` ([`NullStyle::AnyOf`], the default) and no instructions.
     pub fn new(toolbox: Toolbox) -> Self {
         let nulls = NullStyle::default();
         McpServer {
