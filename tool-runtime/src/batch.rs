@@ -19,7 +19,7 @@ use crate::{Arguments, ToolError, ToolOutput, Toolbox};
 /// let call = ToolCall::new("call_1", "get_weather", r#"{"city":"Paris"}"#);
 /// assert_eq!(call.name, "get_weather");
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolCall {
     /// The id the model gave the call, echoed in the result.
     pub id: String,
@@ -49,7 +49,7 @@ impl ToolCall {
 }
 
 /// The result of one call of a batch, with the call's id and tool name.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallResult {
     /// The call's id.
     pub id: String,

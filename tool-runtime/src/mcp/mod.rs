@@ -76,6 +76,7 @@ mod convert;
 mod handler;
 mod http;
 mod remote;
+mod router;
 mod server;
 
 pub use http::{DEFAULT_HTTP_ADDR, HttpServer};
