@@ -7,9 +7,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::exec::{Call, Executed};
+use crate::call::{Call, Executed};
 use crate::guard::panic_message;
-use crate::{Arguments, ToolError, ToolOutput, Toolbox};
+use crate::{Arguments, OnProgress, ToolError, ToolOutput, Toolbox};
 
 /// One tool call a model asked for.
 ///
@@ -30,6 +30,10 @@ pub struct ToolCall {
     /// Fields of the provider's call, beside its id, name and arguments, that must be sent
     /// back with it unchanged, such as Gemini's `thoughtSignature`. Usually empty.
     pub extras: serde_json::Map<String, serde_json::Value>,
+    /// Where the tool's progress reports go ([`CallContext::progress`](crate::CallContext::progress)),
+    /// when someone listens. A listener is not data: serde leaves it out.
+    #[serde(skip)]
+    pub progress: Option<OnProgress>,
 }
 
 impl ToolCall {
@@ -44,7 +48,14 @@ impl ToolCall {
             name: name.into(),
             arguments: arguments.into(),
             extras: serde_json::Map::new(),
+            progress: None,
         }
+    }
+
+    /// The same call, with its progress reports sent to `listener`.
+    pub fn with_progress(mut self, listener: OnProgress) -> Self {
+        self.progress = Some(listener);
+        self
     }
 }
 
@@ -226,6 +237,7 @@ impl AbortOnDrop {
                     arguments: call.arguments.as_ref(),
                     cancel: Some(&cancel),
                     deadline,
+                    progress: call.progress.as_ref(),
                 })
                 .await;
             let elapsed = executed.elapsed;

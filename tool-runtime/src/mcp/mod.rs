@@ -72,16 +72,20 @@
 //! [`ToolRef`](crate::ToolRef)s: added to a toolbox, they are called like local tools, under
 //! the toolbox's timeouts and with their failures as text ([`RemoteTool`]).
 
+mod auth;
 mod convert;
 mod handler;
 mod http;
 mod remote;
 mod router;
 mod server;
+mod service;
 
-pub use http::{DEFAULT_HTTP_ADDR, HttpServer};
+pub use auth::Identity;
+pub use http::{DEFAULT_HTTP_ADDR, HttpServer, HttpServerBuilder};
 pub use remote::{RemoteTool, remote_tools};
 pub use server::McpServer;
+pub use service::{HttpResponse, McpHttpService};
 
 /// The MCP SDK this module is built on, for its types ([`rmcp::model`]), its client and its
 /// transports.

@@ -242,20 +242,27 @@ pub fn write_result(toolbox: &Toolbox, result: &CallResult) -> Value {
         "content".to_owned(),
         json!([{"type": "text", "text": output.text()}]),
     );
-    if let Some(value) = output.structured() {
-        let schema = toolbox
-            .spec(&result.name)
-            .and_then(|spec| spec.output_schema.as_ref());
-        let wrap = schema.map_or(!value.is_object(), |schema| !is_object_root(schema));
-        let content = if wrap {
-            json!({"result": value})
-        } else {
-            value.clone()
-        };
+    if let Some(content) = structured_content(toolbox, result) {
         answer.insert("structuredContent".to_owned(), content);
     }
     answer.insert("isError".to_owned(), json!(output.is_error()));
     Value::Object(answer)
+}
+
+/// The `structuredContent` of a call's result: its structured value, wrapped under `result`
+/// when the tool's output schema is, or when a tool without one gave a value that is not an
+/// object.
+pub(crate) fn structured_content(toolbox: &Toolbox, result: &CallResult) -> Option<Value> {
+    let value = result.output.structured()?;
+    let schema = toolbox
+        .spec(&result.name)
+        .and_then(|spec| spec.output_schema.as_ref());
+    let wrap = schema.map_or(!value.is_object(), |schema| !is_object_root(schema));
+    Some(if wrap {
+        json!({"result": value})
+    } else {
+        value.clone()
+    })
 }
 
 /// The JSON-RPC response to the `tools/call` request a call was read from: its `result` (see

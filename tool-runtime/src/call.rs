@@ -13,8 +13,8 @@ use crate::guard::{Deadline, Guarded, Polls, panic_message, slow_poll};
 use crate::tool::BoxFuture;
 use crate::toolbox::Entry;
 use crate::{
-    ArgumentsRef, AsArguments, CallContext, CallResult, Failure, Started, ToolCall, ToolError,
-    ToolOutput, ToolValue, Toolbox,
+    ArgumentsRef, AsArguments, CallContext, CallResult, Failure, OnProgress, Started, ToolCall,
+    ToolError, ToolOutput, ToolValue, Toolbox,
 };
 
 /// One call to run.
@@ -26,6 +26,8 @@ pub(crate) struct Call<'a> {
     pub(crate) cancel: Option<&'a CancellationToken>,
     /// The batch's deadline, when it has one.
     pub(crate) deadline: Option<Instant>,
+    /// Where the tool's progress reports go, when someone listens.
+    pub(crate) progress: Option<&'a OnProgress>,
 }
 
 /// How a call went.
@@ -148,6 +150,7 @@ impl Toolbox {
             id,
             name,
             arguments,
+            progress,
             ..
         } = call;
         let executed = self
@@ -157,6 +160,7 @@ impl Toolbox {
                 arguments: arguments.as_ref(),
                 cancel: Some(cancel),
                 deadline: None,
+                progress: progress.as_ref(),
             })
             .await;
         let elapsed = executed.elapsed;
@@ -241,6 +245,9 @@ impl Toolbox {
                 .with_cancellation(token.clone());
             if let Some(id) = call.id {
                 context = context.with_call_id(id);
+            }
+            if let Some(listener) = call.progress {
+                context = context.with_progress(listener.clone());
             }
             (watch.since, watch.token) = (Some(now), Some(token));
         }
@@ -377,6 +384,7 @@ impl<'a> Call<'a> {
             arguments,
             cancel: None,
             deadline: None,
+            progress: None,
         }
     }
 }
