@@ -17,7 +17,8 @@ mod fast_path;
 /// let value: Arguments = serde_json::json!({"city": "Paris"}).into();
 /// assert_eq!(text.to_json_string(), value.to_json_string());
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Arguments {
     /// JSON text; empty text and `null` count as `{}`.
     Text(String),

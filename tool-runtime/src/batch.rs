@@ -19,7 +19,7 @@ use crate::{Arguments, OnProgress, ToolError, ToolOutput, Toolbox};
 /// let call = ToolCall::new("call_1", "get_weather", r#"{"city":"Paris"}"#);
 /// assert_eq!(call.name, "get_weather");
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolCall {
     /// The id the model gave the call, echoed in the result.
     pub id: String,
@@ -31,7 +31,8 @@ pub struct ToolCall {
     /// back with it unchanged, such as Gemini's `thoughtSignature`. Usually empty.
     pub extras: serde_json::Map<String, serde_json::Value>,
     /// Where the tool's progress reports go ([`CallContext::progress`](crate::CallContext::progress)),
-    /// when someone listens.
+    /// when someone listens. A listener is not data: serde leaves it out.
+    #[serde(skip)]
     pub progress: Option<OnProgress>,
     /// Why the call is not to be run, for a provider's call that was malformed: it is answered
     /// with this reason as a [`ToolError::Refused`], and the tool is not run. Usually `None`.
@@ -88,7 +89,7 @@ impl ToolCall {
 }
 
 /// The result of one call of a batch, with the call's id and tool name.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallResult {
     /// The call's id.
     pub id: String,

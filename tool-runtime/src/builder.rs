@@ -235,7 +235,7 @@ impl ToolboxBuilder {
             index.insert(Box::from(spec.name.as_ref()), entries.len());
             entries.push(Entry {
                 limit: spec.max_concurrency.map(Semaphore::new),
-                counters: Counters::default(),
+                counters: Counters::new(&spec.name),
                 reads_context: tool.reads_context(),
                 catches_panics: tool.catches_panics(),
                 tool,

@@ -16,7 +16,7 @@ use std::time::Duration;
 ///     "fetch_url timed out after 10s. Try again with a smaller request, or do without it."
 /// );
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum ToolError {
     /// No tool has this name.

@@ -105,6 +105,7 @@ mod stats;
 mod tool;
 mod toolbox;
 
+pub mod interop;
 pub mod providers;
 
 #[cfg(feature = "mcp")]

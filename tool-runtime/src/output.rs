@@ -34,7 +34,7 @@ use crate::{ToolError, ToolValue};
 ///     );
 /// }
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolOutput {
     text: String,
     structured: Option<Value>,

@@ -23,7 +23,7 @@ use serde_json::Value;
 /// assert_eq!(spec.name, "ping");
 /// assert_eq!(spec.timeout, Some(Duration::from_secs(1)));
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ToolSpec {
     /// The name the model calls the tool by (`^[a-zA-Z0-9_-]{1,64}$`).
@@ -103,7 +103,7 @@ impl ToolSpec {
 /// let hints = Annotations { read_only: Some(true), ..Annotations::default() };
 /// assert_eq!(hints.destructive, None);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Annotations {
     /// A human-readable title.
     pub title: Option<String>,

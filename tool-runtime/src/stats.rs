@@ -41,18 +41,35 @@ pub struct ToolStats {
 }
 
 /// The counters behind [`ToolStats`], updated by every call.
-#[derive(Default)]
 pub(crate) struct Counters {
     calls: AtomicU64,
     errors: AtomicU64,
     timeouts: AtomicU64,
     panics: AtomicU64,
     nanos: AtomicU64,
+    /// The same, through the `metrics` facade.
+    #[cfg(feature = "metrics")]
+    metrics: crate::interop::metrics::ToolMetrics,
 }
 
 impl Counters {
+    /// The counters of the tool `_tool`, all zero.
+    pub(crate) fn new(_tool: &str) -> Self {
+        Counters {
+            calls: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            panics: AtomicU64::new(0),
+            nanos: AtomicU64::new(0),
+            #[cfg(feature = "metrics")]
+            metrics: crate::interop::metrics::ToolMetrics::new(_tool),
+        }
+    }
+
     #[inline]
     pub(crate) fn record(&self, error: Option<&ToolError>, elapsed: Duration) {
+        #[cfg(feature = "metrics")]
+        self.metrics.record(error, elapsed);
         self.calls.fetch_add(1, Ordering::Relaxed);
         if !elapsed.is_zero() {
             self.nanos

@@ -77,6 +77,7 @@ mod convert;
 mod handler;
 mod http;
 mod remote;
+mod router;
 mod server;
 mod service;
 
