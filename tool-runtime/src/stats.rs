@@ -1,6 +1,6 @@
 //! Per-tool counters: calls, errors, timeouts, panics and time spent.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::ToolError;
@@ -38,6 +38,9 @@ pub struct ToolStats {
     pub panics: u64,
     /// Time spent in the tool's calls, summed.
     pub total_time: Duration,
+    /// Blocking (`fn`) calls still running on their thread although their time is up: the
+    /// tool ignores cancellation. Their results will be dropped.
+    pub running_late: u64,
 }
 
 /// The counters behind [`ToolStats`], updated by every call.
@@ -48,10 +51,10 @@ pub(crate) struct Counters {
     timeouts: AtomicU64,
     panics: AtomicU64,
     nanos: AtomicU64,
+    running_late: AtomicI64,
 }
 
 impl Counters {
-    #[inline]
     pub(crate) fn record(&self, error: Option<&ToolError>, elapsed: Duration) {
         self.calls.fetch_add(1, Ordering::Relaxed);
         if !elapsed.is_zero() {
@@ -68,6 +71,11 @@ impl Counters {
         }
     }
 
+    /// One more (`1`) or one fewer (`-1`) blocking call running after its time was up.
+    pub(crate) fn running_late(&self, delta: i64) {
+        self.running_late.fetch_add(delta, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> ToolStats {
         ToolStats {
             calls: self.calls.load(Ordering::Relaxed),
@@ -75,6 +83,7 @@ impl Counters {
             timeouts: self.timeouts.load(Ordering::Relaxed),
             panics: self.panics.load(Ordering::Relaxed),
             total_time: Duration::from_nanos(self.nanos.load(Ordering::Relaxed)),
+            running_late: self.running_late.load(Ordering::Relaxed).max(0) as u64,
         }
     }
 }
