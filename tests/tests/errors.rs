@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 use tool_runtime::{
-    Arguments, BoxFuture, CallContext, Failure, State, Tool, ToolError, ToolRef, ToolSpec,
+    ArgumentsRef, BoxFuture, CallContext, Failure, State, Tool, ToolError, ToolRef, ToolSpec,
     ToolValue, Toolbox, tool,
 };
 
@@ -109,7 +109,7 @@ impl Tool for Careless {
 
     fn call<'a>(
         &'a self,
-        _: Arguments,
+        _: ArgumentsRef<'a>,
         _: CallContext,
         _: &'a State,
     ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
@@ -251,8 +251,6 @@ async fn panics_while_decoding_or_in_a_hand_written_start_become_text() {
         .tools([fragile::tool(), Arc::new(Careless) as ToolRef])
         .build()
         .unwrap();
-    assert!(fragile::tool().catches_panics());
-    assert!(!Careless.catches_panics());
     assert_eq!(
         toolbox.call("fragile", r#"{"count": -1}"#).await.text(),
         "fragile panicked: negative count -1. This is a bug in the tool; try another approach."

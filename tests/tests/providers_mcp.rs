@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tool_runtime::providers::{NullStyle, mcp};
 use tool_runtime::{
-    Annotations, Arguments, BoxFuture, CallContext, Failure, State, Tool, ToolCall, ToolRef,
+    Annotations, ArgumentsRef, BoxFuture, CallContext, Failure, State, Tool, ToolCall, ToolRef,
     ToolSpec, ToolValue, Toolbox, tool,
 };
 
@@ -46,7 +46,7 @@ impl Tool for Titled {
 
     fn call<'a>(
         &'a self,
-        arguments: Arguments,
+        arguments: ArgumentsRef<'a>,
         context: CallContext,
         state: &'a State,
     ) -> BoxFuture<'a, Result<ToolValue, Failure>> {

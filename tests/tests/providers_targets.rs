@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tests::types::Tree;
 use tool_runtime::providers::{Provider, Rule};
 use tool_runtime::{
-    Arguments, BoxFuture, BuildProblem, CallContext, Failure, State, Tool, ToolSpec, ToolValue,
+    ArgumentsRef, BoxFuture, BuildProblem, CallContext, Failure, State, Tool, ToolSpec, ToolValue,
     Toolbox, tool,
 };
 
@@ -126,7 +126,7 @@ impl Tool for Raw {
 
     fn call<'a>(
         &'a self,
-        _arguments: Arguments,
+        _arguments: ArgumentsRef<'a>,
         _context: CallContext,
         _state: &'a State,
     ) -> BoxFuture<'a, Result<ToolValue, Failure>> {

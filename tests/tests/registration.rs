@@ -96,3 +96,49 @@ async fn tools_declared_by_macro_rules_compile_and_run() {
         "hi"
     );
 }
+
+/// A tool written by hand, named at run time, as a remote server's tools are.
+struct HandWritten(&'static str);
+
+impl tool_runtime::Tool for HandWritten {
+    fn spec(&self) -> tool_runtime::ToolSpec {
+        tool_runtime::ToolSpec::new(
+            self.0,
+            "Written by hand.",
+            serde_json::json!({"type": "object"}),
+        )
+    }
+
+    fn call<'a>(
+        &'a self,
+        _: tool_runtime::ArgumentsRef<'a>,
+        _: tool_runtime::CallContext,
+        _: &'a tool_runtime::State,
+    ) -> tool_runtime::BoxFuture<'a, Result<tool_runtime::ToolValue, tool_runtime::Failure>> {
+        Box::pin(async { Ok(tool_runtime::ToolValue::text("hand")) })
+    }
+}
+
+#[test]
+fn hand_written_tools_of_one_name_are_two_tools() {
+    // Two tools of one type (two servers' tools, say) are told apart by name only.
+    let error = Toolbox::builder()
+        .tool(std::sync::Arc::new(HandWritten("search")))
+        .tool(std::sync::Arc::new(HandWritten("search")))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.problems(),
+        [BuildProblem::DuplicateName("search".into())]
+    );
+    // Nor does a hand-written tool merge with a `#[tool]` of its name.
+    let error = Toolbox::builder()
+        .tool(add::tool())
+        .tool(std::sync::Arc::new(HandWritten("add")))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.problems(),
+        [BuildProblem::DuplicateName("add".into())]
+    );
+}

@@ -10,7 +10,7 @@ use syn::{ReturnType, Type};
 use crate::ast::{self, ParamKind, StateKind, ToolFn};
 use crate::attr::ArgDefault;
 use crate::ctxt::Ctxt;
-use crate::{fallback, suspends, valid};
+use crate::{fallback, valid};
 
 /// Parses, checks and expands one `#[tool]`.
 pub fn tool(args: TokenStream, item: syn::ItemFn) -> TokenStream {
@@ -52,10 +52,6 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
         _ => None,
     });
     let body = call_body(tool, &private);
-    let reads_context = tool
-        .params
-        .iter()
-        .any(|p| matches!(p.kind, ParamKind::Context { .. }));
     let doc = format!(
         "The declaration of the tool `{name}`: `{}::tool()` gives it to a toolbox.",
         ident
@@ -76,7 +72,7 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
             #[serde(crate = #serde_crate, deny_unknown_fields, expecting = "a JSON object of the tool's arguments")]
             #[schemars(crate = #schemars_crate)]
             #[allow(non_camel_case_types, non_snake_case, dead_code)]
-            struct __Arguments {
+            struct __ToolArguments {
                 #(#fields,)*
             }
 
@@ -93,30 +89,13 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
                     ::std::vec![#(#requirements),*]
                 }
 
-                fn reads_context(&self) -> bool {
-                    #reads_context
-                }
-
-                fn catches_panics(&self) -> bool {
-                    true
-                }
-
-                fn call<'a>(
-                    &'a self,
-                    arguments: #krate::Arguments,
-                    context: #krate::CallContext,
-                    state: &'a #krate::State,
-                ) -> #private::BoxFuture<'a, ::core::result::Result<#krate::ToolValue, #krate::Failure>> {
-                    self.start(arguments.as_ref(), context, state).into_future()
-                }
-
-                fn start<'a>(
-                    &'a self,
-                    arguments: #krate::ArgumentsRef<'_>,
-                    context: #krate::CallContext,
-                    state: &'a #krate::State,
-                ) -> #private::Started<'a> {
-                    #private::catch_panics(move || { #body })
+                fn call<'__tool>(
+                    &'__tool self,
+                    __tool_arguments: #krate::ArgumentsRef<'__tool>,
+                    __tool_context: #krate::CallContext,
+                    __tool_state: &'__tool #krate::State,
+                ) -> #private::BoxFuture<'__tool, ::core::result::Result<#krate::ToolValue, #krate::Failure>> {
+                    ::std::boxed::Box::pin(async move { #body })
                 }
             }
 
@@ -175,7 +154,7 @@ fn argument_fields(
         // all call: a type without `Default` is then reported once, at the parameter.
         let mut default_value = None;
         let default = param.arg.default.as_ref().map(|default| {
-            let func = format_ident!("__default_{}", unraw);
+            let func = format_ident!("__tool_default_{}", unraw);
             let func_name = func.to_string();
             let value = match default {
                 ArgDefault::Trait => respan(
@@ -205,7 +184,8 @@ fn argument_fields(
         // rest of the expansion), so that a type serde cannot decode is reported there.
         let at_type = Span::call_site().located_at(ty.span());
         let field_ty = respan(quote!(#private::Decoded<#ty>), at_type);
-        let field_ident = syn::Ident::new(&ident.to_string(), at_type);
+        let mut field_ident = ident.clone();
+        field_ident.set_span(at_type);
         // The whole field is located at the type: serde reports a missing field's type at
         // the field's first token.
         fields.push(respan(
@@ -237,7 +217,8 @@ fn deserialize_impl(decodings: &[Decoding], private: &TokenStream) -> TokenStrea
     let serde = quote!(#private::serde);
     let keys: Vec<&String> = decodings.iter().map(|d| &d.key).collect();
     // One slot per field, named apart from the locals below whatever the parameters' names.
-    let slot = |d: &Decoding| format_ident!("__field_{}", d.ident);
+    let slot =
+        |d: &Decoding| format_ident!("__tool_field_{}", ast::UnrawString::unraw_string(&d.ident));
     let slots = decodings.iter().map(|d| {
         let (slot, ty) = (slot(d), &d.ty);
         quote!(let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
@@ -246,14 +227,14 @@ fn deserialize_impl(decodings: &[Decoding], private: &TokenStream) -> TokenStrea
         let (slot, key, ty) = (slot(d), &d.key, &d.ty);
         // Located at the type, like the field: a type serde cannot decode is reported there.
         let read = respan(
-            quote!(#serde::de::MapAccess::next_value::<#ty>(&mut __map)?),
+            quote!(#serde::de::MapAccess::next_value::<#ty>(&mut __tool_map)?),
             d.at_type,
         );
         quote! {
             #index => {
                 if #slot.is_some() {
                     return ::core::result::Result::Err(
-                        <__M::Error as #serde::de::Error>::duplicate_field(#key),
+                        <__ToolM::Error as #serde::de::Error>::duplicate_field(#key),
                     );
                 }
                 #slot = ::core::option::Option::Some(#read);
@@ -268,40 +249,40 @@ fn deserialize_impl(decodings: &[Decoding], private: &TokenStream) -> TokenStrea
             None => respan(quote!(#private::missing_field(#key)?), d.at_type),
         };
         quote!(#ident: match #slot {
-            ::core::option::Option::Some(value) => value,
+            ::core::option::Option::Some(__tool_value) => __tool_value,
             ::core::option::Option::None => #absent,
         })
     });
     quote! {
-        impl<'de> #serde::Deserialize<'de> for __Arguments {
-            fn deserialize<__D: #serde::Deserializer<'de>>(
-                deserializer: __D,
-            ) -> ::core::result::Result<Self, __D::Error> {
-                const FIELDS: &[&str] = &[#(#keys),*];
-                struct __Visitor;
-                impl<'de> #serde::de::Visitor<'de> for __Visitor {
-                    type Value = __Arguments;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str("a JSON object of the tool's arguments")
+        impl<'de> #serde::Deserialize<'de> for __ToolArguments {
+            fn deserialize<__ToolD: #serde::Deserializer<'de>>(
+                __tool_deserializer: __ToolD,
+            ) -> ::core::result::Result<Self, __ToolD::Error> {
+                const __TOOL_FIELDS: &[&str] = &[#(#keys),*];
+                struct __ToolVisitor;
+                impl<'de> #serde::de::Visitor<'de> for __ToolVisitor {
+                    type Value = __ToolArguments;
+                    fn expecting(&self, __tool_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        __tool_f.write_str("a JSON object of the tool's arguments")
                     }
-                    fn visit_map<__M: #serde::de::MapAccess<'de>>(
+                    fn visit_map<__ToolM: #serde::de::MapAccess<'de>>(
                         self,
-                        mut __map: __M,
-                    ) -> ::core::result::Result<__Arguments, __M::Error> {
+                        mut __tool_map: __ToolM,
+                    ) -> ::core::result::Result<__ToolArguments, __ToolM::Error> {
                         #(#slots)*
-                        let __seed = || #private::FieldSeed(FIELDS);
-                        while let ::core::option::Option::Some(__index) =
-                            #serde::de::MapAccess::next_key_seed(&mut __map, __seed())?
+                        let __tool_seed = || #private::FieldSeed(__TOOL_FIELDS);
+                        while let ::core::option::Option::Some(__tool_index) =
+                            #serde::de::MapAccess::next_key_seed(&mut __tool_map, __tool_seed())?
                         {
-                            match __index {
+                            match __tool_index {
                                 #(#reads)*
                                 _ => ::core::unreachable!("FieldSeed gives the index of a field"),
                             }
                         }
-                        ::core::result::Result::Ok(__Arguments { #(#finish),* })
+                        ::core::result::Result::Ok(__ToolArguments { #(#finish),* })
                     }
                 }
-                #serde::Deserializer::deserialize_struct(deserializer, "__Arguments", FIELDS, __Visitor)
+                #serde::Deserializer::deserialize_struct(__tool_deserializer, "__ToolArguments", __TOOL_FIELDS, __ToolVisitor)
             }
         }
     }
@@ -342,7 +323,7 @@ fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStrea
     quote! {
         let mut annotations = #krate::Annotations::default();
         #(#hints)*
-        #krate::ToolSpec::new(#name, #description, #private::input_schema::<__Arguments>())
+        #krate::ToolSpec::new(#name, #description, #private::input_schema::<__ToolArguments>())
             .with_output_schema({
                 #[allow(unused_imports)]
                 use #private::{ViaJson as _, ViaJsonSchema as _, ViaText as _};
@@ -406,95 +387,87 @@ fn output_probe(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     }
 }
 
+/// The body of `Tool::call`'s future: decode the arguments, fetch the state, run the
+/// function (a plain `fn` on the blocking pool), and turn what it returned into the tool's
+/// value. Every local is prefixed `__tool_`, so that no parameter or function name of the
+/// user's is shadowed.
 fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     let ident = &tool.item.sig.ident;
     let is_async = tool.item.sig.asyncness.is_some();
-    // A failure before the tool runs ends the call at once.
-    let try_now = |expr: TokenStream| {
-        quote! {
-            match #expr {
-                ::core::result::Result::Ok(value) => value,
-                ::core::result::Result::Err(failure) => {
-                    return #private::Started::Done(::core::result::Result::Err(failure));
-                }
-            }
-        }
-    };
     let mut prepare = Vec::new();
     let mut call_args = Vec::new();
+    // A plain `fn` gets its own copy of the context, moved to its thread.
+    let context = if is_async {
+        quote!(__tool_context)
+    } else {
+        let takes_context = tool
+            .params
+            .iter()
+            .any(|p| matches!(p.kind, ParamKind::Context { .. }));
+        if takes_context {
+            prepare.push(quote! {
+                let __tool_fn_context = ::core::clone::Clone::clone(&__tool_context);
+            });
+        }
+        quote!(__tool_fn_context)
+    };
     for (i, param) in tool.params.iter().enumerate() {
         match &param.kind {
             ParamKind::Argument => {
                 let field = param.ident.as_ref().expect("validated");
-                call_args.push(quote!(__arguments.#field.0));
+                call_args.push(quote!(__tool_arguments.#field.0));
             }
             ParamKind::State(kind) => {
-                let var = format_ident!("__state{}", i);
+                let var = format_ident!("__tool_state{}", i);
                 let (ty, is_ref) = match kind {
                     StateKind::Ref(ty) => (ty, true),
                     StateKind::Arc(ty) => (ty, false),
                     StateKind::Invalid => unreachable!("validated"),
                 };
                 if is_ref && is_async {
-                    let value = try_now(quote!(#private::state_ref::<#ty>(state)));
-                    prepare.push(quote!(let #var = #value;));
+                    prepare.push(quote!(let #var = #private::state_ref::<#ty>(__tool_state)?;));
                     call_args.push(quote!(#var));
                 } else {
-                    let value = try_now(quote!(#private::state_arc::<#ty>(state)));
-                    prepare.push(quote!(let #var = #value;));
+                    prepare.push(quote!(let #var = #private::state_arc::<#ty>(__tool_state)?;));
                     call_args.push(if is_ref { quote!(&*#var) } else { quote!(#var) });
                 }
             }
-            ParamKind::Context { by_ref: true } => call_args.push(quote!(&context)),
-            ParamKind::Context { by_ref: false } => {
-                call_args.push(quote!(::core::clone::Clone::clone(&context)))
+            ParamKind::Context { by_ref } => {
+                call_args.push(if *by_ref {
+                    quote!(&#context)
+                } else {
+                    quote!(::core::clone::Clone::clone(&#context))
+                });
             }
         }
     }
     let probe = output_probe(tool, private);
     let convert = if returns_result(tool) {
-        quote!(#private::finish_result(__returned, __convert))
+        quote!(#private::finish_result(__tool_returned, __tool_convert))
     } else {
-        quote!(__convert(__returned))
+        quote!(__tool_convert(__tool_returned))
     };
-    let decoded = try_now(quote!(#private::decode_arguments(arguments)));
     let run = if is_async {
         // Located at the tool's name, so the error for a future that is not Send lands there,
-        // but resolved like the rest of the expansion, so `__future` is the local above even
-        // when a `macro_rules!` macro declares the tool.
+        // but resolved like the rest of the expansion.
         let at_name = Span::call_site().located_at(ident.span());
-        let send_check = quote_spanned!(at_name=> #private::require_send(__future));
-        if suspends::may_suspend(&tool.item.block) {
-            quote! {
-                #private::Started::Running(::std::boxed::Box::pin(async move {
-                    let __future = #ident(#(#call_args),*);
-                    let __returned = #send_check.await;
-                    #convert
-                }))
-            }
-        } else {
-            quote! {
-                let __future = #ident(#(#call_args),*);
-                let __returned = #private::finish_now(#send_check);
-                #private::Started::Done(#convert)
-            }
-        }
+        let send_check = quote_spanned!(at_name=> #private::require_send(#ident(#(#call_args),*)));
+        quote!(let __tool_returned = #send_check.await;)
     } else {
         quote! {
-            #private::Started::Running(::std::boxed::Box::pin(async move {
-                let __returned = #private::run_blocking(move || #ident(#(#call_args),*)).await?;
-                #convert
-            }))
+            let __tool_returned =
+                #private::run_blocking(&__tool_context, move || #ident(#(#call_args),*)).await?;
         }
     };
     quote! {
-        let __arguments: __Arguments = #decoded;
+        let __tool_arguments: __ToolArguments = #private::decode_arguments(__tool_arguments)?;
         #(#prepare)*
-        let __convert = {
+        let __tool_convert = {
             #[allow(unused_imports)]
             use #private::{ViaJson as _, ViaJsonSchema as _, ViaText as _};
             (&&&#probe).converter()
         };
         #run
+        #convert
     }
 }

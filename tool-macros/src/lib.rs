@@ -15,7 +15,6 @@ mod docs;
 mod duration;
 mod expand;
 mod fallback;
-mod suspends;
 mod valid;
 
 use proc_macro::TokenStream;

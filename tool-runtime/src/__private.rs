@@ -4,9 +4,7 @@ use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 
 pub use inventory;
 pub use schemars;
@@ -14,14 +12,13 @@ pub use serde;
 pub use serde_json;
 
 pub use crate::registry::Registration;
-pub use crate::tool::{BoxFuture, Started};
+pub use crate::tool::BoxFuture;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::guard::panic_message;
-use crate::{ArgumentsRef, Failure, State, ToolValue};
+use crate::{ArgumentsRef, CallContext, Failure, State, ToolValue};
 
 /// The input schema of an arguments struct.
 pub fn input_schema<A: schemars::JsonSchema>() -> Value {
@@ -225,18 +222,6 @@ pub fn decode_arguments<A: DeserializeOwned>(arguments: ArgumentsRef<'_>) -> Res
     arguments.decode()
 }
 
-/// The output of the future of an `async fn` whose body has no `.await`, which is ready on its
-/// first poll: the tool runs in place, with no boxed future.
-pub fn finish_now<F: Future>(future: F) -> F::Output {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!(
-            "a tool whose body has no `.await` waited: a macro in its body awaits; \
-             please report it to tool-runtime"
-        ),
-    }
-}
-
 /// The state value of type `T`.
 pub fn state_ref<T: Send + Sync + 'static>(state: &State) -> Result<&T, Failure> {
     state.get::<T>().ok_or_else(missing_state::<T>)
@@ -260,15 +245,12 @@ pub fn require_send<F: Future + Send>(future: F) -> F {
     future
 }
 
-/// Runs a plain `fn` tool on tokio's blocking pool.
+/// Runs a plain `fn` tool on tokio's blocking pool, within the toolbox's cap on blocking calls.
 pub async fn run_blocking<R: Send + 'static>(
+    context: &CallContext,
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, Failure> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(value) => Ok(value),
-        Err(err) if err.is_panic() => Err(Failure::Panicked(panic_message(&*err.into_panic()))),
-        Err(_) => Err(Failure::Tool("the blocking task was cancelled".to_owned())),
-    }
+    crate::guard::run_blocking(context, f).await
 }
 
 /// Turns a tool's `Result` into a value or the tool's error.
@@ -393,17 +375,4 @@ fn to_json<T: Serialize>(value: T) -> Result<ToolValue, Failure> {
     serde_json::to_value(value)
         .map(ToolValue::json)
         .map_err(|e| Failure::Tool(format!("its result could not be written as JSON: {e}")))
-}
-
-/// The tool's start, with a panic in it turned into [`Failure::Panicked`]: caught here, inside
-/// the tool, it costs the call next to nothing, where the toolbox's catch around a call through
-/// `dyn Tool` does not.
-#[inline(always)]
-pub fn catch_panics<'a>(start: impl FnOnce() -> Started<'a>) -> Started<'a> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(start)) {
-        Ok(started) => started,
-        Err(payload) => Started::Done(Err(Failure::Panicked(crate::guard::panic_message(
-            &*payload,
-        )))),
-    }
 }

@@ -5,8 +5,6 @@ use serde_json::Value;
 
 use crate::Failure;
 
-mod fast_path;
-
 /// The arguments of one call: JSON text as OpenAI sends it, or a JSON value as Anthropic,
 /// Gemini and MCP send it. Either is decoded straight into the tool's argument types.
 ///
@@ -86,29 +84,25 @@ impl ArgumentsRef<'_> {
 
     /// Decodes the arguments into `T`, with the path of the field at fault on failure.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, Failure> {
-        let invalid =
-            |path: Option<String>, message: String| Failure::InvalidArguments { path, message };
-        // Each tool's argument type is compiled for two deserializers only: JSON text, and a
-        // JSON value read through serde_path_to_error, which names the field at fault.
-        // The common shapes are read without serde_json; anything else, errors included,
-        // with it.
-        if let ArgumentsRef::Text(text) = self
-            && let Some(value) = fast_path::from_str(text)
-        {
-            return Ok(value);
-        }
+        // serde_json straight into `T`; only on failure is the call read again through
+        // serde_path_to_error, which names the field at fault.
         let text = match self {
             ArgumentsRef::Text(text) if text.trim_start().starts_with('{') => text,
             ArgumentsRef::Text(text) if is_empty_text(text) => "{}",
             ArgumentsRef::Json(Value::Null) => "{}",
-            ArgumentsRef::Json(value @ Value::Object(_)) => return with_path(value),
+            ArgumentsRef::Json(value @ Value::Object(_)) => {
+                return T::deserialize(value).map_err(|first| match with_path::<T>(value) {
+                    Err(failure) => failure,
+                    Ok(_) => invalid(plain(&first)),
+                });
+            }
             _ => {
-                let message = "the arguments must be a JSON object of named arguments".to_owned();
-                return Err(invalid(None, message));
+                return Err(invalid(
+                    "the arguments must be a JSON object of named arguments".to_owned(),
+                ));
             }
         };
         serde_json::from_str(text).map_err(|first| {
-            // The slow way, only on failure: read the text as a value, then find the field.
             let value = match serde_json::from_str::<Value>(text) {
                 Ok(value) => value,
                 Err(err) => return not_json(&err),
@@ -116,13 +110,12 @@ impl ArgumentsRef<'_> {
             match with_path::<T>(&value) {
                 Err(failure) => failure,
                 // Only the text can say it (a field given twice, say): its error stands.
-                Ok(_) => invalid(None, plain(&first)),
+                Ok(_) => invalid(plain(&first)),
             }
         })
     }
 
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
-    #[inline]
     pub(crate) fn check_limits(self, max_bytes: usize, max_depth: usize) -> Result<(), Failure> {
         match self {
             // Text no longer than the depth limit cannot nest deeper than it.
@@ -219,6 +212,14 @@ fn with_path<T: DeserializeOwned>(value: &Value) -> Result<T, Failure> {
             message: plain(err.inner()),
         }
     })
+}
+
+/// The failure for arguments that are wrong as a whole.
+fn invalid(message: String) -> Failure {
+    Failure::InvalidArguments {
+        path: None,
+        message,
+    }
 }
 
 /// The failure for text that is not JSON.

@@ -7,8 +7,8 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::call::{Call, Executed};
-use crate::guard::panic_message;
+use crate::call::{Call, Outcome};
+use crate::guard::contain;
 use crate::{Arguments, OnProgress, ToolError, ToolOutput, Toolbox};
 
 /// One tool call a model asked for.
@@ -98,8 +98,7 @@ pub struct CallResult {
     /// What the model reads.
     pub output: ToolOutput,
     /// How long the call ran, from its start (after any wait for a concurrency slot) to its
-    /// result. A tool that never waits is timed to the coarse clock's tick (see
-    /// [`#[tool]`](crate::tool)).
+    /// result.
     pub elapsed: Duration,
 }
 
@@ -188,9 +187,9 @@ impl Toolbox {
     ) -> Vec<CallResult> {
         let mut calls: Vec<ToolCall> = calls.into_iter().collect();
         let size = calls.len();
-        let limit = self.inner.limits.batch_size;
+        let limit = self.inner.policy.limits.batch_size;
         let refused = calls.split_off(size.min(limit));
-        let deadline = options.deadline.map(|d| Instant::now() + d);
+        let deadline = options.deadline.map(|d| (Instant::now() + d, d));
         let mut batch = AbortOnDrop {
             cancel: options
                 .cancellation
@@ -211,7 +210,7 @@ impl Toolbox {
                     batch.spawn(self, call, deadline);
                 }
             }
-            batch.collect(self, &mut results).await;
+            batch.collect(self, deadline, &mut results).await;
         }
         for call in refused {
             let error = ToolError::BatchTooLarge {
@@ -219,11 +218,10 @@ impl Toolbox {
                 size,
                 limit,
             };
-            let executed = Executed::at_once(Err(error));
             results.push(CallResult {
                 id: call.id,
                 name: call.name,
-                output: self.render(executed),
+                output: self.render(Outcome::at_once(Err(error))),
                 elapsed: Duration::ZERO,
             });
         }
@@ -234,6 +232,10 @@ impl Toolbox {
         self.inner.lookup(name).is_some_and(|e| e.spec.sequential)
     }
 }
+
+/// How long after a batch's deadline a call that has not answered (its own deadline stops it
+/// unless its tool holds its thread) is abandoned.
+const STALL_GRACE: Duration = Duration::from_millis(100);
 
 /// A call of the batch, running on its own task.
 struct Running {
@@ -249,7 +251,7 @@ struct AbortOnDrop {
 }
 
 impl AbortOnDrop {
-    fn spawn(&mut self, toolbox: &Toolbox, call: ToolCall, deadline: Option<Instant>) {
+    fn spawn(&mut self, toolbox: &Toolbox, call: ToolCall, deadline: Option<(Instant, Duration)>) {
         let toolbox = toolbox.clone();
         let cancel = self.cancel.clone();
         let id = call.id.clone();
@@ -259,11 +261,11 @@ impl AbortOnDrop {
                 Some(limit) => Some(limit.acquire().await),
                 None => None,
             };
-            let executed = match call.refusal {
-                Some(reason) => Executed::refused(call.name, reason),
+            let outcome = match call.refusal {
+                Some(reason) => Outcome::refused(call.name, reason),
                 None => {
                     toolbox
-                        .execute(Call {
+                        .run(Call {
                             id: Some(&call.id),
                             name: &call.name,
                             arguments: call.arguments.as_ref(),
@@ -274,28 +276,56 @@ impl AbortOnDrop {
                         .await
                 }
             };
-            let elapsed = executed.elapsed;
-            (toolbox.render(executed), elapsed)
+            let elapsed = outcome.elapsed;
+            (toolbox.render(outcome), elapsed)
         });
         self.running.push(Running { id, name, task });
     }
 
-    /// Waits for the running calls, in order, and appends their results.
-    async fn collect(&mut self, toolbox: &Toolbox, results: &mut Vec<CallResult>) {
+    /// Waits for the running calls, in order, and appends their results. With a batch
+    /// deadline, a call still running [`STALL_GRACE`] after it is answered as timed out and
+    /// aborted,
+    /// even one whose tool never yields: the wait is here, on the batch's own timer, not in
+    /// the call's task.
+    async fn collect(
+        &mut self,
+        toolbox: &Toolbox,
+        deadline: Option<(Instant, Duration)>,
+        results: &mut Vec<CallResult>,
+    ) {
         for Running { id, name, task } in &mut self.running {
-            let (output, elapsed) = match task.await {
-                Ok(finished) => finished,
-                Err(err) => {
+            let joined = match deadline {
+                Some((at, _)) => tokio::time::timeout_at(at + STALL_GRACE, &mut *task)
+                    .await
+                    .ok(),
+                None => Some((&mut *task).await),
+            };
+            let (output, elapsed) = match joined {
+                Some(Ok(finished)) => finished,
+                Some(Err(err)) => {
                     let error = if err.is_panic() {
                         ToolError::Panicked {
                             tool: name.clone(),
-                            message: panic_message(&*err.into_panic()),
+                            message: contain(err.into_panic()),
                         }
                     } else {
                         ToolError::Cancelled { tool: name.clone() }
                     };
-                    let executed = Executed::at_once(Err(error));
-                    (toolbox.render(executed), Duration::ZERO)
+                    (toolbox.render(Outcome::at_once(Err(error))), Duration::ZERO)
+                }
+                None => {
+                    task.abort();
+                    tracing::warn!(
+                        tool = name.as_str(),
+                        "a call was still running at its batch's deadline: its tool does not \
+                         yield (a loop or a blocking call in an async fn); it was abandoned"
+                    );
+                    let after = deadline.map_or(Duration::ZERO, |(_, given)| given);
+                    let error = ToolError::TimedOut {
+                        tool: name.clone(),
+                        after,
+                    };
+                    (toolbox.render(Outcome::at_once(Err(error))), after)
                 }
             };
             results.push(CallResult {

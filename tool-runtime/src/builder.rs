@@ -1,7 +1,8 @@
 //! Building a toolbox: the builder, its limits and defaults, and why a build fails.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::any::TypeId;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,14 +10,22 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::stats::Counters;
-use crate::toolbox::{Entry, Inner};
-use crate::{State, ToolRef, Toolbox};
+use crate::toolbox::{CallPolicy, Entry, Inner};
+use crate::{State, Tool, ToolRef, Toolbox};
 
 /// The default time a call may take when neither the tool nor the toolbox sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The default slow-poll threshold: a poll longer than this blocks the executor.
 pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
+
+/// The default cap on a result's length, in characters; see
+/// [`ToolboxBuilder::max_output_chars`].
+pub const DEFAULT_MAX_OUTPUT_CHARS: usize = 100_000;
+
+/// The default cap on blocking (`fn`) calls running at once; see
+/// [`ToolboxBuilder::max_blocking_calls`]. Well under the 512 threads of tokio's blocking pool.
+pub const DEFAULT_MAX_BLOCKING_CALLS: usize = 64;
 
 /// The default limits on what a model may send; see [`ToolboxBuilder::limits`].
 pub const DEFAULT_LIMITS: Limits = Limits {
@@ -85,7 +94,8 @@ pub struct ToolboxBuilder {
     hide_error_details: bool,
     concurrency_limit: Option<usize>,
     slow_poll: Option<Option<Duration>>,
-    max_output_chars: Option<usize>,
+    max_output_chars: Option<Option<usize>>,
+    max_blocking_calls: Option<usize>,
     limits: Option<Limits>,
 }
 
@@ -152,9 +162,41 @@ impl ToolboxBuilder {
     }
 
     /// Results longer than this many characters are cut, at a char boundary, with a line
-    /// saying how many characters were left out. Default: no limit.
-    pub fn max_output_chars(mut self, limit: usize) -> Self {
-        self.max_output_chars = Some(limit);
+    /// saying how many characters were left out; a structured result (MCP
+    /// `structuredContent`, Gemini's `response`) whose JSON is longer is left out, so that
+    /// every provider's writer carries the cut form. `None` turns the cap off. Default:
+    /// [`DEFAULT_MAX_OUTPUT_CHARS`].
+    ///
+    /// ```
+    /// use tool_runtime::{tool, Toolbox};
+    ///
+    /// /// Repeats a letter.
+    /// #[tool]
+    /// async fn repeat(n: usize) -> String {
+    ///     "a".repeat(n)
+    /// }
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     let toolbox = Toolbox::builder().tool(repeat::tool()).max_output_chars(5).build().unwrap();
+    ///     let output = toolbox.call("repeat", r#"{"n": 8}"#).await;
+    ///     assert_eq!(output.text(), "aaaaa\n[output cut: 3 more characters not shown]");
+    ///     let uncapped = Toolbox::builder().tool(repeat::tool()).max_output_chars(None).build();
+    ///     assert_eq!(uncapped.unwrap().call("repeat", r#"{"n": 8}"#).await.text(), "aaaaaaaa");
+    /// }
+    /// ```
+    pub fn max_output_chars(mut self, limit: impl Into<Option<usize>>) -> Self {
+        self.max_output_chars = Some(limit.into());
+        self
+    }
+
+    /// At most this many blocking (`fn`) calls run at once on tokio's blocking pool; the
+    /// others wait for a slot under their own timeout. A call whose time is up while its
+    /// function still runs keeps its slot until the function returns (Rust cannot stop a
+    /// thread), is counted in [`ToolStats::running_late`](crate::ToolStats::running_late),
+    /// and its result is dropped and logged. Default: [`DEFAULT_MAX_BLOCKING_CALLS`].
+    pub fn max_blocking_calls(mut self, limit: usize) -> Self {
+        self.max_blocking_calls = Some(limit.max(1));
         self
     }
 
@@ -211,11 +253,13 @@ impl ToolboxBuilder {
         let mut entries: Vec<Entry> = Vec::with_capacity(tools.len());
         let mut index =
             HashMap::with_capacity_and_hasher(tools.len(), foldhash::fast::RandomState::default());
+        let mut registered_types = None;
         for tool in tools {
             let spec = tool.spec();
             if let Some(&i) = index.get(spec.name.as_ref()) {
                 let existing: &Entry = &entries[i];
-                if Any::type_id(&*existing.tool) != Any::type_id(&*tool) {
+                let registered = registered_types.get_or_insert_with(registered_tool_types);
+                if !same_registered_tool(&*existing.tool, &*tool, registered) {
                     problems.push(BuildProblem::DuplicateName(spec.name.to_string()));
                 }
                 continue;
@@ -236,8 +280,6 @@ impl ToolboxBuilder {
             entries.push(Entry {
                 limit: spec.max_concurrency.map(Semaphore::new),
                 counters: Counters::new(&spec.name),
-                reads_context: tool.reads_context(),
-                catches_panics: tool.catches_panics(),
                 tool,
                 spec,
             });
@@ -257,16 +299,39 @@ impl ToolboxBuilder {
                 entries,
                 index,
                 state: self.state,
-                default_timeout: self.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
-                hide_error_details: self.hide_error_details,
+                policy: CallPolicy {
+                    default_timeout: self.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
+                    hide_error_details: self.hide_error_details,
+                    slow_poll: self.slow_poll.unwrap_or(Some(DEFAULT_SLOW_POLL)),
+                    max_output_chars: self
+                        .max_output_chars
+                        .unwrap_or(Some(DEFAULT_MAX_OUTPUT_CHARS)),
+                    limits: self.limits.unwrap_or(DEFAULT_LIMITS),
+                },
                 concurrency: self.concurrency_limit.map(Semaphore::new),
-                slow_poll: self.slow_poll.unwrap_or(Some(DEFAULT_SLOW_POLL)),
-                max_output_chars: self.max_output_chars,
-                limits: self.limits.unwrap_or(DEFAULT_LIMITS),
+                blocking: Arc::new(Semaphore::new(
+                    self.max_blocking_calls
+                        .unwrap_or(DEFAULT_MAX_BLOCKING_CALLS),
+                )),
                 declarations: Default::default(),
             }),
         })
     }
+}
+
+/// The types of the tools `#[tool]` registered: one of them added twice (by name, and through
+/// [`ToolboxBuilder::registered`]) is one tool.
+fn registered_tool_types() -> HashSet<TypeId> {
+    crate::registry::registered()
+        .map(|tool| Any::type_id(&*tool))
+        .collect()
+}
+
+/// Whether two tools of the same name are one `#[tool]` added twice. Any other pair, a
+/// hand-written tool in it, is two tools.
+fn same_registered_tool(a: &dyn Tool, b: &dyn Tool, registered: &HashSet<TypeId>) -> bool {
+    let (a, b) = (Any::type_id(a), Any::type_id(b));
+    a == b && registered.contains(&a)
 }
 
 /// Why a toolbox could not be built: every problem found, each naming its tool.

@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::Toolbox;
+
 /// What a tool knows about the call it is serving. Add a parameter of this type (by value or
 /// by reference) to a `#[tool]` function; it is not part of the schema.
 ///
@@ -41,6 +43,8 @@ pub struct CallContext {
     cancellation: Option<CancellationToken>,
     /// `None`: nobody listens to progress reports.
     progress: Option<OnProgress>,
+    /// The toolbox running the call and the index of the tool's entry, for its blocking calls.
+    toolbox: Option<(Toolbox, usize)>,
 }
 
 impl CallContext {
@@ -154,6 +158,19 @@ impl CallContext {
     /// context nothing can cancel, a token of its own that nothing cancels).
     pub fn cancellation_token(&self) -> CancellationToken {
         self.cancellation.clone().unwrap_or_default()
+    }
+
+    /// The context of a call run by `toolbox`, of its tool at `index`.
+    pub(crate) fn with_toolbox(mut self, toolbox: Toolbox, index: usize) -> Self {
+        self.toolbox = Some((toolbox, index));
+        self
+    }
+
+    /// The toolbox running the call, and the index of the tool's entry.
+    pub(crate) fn toolbox(&self) -> Option<(&Toolbox, usize)> {
+        self.toolbox
+            .as_ref()
+            .map(|(toolbox, index)| (toolbox, *index))
     }
 }
 

@@ -117,8 +117,8 @@ pub mod __private;
 pub use arguments::{Arguments, ArgumentsRef, AsArguments};
 pub use batch::{BatchOptions, CallResult, ToolCall};
 pub use builder::{
-    BuildError, BuildProblem, DEFAULT_LIMITS, DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Limits,
-    ToolboxBuilder,
+    BuildError, BuildProblem, DEFAULT_LIMITS, DEFAULT_MAX_BLOCKING_CALLS, DEFAULT_MAX_OUTPUT_CHARS,
+    DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Limits, ToolboxBuilder,
 };
 pub use context::{CallContext, OnProgress, Progress};
 pub use error::ToolError;
@@ -126,7 +126,7 @@ pub use output::ToolOutput;
 pub use spec::{Annotations, ToolSpec};
 pub use state::State;
 pub use stats::ToolStats;
-pub use tool::{BoxFuture, Failure, Started, StateRequirement, Tool, ToolRef, ToolValue};
+pub use tool::{BoxFuture, Failure, StateRequirement, Tool, ToolRef, ToolValue};
 pub use toolbox::Toolbox;
 
 /// Re-exported for [`CallContext::cancellation_token`].

@@ -1,6 +1,6 @@
 //! Per-tool counters: calls, errors, timeouts, panics and time spent.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::ToolError;
@@ -38,6 +38,9 @@ pub struct ToolStats {
     pub panics: u64,
     /// Time spent in the tool's calls, summed.
     pub total_time: Duration,
+    /// Blocking (`fn`) calls still running on their thread although their time is up: the
+    /// tool ignores cancellation. Their results will be dropped.
+    pub running_late: u64,
 }
 
 /// The counters behind [`ToolStats`], updated by every call.
@@ -47,6 +50,7 @@ pub(crate) struct Counters {
     timeouts: AtomicU64,
     panics: AtomicU64,
     nanos: AtomicU64,
+    running_late: AtomicI64,
     /// The same, through the `metrics` facade.
     #[cfg(feature = "metrics")]
     metrics: crate::interop::metrics::ToolMetrics,
@@ -61,12 +65,12 @@ impl Counters {
             timeouts: AtomicU64::new(0),
             panics: AtomicU64::new(0),
             nanos: AtomicU64::new(0),
+            running_late: AtomicI64::new(0),
             #[cfg(feature = "metrics")]
             metrics: crate::interop::metrics::ToolMetrics::new(_tool),
         }
     }
 
-    #[inline]
     pub(crate) fn record(&self, error: Option<&ToolError>, elapsed: Duration) {
         #[cfg(feature = "metrics")]
         self.metrics.record(error, elapsed);
@@ -85,6 +89,11 @@ impl Counters {
         }
     }
 
+    /// One more (`1`) or one fewer (`-1`) blocking call running after its time was up.
+    pub(crate) fn running_late(&self, delta: i64) {
+        self.running_late.fetch_add(delta, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> ToolStats {
         ToolStats {
             calls: self.calls.load(Ordering::Relaxed),
@@ -92,6 +101,7 @@ impl Counters {
             timeouts: self.timeouts.load(Ordering::Relaxed),
             panics: self.panics.load(Ordering::Relaxed),
             total_time: Duration::from_nanos(self.nanos.load(Ordering::Relaxed)),
+            running_late: self.running_late.load(Ordering::Relaxed).max(0) as u64,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::{Arguments, ArgumentsRef, CallContext, State, ToolSpec};
+use crate::{ArgumentsRef, CallContext, State, ToolSpec};
 
 /// A boxed, sendable future, as [`Tool::call`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -19,11 +19,12 @@ pub type ToolRef = Arc<dyn Tool>;
 /// A tool: its declaration and a way to call it with JSON arguments.
 ///
 /// `#[tool]` implements it for you; implement it by hand for tools whose shape is only known at
-/// run time (tools of a remote server, say).
+/// run time (tools of a remote server, say). Timeouts, panics, cancellation, counters and the
+/// text the model reads are the toolbox's business, whatever the tool.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use tool_runtime::{Arguments, BoxFuture, CallContext, Failure, State, Tool, ToolSpec, ToolValue};
+/// use tool_runtime::{ArgumentsRef, BoxFuture, CallContext, Failure, State, Tool, ToolSpec, ToolValue};
 ///
 /// struct Echo;
 ///
@@ -34,7 +35,7 @@ pub type ToolRef = Arc<dyn Tool>;
 ///
 ///     fn call<'a>(
 ///         &'a self,
-///         arguments: Arguments,
+///         arguments: ArgumentsRef<'a>,
 ///         _context: CallContext,
 ///         _state: &'a State,
 ///     ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
@@ -57,81 +58,13 @@ pub trait Tool: Any + Send + Sync {
         Vec::new()
     }
 
-    /// Whether [`call`](Tool::call) looks at its [`CallContext`]. When it does not, the runtime
-    /// does not make the context a cancellation token of its own. `#[tool]` answers from the
-    /// function's parameters; asked once, when a toolbox is built.
-    fn reads_context(&self) -> bool {
-        true
-    }
-
-    /// Whether [`start`](Tool::start) turns a panic of its own into
-    /// [`Failure::Panicked`](crate::Failure::Panicked) rather than letting it unwind. When it
-    /// does, the toolbox spares the call a `catch_unwind` of its own; a tool that says so and
-    /// panics anyway takes the caller's task down. Panics inside the future of a
-    /// [`Started::Running`] are the toolbox's business either way. `#[tool]` answers `true`;
-    /// asked once, when a toolbox is built.
-    fn catches_panics(&self) -> bool {
-        false
-    }
-
-    /// Runs the tool. Timeouts, panics and error text are the toolbox's business.
+    /// Runs the tool on the model's arguments, borrowed for as long as the call runs.
     fn call<'a>(
         &'a self,
-        arguments: Arguments,
+        arguments: ArgumentsRef<'a>,
         context: CallContext,
         state: &'a State,
     ) -> BoxFuture<'a, Result<ToolValue, Failure>>;
-
-    /// Starts the tool on borrowed arguments, as the toolbox does: a tool that can finish
-    /// without waiting answers [`Started::Done`] and costs no boxed future. The default copies
-    /// the arguments for [`call`](Tool::call); `#[tool]` decodes them in place, and finishes an
-    /// `async fn` whose body has no `.await` at once.
-    fn start<'a>(
-        &'a self,
-        arguments: ArgumentsRef<'_>,
-        context: CallContext,
-        state: &'a State,
-    ) -> Started<'a> {
-        Started::Running(self.call(arguments.to_owned(), context, state))
-    }
-}
-
-/// How a call began: finished already, or running as a future to await.
-///
-/// ```
-/// use tool_runtime::{tool, ArgumentsRef, CallContext, Started, State};
-///
-/// /// Adds two integers.
-/// #[tool]
-/// async fn add(a: i64, b: i64) -> i64 {
-///     a + b
-/// }
-///
-/// fn main() {
-///     let tool = add::tool();
-///     let state = State::default();
-///     let arguments = ArgumentsRef::Text(r#"{"a":1,"b":2}"#);
-///     let started = tool.start(arguments, CallContext::new(), &state);
-///     let Started::Done(Ok(value)) = started else { panic!("add never waits") };
-///     assert_eq!(value.text, "3");
-/// }
-/// ```
-#[must_use = "a running call does nothing unless its future is awaited"]
-pub enum Started<'a> {
-    /// The call finished without waiting.
-    Done(Result<ToolValue, Failure>),
-    /// The call is running: its future gives the outcome.
-    Running(BoxFuture<'a, Result<ToolValue, Failure>>),
-}
-
-impl<'a> Started<'a> {
-    /// The outcome as a future, whichever way the call began.
-    pub fn into_future(self) -> BoxFuture<'a, Result<ToolValue, Failure>> {
-        match self {
-            Started::Done(result) => Box::pin(std::future::ready(result)),
-            Started::Running(future) => future,
-        }
-    }
 }
 
 /// A state type that a tool needs.

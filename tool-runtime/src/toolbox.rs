@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use crate::builder::{BuildError, Limits, ToolboxBuilder};
 use crate::stats::{Counters, ToolStats};
@@ -34,22 +35,47 @@ pub struct Toolbox {
     pub(crate) inner: Arc<Inner>,
 }
 
-/// Up to this many tools, a name is looked up by comparing it with each tool's.
-const SCAN_UP_TO: usize = 8;
-
 pub(crate) struct Inner {
+    /// The tools, sorted by name.
     pub(crate) entries: Vec<Entry>,
-    /// Where each name's entry is; foldhash, since every call looks a name up.
+    /// Where each name's entry is.
     pub(crate) index: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
     pub(crate) state: State,
+    pub(crate) policy: CallPolicy,
+    /// The slots of [`ToolboxBuilder::concurrency_limit`], for batches.
+    pub(crate) concurrency: Option<Semaphore>,
+    /// The slots of [`ToolboxBuilder::max_blocking_calls`].
+    pub(crate) blocking: Arc<Semaphore>,
+    /// The declarations for each provider, built when first exported.
+    pub(crate) declarations: crate::providers::Declarations,
+}
+
+/// The settings every call reads, as the builder set them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallPolicy {
     pub(crate) default_timeout: Duration,
     pub(crate) hide_error_details: bool,
-    pub(crate) concurrency: Option<Semaphore>,
     pub(crate) slow_poll: Option<Duration>,
     pub(crate) max_output_chars: Option<usize>,
     pub(crate) limits: Limits,
-    /// The declarations for each provider, built when first exported.
-    pub(crate) declarations: crate::providers::Declarations,
+}
+
+impl CallPolicy {
+    /// When a call of a tool with `timeout` that started at `started` must be over, and the
+    /// time it was given: its timeout (or the default), or its batch's if that ends first.
+    pub(crate) fn deadline(
+        &self,
+        timeout: Option<Duration>,
+        started: Instant,
+        batch: Option<(Instant, Duration)>,
+    ) -> (Instant, Duration) {
+        let given = timeout.unwrap_or(self.default_timeout);
+        let own = (started + given, given);
+        match batch {
+            Some(batch) if batch.0 < own.0 => batch,
+            _ => own,
+        }
+    }
 }
 
 pub(crate) struct Entry {
@@ -58,10 +84,6 @@ pub(crate) struct Entry {
     /// The tool's own `max_concurrency`.
     pub(crate) limit: Option<Semaphore>,
     pub(crate) counters: Counters,
-    /// [`Tool::reads_context`](crate::Tool::reads_context), asked once.
-    pub(crate) reads_context: bool,
-    /// [`Tool::catches_panics`](crate::Tool::catches_panics), asked once.
-    pub(crate) catches_panics: bool,
 }
 
 impl Toolbox {
@@ -111,28 +133,13 @@ impl Toolbox {
 }
 
 impl Inner {
-    /// The entry of `name` when a call of it needs nothing of the general path: no
-    /// concurrency slot, no context, no panic catching of ours, and arguments within limits.
-    /// A call that fails any of these takes the general path, which says why.
-    #[inline]
-    pub(crate) fn plain_entry(
-        &self,
-        name: &str,
-        arguments: crate::ArgumentsRef<'_>,
-    ) -> Option<&Entry> {
-        let entry = self.lookup(name)?;
-        let plain = entry.limit.is_none() && !entry.reads_context && entry.catches_panics;
-        let within = arguments.check_limits(self.limits.argument_bytes, self.limits.nesting_depth);
-        (plain && within.is_ok()).then_some(entry)
+    /// The index of the entry of `name`.
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
     }
 
-    #[inline]
     pub(crate) fn lookup(&self, name: &str) -> Option<&Entry> {
-        // A short list is faster to scan than a name is to hash.
-        if self.entries.len() <= SCAN_UP_TO {
-            return self.entries.iter().find(|e| e.spec.name == name);
-        }
-        self.index.get(name).map(|&i| &self.entries[i])
+        self.position(name).map(|i| &self.entries[i])
     }
 }
 
@@ -140,7 +147,7 @@ impl fmt::Debug for Toolbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Toolbox")
             .field("tools", &self.specs().map(|s| &s.name).collect::<Vec<_>>())
-            .field("default_timeout", &self.inner.default_timeout)
+            .field("policy", &self.inner.policy)
             .finish_non_exhaustive()
     }
 }

@@ -7,7 +7,7 @@ use rmcp::{Peer, RoleClient, ServiceError};
 use serde_json::Value;
 
 use crate::{
-    Annotations, Arguments, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec,
+    Annotations, ArgumentsRef, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec,
     ToolValue,
 };
 
@@ -127,7 +127,7 @@ impl Tool for RemoteTool {
 
     fn call<'a>(
         &'a self,
-        arguments: Arguments,
+        arguments: ArgumentsRef<'a>,
         _context: CallContext,
         _state: &'a State,
     ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
