@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use examples::Demo;
 use examples::fixtures::LocalServer;
 use examples::tools::{
     Database, FilesRoot, HttpClient, fetch::MAX_REDIRECTS, fetch_url, parse_csv_summary, query_db,
     read_file,
 };
 use serde_json::json;
-use tool_runtime::{CallContext, CancellationToken};
+use tool_runtime::{BatchOptions, CallContext, CancellationToken, ToolCall};
 
 fn failure(result: Result<impl std::fmt::Debug, impl std::fmt::Display>) -> String {
     match result {
@@ -55,6 +56,27 @@ fn query_db_bombs_stop_at_the_deadline_and_the_database_answers_after() {
     }
     let one = query_db("SELECT 1 AS one".into(), None, &db, &CallContext::new()).unwrap();
     assert_eq!(one.rows[0]["one"], json!(1));
+}
+
+/// DB-1 through the runtime: four bombs in a batch with a deadline are stopped, and the next
+/// call of the same toolbox answers.
+#[tokio::test]
+async fn query_db_answers_after_four_bombs_through_the_toolbox() {
+    let demo = Demo::start().await.unwrap();
+    let bombs =
+        (0..4).map(|i| ToolCall::new(format!("bomb_{i}"), "query_db", json!({"sql": BOMB})));
+    let options = BatchOptions::new().deadline(Duration::from_millis(300));
+    for result in demo.toolbox.call_all_with(bombs, options).await {
+        assert!(result.output.is_error(), "{}", result.output.text());
+    }
+    let one = demo
+        .toolbox
+        .call("query_db", json!({"sql": "SELECT 1 AS one"}))
+        .await;
+    assert_eq!(
+        one.text(),
+        r#"{"columns":["one"],"rows":[{"one":1}],"truncated":false}"#
+    );
 }
 
 /// DB-1: cancelling the call (what the runtime does at its timeout) stops SQLite too.

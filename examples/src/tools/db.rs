@@ -168,7 +168,7 @@ pub fn query_db(
     }
     let refused = Arc::new(Mutex::new(None));
     let connection = db.connect(refused.clone()).map_err(|e| sql_error(&e))?;
-    // SQLite asks the handler every few thousand steps; `true` stops the statement.
+    // SQLite asks the handler every thousand steps; `true` stops the statement.
     let deadline = Instant::now() + cx.remaining().unwrap_or(MAX_QUERY_TIME).min(MAX_QUERY_TIME);
     let cancel = cx.clone();
     connection
