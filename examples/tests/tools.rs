@@ -22,15 +22,17 @@ fn failure(result: Result<impl std::fmt::Debug, impl std::fmt::Display>) -> Stri
 #[tokio::test]
 async fn greet_waits_then_greets() {
     assert_eq!(
-        greet_after_delay("  Ada ".into(), 10).await.unwrap(),
+        greet_after_delay("  Ada ".into(), 10, &CallContext::new())
+            .await
+            .unwrap(),
         "Hello, Ada!"
     );
     assert_eq!(
-        failure(greet_after_delay(" ".into(), 0).await),
+        failure(greet_after_delay(" ".into(), 0, &CallContext::new()).await),
         "the name is empty; give the name of the person to greet"
     );
     assert_eq!(
-        failure(greet_after_delay("Bo".into(), 20_000).await),
+        failure(greet_after_delay("Bo".into(), 20_000, &CallContext::new()).await),
         "a delay of 20000 ms is too long; ask for at most 10000 ms"
     );
     let demo = Demo::start().await.unwrap();
@@ -324,5 +326,24 @@ async fn csv_summary_stops_when_cancelled() {
     assert_eq!(
         failure(parse_csv_summary(text, cx)),
         "stopped: the call ran out of time"
+    );
+}
+
+#[tokio::test]
+async fn greet_after_delay_reports_the_time_waited() {
+    use std::sync::{Arc, Mutex};
+    use tool_runtime::{OnProgress, Progress};
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let listener = OnProgress::new({
+        let seen = seen.clone();
+        move |report: Progress| seen.lock().unwrap().push((report.done, report.total))
+    });
+    let cx = CallContext::new().with_progress(listener);
+    greet_after_delay("Ada".into(), 250, &cx).await.unwrap();
+    let total = Some(250.0);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(100.0, total), (200.0, total), (250.0, total)]
     );
 }

@@ -115,6 +115,11 @@ async fn drive(mut command: Command, transport: &str, target: &str, revisions: &
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the client failed:\n{stderr}");
+    // The Python client warns when ending its session gets anything but 200 or 204.
+    assert!(
+        !stderr.contains("Session termination failed"),
+        "stderr:\n{stderr}"
+    );
     let seen: Vec<Value> = stdout
         .lines()
         .map(|line| serde_json::from_str(line).expect("a JSON line"))
@@ -138,11 +143,11 @@ fn check(seen: &Value, revision: &str, transport: &str) {
         seen["tools"],
         json!([
             "add",
+            "cancellations",
+            "count_up",
             "fail",
             "stall",
-            "wait_for_cancel",
-            "cancellations",
-            "count_up"
+            "wait_for_cancel"
         ]),
         "{context}"
     );
@@ -160,16 +165,37 @@ fn check(seen: &Value, revision: &str, transport: &str) {
     let message = seen["unknown"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("unknown tool \"ad\""), "{context}");
     assert_eq!(seen["count_up"], "3", "{context}");
-    assert_eq!(
-        seen["progress"],
-        json!([
-            [1.0, 3.0, "step 1"],
-            [2.0, 3.0, "step 2"],
-            [3.0, 3.0, "step 3"]
-        ]),
-        "{context}"
-    );
+    let progress: Vec<(f64, f64, &str)> = seen["progress"]
+        .as_array()
+        .expect("progress reports")
+        .iter()
+        .map(|report| {
+            let number = |i: usize| report[i].as_f64().expect("a number");
+            (number(0), number(1), report[2].as_str().expect("a message"))
+        })
+        .collect();
+    let expected = [
+        (1.0, 3.0, "step 1"),
+        (2.0, 3.0, "step 2"),
+        (3.0, 3.0, "step 3"),
+    ];
+    if transport_drops_late_progress(seen) {
+        // The TypeScript SDK drops progress handled after the response
+        // (modelcontextprotocol/typescript-sdk#2580): every report is on the wire, in order
+        // and before the response, yet only those read in an earlier chunk reach the callback.
+        assert!(
+            !progress.is_empty() && expected.starts_with(&progress),
+            "{context}"
+        );
+    } else {
+        assert_eq!(progress, expected, "{context}");
+    }
     assert_eq!(seen["cancelled"], true, "{context}");
+}
+
+/// Whether `seen` comes from the TypeScript SDK, which tells its newest revision.
+fn transport_drops_late_progress(seen: &Value) -> bool {
+    seen.get("sdkLatest").is_some()
 }
 
 fn every_revision() -> Vec<&'static str> {

@@ -1,8 +1,8 @@
-//! `greet_after_delay`: the async basics.
+//! `greet_after_delay`: the async basics, and progress reports.
 
 use std::time::Duration;
 
-use tool_runtime::tool;
+use tool_runtime::{CallContext, tool};
 
 /// The longest wait `greet_after_delay` accepts.
 pub const MAX_DELAY_MS: u64 = 10_000;
@@ -18,7 +18,8 @@ pub enum GreetError {
     TooLong(u64),
 }
 
-/// Greet someone after waiting a while, as a slow I/O call would.
+/// Greet someone after waiting a while, as a slow I/O call would, reporting the time waited
+/// as progress every 100 ms.
 ///
 /// # Arguments
 /// * `name` - who to greet
@@ -29,6 +30,7 @@ pub async fn greet_after_delay(
     #[arg(default)]
     #[schemars(range(max = 10_000))]
     delay_ms: u64,
+    cx: &CallContext,
 ) -> Result<String, GreetError> {
     let name = name.trim();
     if name.is_empty() {
@@ -37,6 +39,12 @@ pub async fn greet_after_delay(
     if delay_ms > MAX_DELAY_MS {
         return Err(GreetError::TooLong(delay_ms));
     }
-    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    let mut waited = 0;
+    while waited < delay_ms {
+        let tick = (delay_ms - waited).min(100);
+        tokio::time::sleep(Duration::from_millis(tick)).await;
+        waited += tick;
+        cx.progress(waited as f64, Some(delay_ms as f64), "waiting");
+    }
     Ok(format!("Hello, {name}!"))
 }

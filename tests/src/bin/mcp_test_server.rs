@@ -9,7 +9,7 @@ use std::time::Duration;
 use tool_runtime::mcp::McpServer;
 use tool_runtime::{CallContext, Toolbox, tool};
 
-/// How many `wait_for_cancel` calls saw their cancellation.
+/// How many `wait_for_cancel` calls were cancelled.
 static CANCELLED: AtomicUsize = AtomicUsize::new(0);
 
 /// Adds two numbers.
@@ -30,18 +30,26 @@ async fn stall() -> String {
     std::future::pending().await
 }
 
-/// Waits until the call is cancelled; says on stderr when it starts and when it sees the
-/// cancellation.
+/// Waits until the call is cancelled, which drops its future; says on stderr when it starts
+/// and when it is dropped.
 #[tool]
-async fn wait_for_cancel(cx: &CallContext) -> String {
+async fn wait_for_cancel() -> String {
     eprintln!("wait_for_cancel started");
-    cx.cancelled().await;
-    CANCELLED.fetch_add(1, Ordering::SeqCst);
-    eprintln!("wait_for_cancel saw its cancellation");
-    "cancelled".to_owned()
+    let _dropped = CountOnDrop;
+    std::future::pending().await
 }
 
-/// How many `wait_for_cancel` calls saw their cancellation so far.
+/// Counts a cancelled `wait_for_cancel` and says so on stderr, when dropped.
+struct CountOnDrop;
+
+impl Drop for CountOnDrop {
+    fn drop(&mut self) {
+        CANCELLED.fetch_add(1, Ordering::SeqCst);
+        eprintln!("wait_for_cancel dropped");
+    }
+}
+
+/// How many `wait_for_cancel` calls were cancelled so far.
 #[tool]
 async fn cancellations() -> usize {
     CANCELLED.load(Ordering::SeqCst)

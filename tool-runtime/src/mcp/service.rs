@@ -40,7 +40,7 @@ const SESSION_HEADER: &str = "mcp-session-id";
 /// - a body larger than [`max_body_bytes`](HttpServerBuilder::max_body_bytes) is refused
 ///   before it is read, when its length is announced, and as it is read otherwise;
 /// - a session belongs to the identity that created it: any other gets 404, as does a
-///   session that is unknown, ended or deleted; beyond
+///   session that is unknown, ended or deleted (`DELETE` of a live session answers 204); beyond
 ///   [`max_sessions`](HttpServerBuilder::max_sessions), the session idle for longest ends.
 ///
 /// It is cheap to clone: clones share their sessions. With axum:
@@ -161,10 +161,12 @@ impl McpHttpService {
             );
         }
         let deleting = request.method() == Method::DELETE;
-        let response = self.inner.handle(request).await;
+        let mut response = self.inner.handle(request).await;
         match (session, response.headers().get(SESSION_HEADER)) {
             (Some(id), _) if deleting && response.status().is_success() => {
                 checks.sessions().remove(&id);
+                // rmcp answers 202, which clients take for a failure: the session is gone.
+                *response.status_mut() = StatusCode::NO_CONTENT;
             }
             (None, Some(created)) => {
                 if let Ok(created) = created.to_str() {
