@@ -37,7 +37,7 @@ fn signature(cx: &mut Ctxt, tool: &ToolFn) {
              receive what `self` held as a `#[state]` parameter",
         );
     }
-    if let Some(unsafety) = &sig.unsafety {
+    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
         cx.error_spanned_by(
             unsafety,
             "a tool cannot be `unsafe fn`: a model may call it with any arguments",
