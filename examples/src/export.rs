@@ -19,10 +19,15 @@ pub const FORMATS: [&str; 6] = [
     "ollama",
 ];
 
-/// The declarations of `toolbox` in `format`; `strict` asks OpenAI's strict mode, and is
-/// refused for the other formats.
+/// The declarations of `toolbox` in `format`; `strict` asks OpenAI's strict mode for every tool
+/// whose schema allows it (the default, [`Strict::OnOrFallback`]), and is refused for the other
+/// formats. MCP's schemas are in its default, portable style.
 pub fn declarations(toolbox: &Toolbox, format: &str, strict: bool) -> Result<Value, BoxError> {
-    let openai_mode = if strict { Strict::On } else { Strict::Off };
+    let openai_mode = if strict {
+        Strict::default()
+    } else {
+        Strict::Off
+    };
     if strict && !format.starts_with("openai") {
         return Err(format!("--strict applies to the OpenAI formats only, not to {format}").into());
     }
@@ -31,7 +36,7 @@ pub fn declarations(toolbox: &Toolbox, format: &str, strict: bool) -> Result<Val
         "openai-responses" => Value::from(openai_responses::tools(toolbox, openai_mode)?),
         "anthropic" => Value::from(anthropic::tools(toolbox)),
         "gemini" => json!({"tools": gemini::tools(toolbox, GeminiDialect::Parameters)?}),
-        "mcp" => mcp::tools_list(toolbox, NullStyle::TypeArray),
+        "mcp" => mcp::tools_list(toolbox, NullStyle::default()),
         "ollama" => Value::from(ollama::tools(toolbox)?),
         other => {
             return Err(format!(

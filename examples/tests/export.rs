@@ -1,5 +1,8 @@
 //! The `export` example's output for every format: the example tools in each provider's shape.
 
+#[path = "../../tests/tests/openai_strict_rules/mod.rs"]
+mod openai_strict_rules;
+
 use examples::Demo;
 use examples::export::{FORMATS, declarations};
 use serde_json::Value;
@@ -40,6 +43,14 @@ async fn every_format_declares_the_five_tools_in_its_shape() {
         openai[0]["function"]["parameters"]["required"],
         serde_json::json!(["url", "max_chars"])
     );
+    for tool in openai {
+        let problems = openai_strict_rules::problems(&tool["function"]["parameters"]);
+        assert!(
+            problems.is_empty(),
+            "{}: {problems:?}",
+            tool["function"]["name"]
+        );
+    }
 
     let loose = declarations(toolbox, "openai", false).unwrap();
     assert!(
@@ -81,6 +92,10 @@ async fn every_format_declares_the_five_tools_in_its_shape() {
     let query = &tools[3];
     assert_eq!(query["annotations"]["readOnlyHint"], true);
     assert_eq!(query["outputSchema"]["type"], "object");
+    for tool in tools {
+        assert_portable(&tool["inputSchema"], &tool["name"].to_string());
+        assert_portable(&tool["outputSchema"], &tool["name"].to_string());
+    }
 
     let ollama = declarations(toolbox, "ollama", false).unwrap();
     assert_eq!(
@@ -105,4 +120,46 @@ async fn wrong_formats_and_flags_are_refused_with_the_choices() {
             .to_string(),
         "--strict applies to the OpenAI formats only, not to gemini"
     );
+}
+
+/// What strict MCP clients take without a warning (the Inspector's `--strict`, the TypeScript
+/// SDK's validator): no list of types, no format outside JSON Schema's own.
+fn assert_portable(schema: &Value, at: &str) {
+    const FORMATS: &[&str] = &[
+        "date-time",
+        "date",
+        "time",
+        "duration",
+        "email",
+        "idn-email",
+        "hostname",
+        "idn-hostname",
+        "ipv4",
+        "ipv6",
+        "uri",
+        "uri-reference",
+        "iri",
+        "iri-reference",
+        "uuid",
+        "uri-template",
+        "json-pointer",
+        "relative-json-pointer",
+        "regex",
+    ];
+    match schema {
+        Value::Object(node) => {
+            assert!(
+                !node.get("type").is_some_and(Value::is_array),
+                "{at}: a list of types"
+            );
+            if let Some(format) = node.get("format").and_then(Value::as_str) {
+                assert!(FORMATS.contains(&format), "{at}: format {format}");
+            }
+            for (key, child) in node {
+                assert_portable(child, &format!("{at}/{key}"));
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| assert_portable(item, at)),
+        _ => {}
+    }
 }

@@ -99,6 +99,7 @@ mod guard;
 mod output;
 mod registry;
 mod schema;
+mod snapshot;
 mod spec;
 mod state;
 mod stats;

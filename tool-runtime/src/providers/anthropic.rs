@@ -6,9 +6,8 @@ use serde_json::{Value, json};
 use crate::{CallResult, ToolCall, ToolSpec, Toolbox};
 
 use super::ReadError;
-use super::call_ids::refuse_duplicates;
 use super::declarations::{Form, cached};
-use super::read::{Reader, arguments, id_text, refused};
+use super::read::{Reader, arguments, id_text, refuse_duplicates, refused};
 
 const READER: Reader = Reader {
     what: "Anthropic message",

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::Toolbox;
 
-use super::{ExportError, GeminiDialect, NullStyle, Strict};
+use super::dialects::{ExportError, NullStyle, Strict};
+use super::gemini::GeminiDialect;
 
 /// A form a toolbox's tools are declared in: a provider's format with its options.
 #[derive(Clone, Copy)]

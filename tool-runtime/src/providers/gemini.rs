@@ -5,11 +5,12 @@ use serde_json::{Map, Value, json};
 
 use crate::{CallResult, ToolCall, ToolSpec, Toolbox};
 
-use super::call_ids::{call_id, given, refuse_duplicates};
+use super::ReadError;
 use super::declarations::{Form, cached};
-use super::read::{Reader, arguments, arguments_value, id_text, refused};
-use super::violation::{declare_all, violations};
-use super::{ExportError, Provider, ReadError, Violation, gemini_schema};
+use super::dialects::{ExportError, Provider, Violation, declare_all, gemini_schema, violations};
+use super::read::{
+    Reader, arguments, arguments_value, call_id, given, id_text, refuse_duplicates, refused,
+};
 
 const READER: Reader = Reader {
     what: "Gemini response",

@@ -48,6 +48,12 @@
 //! }
 //! ```
 //!
+//! The module is grouped as the design reads: the wire formats (one module per provider, with
+//! `read` for reading calls and their ids and `declarations` for the per-toolbox cache) build
+//! on `dialects` (one transform per provider's schema dialect, and the rules they check), which
+//! build on `schema` (walking, node rewrites, `$ref` inlining, nullable forms). Snapshots live
+//! in the crate's `snapshot` module and are re-exported here.
+//!
 //! [`ToolSpec::input_schema`]: crate::ToolSpec::input_schema
 //! [`ToolboxBuilder::targets`]: crate::ToolboxBuilder::targets
 
@@ -58,30 +64,17 @@ pub mod ollama;
 pub mod openai;
 pub mod openai_responses;
 
-mod call_ids;
-mod changes;
 mod declarations;
-mod gemini_dialect;
-mod inline;
-mod node;
-mod nullable;
-mod ollama_dialect;
-mod provider;
-mod read;
-mod schema_diff;
-mod snapshot;
-mod strict;
-mod violation;
-mod walk;
+mod dialects;
+pub(crate) mod read;
+pub(crate) mod schema;
 
-pub use changes::{Change, ChangeKind, Part};
+pub use crate::snapshot::{Change, ChangeKind, Part, compare, snapshot};
 pub(crate) use declarations::Declarations;
+pub use dialects::{
+    ExportError, NullStyle, Provider, Strict, Violation, gemini_schema, mcp_schema, ollama_schema,
+    openai_strict_schema,
+};
 pub use gemini::GeminiDialect;
-pub use gemini_dialect::gemini_schema;
-pub use mcp::{NullStyle, mcp_schema};
-pub use ollama_dialect::ollama_schema;
-pub use provider::Provider;
 pub use read::ReadError;
-pub use snapshot::{compare, snapshot};
-pub use strict::{Strict, openai_strict_schema};
-pub use violation::{ExportError, Issue, Rule, Violation};
+pub use schema::{Issue, Rule};

@@ -5,11 +5,10 @@ use serde_json::{Map, Value, json};
 
 use crate::{CallResult, ToolCall, Toolbox};
 
-use super::call_ids::{call_id, given, refuse_duplicates};
+use super::ReadError;
 use super::declarations::{Form, cached};
-use super::read::{Reader, arguments, id_text, refused};
-use super::violation::{declare_all, violations};
-use super::{ExportError, Provider, ReadError, ollama_schema};
+use super::dialects::{ExportError, Provider, declare_all, ollama_schema, violations};
+use super::read::{Reader, arguments, call_id, given, id_text, refuse_duplicates, refused};
 
 const READER: Reader = Reader {
     what: "Ollama response",

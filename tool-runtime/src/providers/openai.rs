@@ -5,11 +5,10 @@ use serde_json::{Value, json};
 
 use crate::{CallResult, ToolCall, Toolbox};
 
-use super::call_ids::refuse_duplicates;
+use super::ReadError;
 use super::declarations::{Form, cached};
-use super::read::{Reader, arguments, id_text, refused};
-use super::strict::openai_declarations;
-use super::{ExportError, ReadError, Strict};
+use super::dialects::{ExportError, Strict, openai_declarations};
+use super::read::{Reader, arguments, id_text, refuse_duplicates, refused};
 
 const READER: Reader = Reader {
     what: "OpenAI Chat Completions response",

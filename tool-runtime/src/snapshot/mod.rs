@@ -1,14 +1,22 @@
 //! Snapshots of a toolbox's declarations, for tests that catch a change that would break the
-//! models, prompts and clients written against them.
+//! models, prompts and clients written against them: [`snapshot`], and [`compare`] with the
+//! [`Change`]s it finds (`changes`), schema by schema (`diff`). About a toolbox, not a
+//! provider; its public paths are under [`providers`](crate::providers).
 
 use serde_json::{Map, Value, json};
 
 use crate::{ToolSpec, Toolbox};
 
-use super::mcp::hints;
-use super::read::Reader;
-use super::schema_diff::diff_schemas;
-use super::{Change, ChangeKind, Part, ReadError};
+use crate::providers::ReadError;
+use crate::providers::mcp::hints;
+use crate::providers::read::Reader;
+
+use diff::diff_schemas;
+
+mod changes;
+mod diff;
+
+pub use changes::{Change, ChangeKind, Part};
 
 const READER: Reader = Reader {
     what: "tool snapshot",

@@ -2,12 +2,12 @@
 
 use serde_json::{Map, Value};
 
-use super::inline::inline_refs;
-use super::node;
-use super::nullable::take_null;
+use crate::providers::schema::inline::inline_refs;
+use crate::providers::schema::nullable::take_null;
+use crate::providers::schema::walk::{self, escape};
+use crate::providers::schema::{Issue, Rule, node};
+
 use super::provider::root_issue;
-use super::walk::{self, escape};
-use super::{Issue, Rule};
 
 /// The keywords Gemini's `parameters` take; every other one is dropped.
 const KEYWORDS: &[&str] = &[

@@ -6,8 +6,10 @@ use serde_json::Value;
 
 use crate::ToolSpec;
 
-use super::violation::violations;
-use super::{Issue, Rule, Violation, gemini_schema, node, ollama_schema, openai_strict_schema};
+use crate::providers::schema::{Issue, Rule, node};
+
+use super::violation::{Violation, violations};
+use super::{gemini_schema, ollama_schema, openai_strict_schema};
 
 /// A provider (and dialect) that tools are declared to. Give them to
 /// [`ToolboxBuilder::targets`](crate::ToolboxBuilder::targets) to have every tool checked

@@ -5,12 +5,11 @@ use serde_json::{Map, Value, json};
 
 use crate::{ToolSpec, Toolbox};
 
-use super::inline::inline_ref_siblings;
-use super::node;
-use super::provider::root_issue;
-use super::violation::{declare_all, violations};
-use super::walk;
-use super::{ExportError, Issue, Provider, Rule};
+use crate::providers::schema::inline::inline_ref_siblings;
+use crate::providers::schema::{Issue, Rule, node, walk};
+
+use super::provider::{Provider, root_issue};
+use super::violation::{ExportError, declare_all, violations};
 
 /// The keywords strict mode keeps; every other one is dropped.
 const SUPPORTED: &[&str] = &[

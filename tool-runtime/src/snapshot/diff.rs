@@ -5,8 +5,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::node::{self, is_null_schema, single_value};
-use super::walk::escape;
+use crate::providers::schema::node::{self, is_null_schema, single_value};
+use crate::providers::schema::walk::escape;
+
 use super::{Change, ChangeKind, Part};
 
 /// Keywords whose higher value allows fewer values.

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Issue, Rule};
+use super::issue::{Issue, Rule};
 
 /// Keywords that only describe a value, and stay outside when a schema is split into branches.
 pub(crate) const ANNOTATIONS: &[&str] = &[

@@ -2,11 +2,10 @@
 
 use serde_json::{Value, json};
 
-use super::Issue;
-use super::inline::inline_refs;
-use super::node;
+use crate::providers::schema::inline::inline_refs;
+use crate::providers::schema::{Issue, node, walk};
+
 use super::provider::root_issue;
-use super::walk;
 
 /// The keywords Ollama keeps at the root of the parameters.
 const ROOT_KEYWORDS: &[&str] = &["type", "items", "required", "properties"];

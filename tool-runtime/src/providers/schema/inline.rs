@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use super::issue::{Issue, Rule};
 use super::walk::children_mut;
-use super::{Issue, Rule};
 
 /// `schema` with every `$ref` replaced by the schema of `$defs` it points to (keywords beside
 /// the `$ref`, such as a description, win) and `$defs` removed. A type that contains itself
