@@ -202,7 +202,7 @@ mod hundred {
     use std::sync::Arc;
 
     use tool_runtime::{
-        Arguments, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec, ToolValue, tool,
+        ArgumentsRef, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec, ToolValue, tool,
     };
 
     /// Looks up records matching a query in one of the catalogues.
@@ -233,7 +233,7 @@ mod hundred {
 
         fn call<'a>(
             &'a self,
-            arguments: Arguments,
+            arguments: ArgumentsRef<'a>,
             context: CallContext,
             state: &'a State,
         ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
@@ -321,12 +321,10 @@ impl Dispatch {
     }
 
     async fn tool_alone(&self) -> String {
-        use tool_runtime::{ArgumentsRef, CallContext, Started};
+        use tool_runtime::{ArgumentsRef, CallContext};
         let arguments = ArgumentsRef::Text(black_box(ARGS));
-        match self.add.start(arguments, CallContext::new(), &self.state) {
-            Started::Done(Ok(value)) => value.text,
-            _ => unreachable!("add finishes at once"),
-        }
+        let value = self.add.call(arguments, CallContext::new(), &self.state).await;
+        value.expect("add succeeds").text
     }
 }
 

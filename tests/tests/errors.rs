@@ -229,8 +229,17 @@ async fn panics_become_text_and_the_process_goes_on() {
         text("divide", json!({"a": 1, "b": 3})).await,
         "divide panicked: index out of bounds: the len is 1 but the index is 3. This is a bug in the tool; try another approach."
     );
+    // Time enough for the panic hook, which may print a backtrace (RUST_BACKTRACE=1).
+    let patient = Toolbox::builder()
+        .tool(divide_blocking::tool())
+        .default_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     assert_eq!(
-        text("divide_blocking", json!({"a": 1, "b": 0})).await,
+        patient
+            .call("divide_blocking", json!({"a": 1, "b": 0}))
+            .await
+            .text(),
         "divide_blocking panicked: attempt to divide 1 by zero. This is a bug in the tool; try another approach."
     );
     let output = toolbox()
@@ -354,4 +363,46 @@ async fn try_call_returns_the_typed_error() {
         .await
         .unwrap();
     assert_eq!(value.text, "t.a limit 3");
+}
+
+/// An error with a cause, as thiserror writes them.
+#[derive(Debug, thiserror::Error)]
+enum ReportError {
+    #[error("could not load the report")]
+    Io(#[from] std::io::Error),
+    #[error("could not parse the report: {0}")]
+    Parse(#[source] std::num::ParseIntError),
+}
+
+/// Loads a report.
+#[tool]
+async fn load_report(parse: bool) -> Result<String, ReportError> {
+    if parse {
+        return Err(ReportError::Parse("x".parse::<i32>().unwrap_err()));
+    }
+    let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+    Err(ReportError::Io(io))
+}
+
+#[tokio::test]
+async fn an_errors_causes_reach_the_model_once_each() {
+    let toolbox = Toolbox::builder()
+        .tool(load_report::tool())
+        .build()
+        .unwrap();
+    assert_eq!(
+        toolbox
+            .call("load_report", r#"{"parse": false}"#)
+            .await
+            .text(),
+        "load_report failed: could not load the report: permission denied"
+    );
+    // A message that already says its cause does not say it twice.
+    assert_eq!(
+        toolbox
+            .call("load_report", r#"{"parse": true}"#)
+            .await
+            .text(),
+        "load_report failed: could not parse the report: invalid digit found in string"
+    );
 }

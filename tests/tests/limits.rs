@@ -113,3 +113,132 @@ async fn calls_past_the_batch_limit_are_answered_without_running() {
     );
     assert_eq!(toolbox.stats("count").unwrap().calls, 2);
 }
+
+/// Writes `n` letters, as text and as structured content.
+#[tool]
+async fn letters(n: usize) -> Vec<String> {
+    vec!["a".repeat(n)]
+}
+
+/// Writes `n` letters of text.
+#[tool]
+async fn text_of(n: usize) -> String {
+    "a".repeat(n)
+}
+
+#[tokio::test]
+async fn outputs_are_capped_by_default_text_and_structured_content_alike() {
+    let toolbox = Toolbox::builder()
+        .tools([letters::tool(), text_of::tool()])
+        .build()
+        .unwrap();
+    let huge = toolbox.call("text_of", r#"{"n": 300000}"#).await;
+    let (kept, note) = huge.text().split_once('\n').unwrap();
+    assert_eq!(
+        (kept.len(), note),
+        (100_000, "[output cut: 200000 more characters not shown]")
+    );
+    assert!(
+        huge.text()
+            .ends_with("[output cut: 200000 more characters not shown]")
+    );
+    // A structured value over the cap is left out, so that no provider writes it in full.
+    let typed = toolbox.call("letters", r#"{"n": 300000}"#).await;
+    assert!(typed.text().ends_with("more characters not shown]"));
+    assert_eq!(typed.structured(), None);
+    let results = toolbox
+        .call_all([ToolCall::new("1", "letters", r#"{"n": 300000}"#)])
+        .await;
+    let mcp = tool_runtime::providers::mcp::write_result(&toolbox, &results[0]);
+    assert!(
+        mcp.to_string().len() < 101_000,
+        "{} bytes",
+        mcp.to_string().len()
+    );
+    // Small ones keep both.
+    let small = toolbox.call("letters", r#"{"n": 3}"#).await;
+    assert_eq!(small.structured(), Some(&json!(["aaa"])));
+    // `None` turns the cap off.
+    let uncapped = Toolbox::builder()
+        .tool(letters::tool())
+        .max_output_chars(None)
+        .build()
+        .unwrap();
+    let full = uncapped.call("letters", r#"{"n": 300000}"#).await;
+    assert!(full.structured().is_some());
+}
+
+#[tokio::test]
+async fn a_huge_unknown_name_is_cut_escaped_and_not_compared() {
+    let toolbox = toolbox(DEFAULT_LIMITS);
+    let name = "\u{1}".repeat(4 * 1024 * 1024);
+    let output = toolbox.call(&name, "{}").await;
+    assert!(output.text().len() < 1_000, "{} bytes", output.text().len());
+    assert!(
+        output.text().starts_with(r#"unknown tool "\u{1}\u{1}"#),
+        "{}",
+        output.text()
+    );
+    assert!(output.text().contains("…"), "{}", output.text());
+    // A name just over the limit is not looked up, even when a tool has its first 256 bytes.
+    let long = format!("count{}", "x".repeat(300));
+    let error = toolbox.try_call(&long, "{}").await.unwrap_err();
+    assert!(
+        matches!(error, ToolError::UnknownTool { ref suggestions, .. } if suggestions.is_empty())
+    );
+}
+
+/// A panic payload whose own `Drop` panics.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("the payload's drop panicked");
+    }
+}
+
+/// Panics with a payload that panics again when dropped.
+#[tool]
+async fn bomb(blocking: bool) -> String {
+    if blocking {
+        tokio::task::spawn_blocking(|| std::panic::panic_any(Bomb))
+            .await
+            .map(|()| String::new())
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    } else {
+        std::panic::panic_any(Bomb)
+    }
+}
+
+/// The same, from a plain function on the blocking pool.
+#[tool]
+fn bomb_blocking() -> String {
+    std::panic::panic_any(Bomb)
+}
+
+#[tokio::test]
+async fn a_panic_payload_that_panics_when_dropped_is_contained() {
+    let toolbox = Toolbox::builder()
+        .tools([bomb::tool(), bomb_blocking::tool()])
+        .build()
+        .unwrap();
+    for (name, arguments) in [
+        ("bomb", r#"{"blocking": false}"#),
+        ("bomb", r#"{"blocking": true}"#),
+        ("bomb_blocking", "{}"),
+    ] {
+        let output = toolbox.call(name, arguments).await;
+        assert!(output.is_error());
+        assert!(
+            output
+                .text()
+                .starts_with(&format!("{name} panicked: a panic without a message")),
+            "{}",
+            output.text()
+        );
+    }
+    let results = toolbox
+        .call_all([ToolCall::new("1", "bomb", r#"{"blocking": false}"#)])
+        .await;
+    assert!(results[0].output.text().starts_with("bomb panicked"));
+}

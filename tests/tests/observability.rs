@@ -187,3 +187,33 @@ async fn every_call_has_a_span_with_tool_id_duration_and_outcome() {
         ]
     );
 }
+
+/// Fails with the model's text in its error, as a tool echoing a URL does.
+#[tool]
+async fn echo_failure(url: String) -> Result<String, String> {
+    Err(format!("could not fetch {url}"))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn control_characters_in_logged_errors_are_escaped() {
+    let (captured, _guard) = capture();
+    let toolbox = Toolbox::builder()
+        .tool(echo_failure::tool())
+        .build()
+        .unwrap();
+    let url = "http://a/\nINFO forged line\u{1b}[31m";
+    let output = toolbox
+        .call("echo_failure", serde_json::json!({ "url": url }))
+        .await;
+    assert!(output.is_error());
+    let events = captured.0.lock().unwrap().clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        !events[0].contains('\n') && !events[0].contains('\u{1b}'),
+        "{events:?}"
+    );
+    assert!(
+        events[0].contains(r"\nINFO forged line\u{1b}[31m"),
+        "{events:?}"
+    );
+}

@@ -324,3 +324,165 @@ async fn every_tool_is_found_by_name_in_small_and_large_toolboxes() {
         );
     }
 }
+
+/// Computes without ever waiting, for `ms` milliseconds.
+#[tool(timeout = "50ms")]
+async fn compute(ms: u64) -> String {
+    std::thread::sleep(Duration::from_millis(ms));
+    "computed".to_owned()
+}
+
+#[tokio::test]
+async fn an_async_body_that_never_waits_still_times_out_and_is_named() {
+    let toolbox = Toolbox::builder().tool(compute::tool()).build().unwrap();
+    let output = toolbox.call("compute", r#"{"ms": 300}"#).await;
+    // The value came after the deadline: dropped, not delivered.
+    assert_eq!(
+        output.text(),
+        "compute timed out after 50ms. Try again with a smaller request, or do without it."
+    );
+    assert!(output.slow_poll().is_some());
+    assert_eq!(toolbox.stats("compute").unwrap().timeouts, 1);
+}
+
+/// Set when the endless tool may stop (at the end of the test).
+static RELEASE: AtomicBool = AtomicBool::new(false);
+
+/// Never yields until released.
+#[tool]
+async fn endless() -> String {
+    while !RELEASE.load(Ordering::SeqCst) {
+        std::hint::spin_loop();
+    }
+    "released".to_owned()
+}
+
+#[test]
+fn a_batch_deadline_returns_the_others_while_a_tool_never_yields() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let toolbox = Toolbox::builder()
+        .tools([endless::tool(), double::tool()])
+        .build()
+        .unwrap();
+    let results = runtime.block_on(toolbox.call_all_with(
+        [
+            ToolCall::new("1", "endless", "{}"),
+            ToolCall::new("2", "double", r#"{"n": 2}"#),
+        ],
+        tool_runtime::BatchOptions::new().deadline(Duration::from_millis(200)),
+    ));
+    assert_eq!(
+        results[0].output.text(),
+        "endless timed out after 200ms. Try again with a smaller request, or do without it."
+    );
+    assert_eq!(results[1].output.text(), "4");
+    RELEASE.store(true, Ordering::SeqCst);
+    runtime.shutdown_background();
+}
+
+/// How many calls of `stuck` run at once, and the most seen.
+static STUCK_NOW: AtomicUsize = AtomicUsize::new(0);
+static STUCK_MAX: AtomicUsize = AtomicUsize::new(0);
+/// Opened at the end of the test, to let the stuck calls return.
+static GATE: (Mutex<bool>, std::sync::Condvar) = (Mutex::new(false), std::sync::Condvar::new());
+
+/// Blocks, ignoring cancellation, until the gate opens.
+#[tool(timeout = "100ms")]
+fn stuck() -> String {
+    let now = STUCK_NOW.fetch_add(1, Ordering::SeqCst) + 1;
+    STUCK_MAX.fetch_max(now, Ordering::SeqCst);
+    let (lock, opened) = &GATE;
+    let mut open = lock.lock().unwrap();
+    while !*open {
+        open = opened.wait(open).unwrap();
+    }
+    STUCK_NOW.fetch_sub(1, Ordering::SeqCst);
+    "done".to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_calls_that_ignore_cancellation_are_capped_and_never_delivered() {
+    let toolbox = Toolbox::builder()
+        .tool(stuck::tool())
+        .max_blocking_calls(8)
+        .build()
+        .unwrap();
+    let calls = (0..64).map(|i| ToolCall::new(i.to_string(), "stuck", "{}"));
+    let results = toolbox.call_all(calls).await;
+    assert!(results.iter().all(|r| r.output.text()
+        == "stuck timed out after 100ms. Try again with a smaller request, or do without it."));
+    assert_eq!(
+        STUCK_MAX.load(Ordering::SeqCst),
+        8,
+        "at most the cap run at once"
+    );
+    // Those that got a thread still run; the others never started.
+    assert_eq!(toolbox.stats("stuck").unwrap().running_late, 8);
+    // tokio's blocking pool still serves others.
+    assert_eq!(tokio::task::spawn_blocking(|| 7).await.unwrap(), 7);
+    {
+        let (lock, opened) = &GATE;
+        *lock.lock().unwrap() = true;
+        opened.notify_all();
+    }
+    while toolbox.stats("stuck").unwrap().running_late > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(STUCK_NOW.load(Ordering::SeqCst), 0);
+}
+
+/// Finds a name.
+#[tool]
+async fn find_name(found: bool) -> Option<String> {
+    found.then(|| "Ada".to_owned())
+}
+
+/// Does something and says nothing.
+#[tool]
+async fn act() -> Result<(), String> {
+    Ok(())
+}
+
+/// Finds a point.
+#[tool]
+async fn find_point(found: bool) -> Option<Vec<i64>> {
+    found.then(|| vec![1, 2])
+}
+
+#[tokio::test]
+async fn options_and_units_read_plainly() {
+    let toolbox = Toolbox::builder()
+        .tools([find_name::tool(), act::tool(), find_point::tool()])
+        .build()
+        .unwrap();
+    assert_eq!(
+        toolbox.call("find_name", r#"{"found": true}"#).await.text(),
+        "Ada"
+    );
+    assert_eq!(
+        toolbox
+            .call("find_name", r#"{"found": false}"#)
+            .await
+            .text(),
+        "none"
+    );
+    assert_eq!(toolbox.call("act", "{}").await.text(), "done");
+    assert_eq!(
+        toolbox
+            .call("find_point", r#"{"found": true}"#)
+            .await
+            .text(),
+        "[1,2]"
+    );
+    assert_eq!(
+        toolbox
+            .call("find_point", r#"{"found": false}"#)
+            .await
+            .text(),
+        "none"
+    );
+}

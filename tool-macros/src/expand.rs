@@ -443,7 +443,14 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     }
     let probe = output_probe(tool, private);
     let convert = if returns_result(tool) {
-        quote!(#private::finish_result(__tool_returned, __tool_convert))
+        quote! {
+            let __tool_error_text = {
+                #[allow(unused_imports)]
+                use #private::{ViaDisplay as _, ViaSource as _};
+                (&&#private::error_probe(&__tool_returned)).error_text()
+            };
+            #private::finish_result(__tool_returned, __tool_convert, __tool_error_text)
+        }
     } else {
         quote!(__tool_convert(__tool_returned))
     };

@@ -253,14 +253,49 @@ pub async fn run_blocking<R: Send + 'static>(
     crate::guard::run_blocking(context, f).await
 }
 
-/// Turns a tool's `Result` into a value or the tool's error.
-pub fn finish_result<T, E: Display>(
+/// Turns a tool's `Result` into a value or the tool's error, written by `error_text`.
+pub fn finish_result<T, E>(
     result: Result<T, E>,
     convert: fn(T) -> Result<ToolValue, Failure>,
+    error_text: fn(&E) -> String,
 ) -> Result<ToolValue, Failure> {
     match result {
         Ok(value) => convert(value),
-        Err(error) => Err(Failure::tool(error)),
+        Err(error) => Err(Failure::Tool(error_text(&error))),
+    }
+}
+
+/// Stands for a tool's error type, so that the way its errors become text is chosen by the
+/// type: the whole `source()` chain of a `std::error::Error`, else its alternate `Display`
+/// (which is anyhow's chain).
+pub struct ErrorProbe<E>(PhantomData<fn() -> E>);
+
+/// The probe of the error type of `result`.
+pub fn error_probe<T, E>(_: &Result<T, E>) -> ErrorProbe<E> {
+    ErrorProbe(PhantomData)
+}
+
+/// Errors with a `source()` chain.
+pub trait ViaSource<E> {
+    /// How an error becomes text.
+    fn error_text(&self) -> fn(&E) -> String;
+}
+
+impl<E: std::error::Error + 'static> ViaSource<E> for &ErrorProbe<E> {
+    fn error_text(&self) -> fn(&E) -> String {
+        |error| crate::error::chain_text(error)
+    }
+}
+
+/// Errors that are only `Display`.
+pub trait ViaDisplay<E> {
+    /// How an error becomes text.
+    fn error_text(&self) -> fn(&E) -> String;
+}
+
+impl<E: Display> ViaDisplay<E> for ErrorProbe<E> {
+    fn error_text(&self) -> fn(&E) -> String {
+        |error| format!("{error:#}")
     }
 }
 
@@ -314,6 +349,20 @@ impl Text for Box<str> {
 impl Text for Arc<str> {
     fn into_text(self) -> String {
         self.as_ref().to_owned()
+    }
+}
+
+/// `()`: the tool did what it was asked.
+impl Text for () {
+    fn into_text(self) -> String {
+        "done".to_owned()
+    }
+}
+
+/// An optional text: the text, or "none".
+impl<T: Text> Text for Option<T> {
+    fn into_text(self) -> String {
+        self.map_or_else(|| "none".to_owned(), Text::into_text)
     }
 }
 
@@ -371,8 +420,13 @@ impl<T: Serialize> ViaJson<T> for Probe<T> {
     }
 }
 
+/// A typed result as JSON text and structured content; nothing (`None`) reads "none".
 fn to_json<T: Serialize>(value: T) -> Result<ToolValue, Failure> {
-    serde_json::to_value(value)
-        .map(ToolValue::json)
-        .map_err(|e| Failure::Tool(format!("its result could not be written as JSON: {e}")))
+    match serde_json::to_value(value) {
+        Ok(Value::Null) => Ok(ToolValue::text("none")),
+        Ok(value) => Ok(ToolValue::json(value)),
+        Err(e) => Err(Failure::Tool(format!(
+            "its result could not be written as JSON: {e}"
+        ))),
+    }
 }

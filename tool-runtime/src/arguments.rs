@@ -285,7 +285,7 @@ fn value_depth(value: &Value, depth: usize, max: usize) -> usize {
 }
 
 /// The length of a value's compact JSON text, without building the text.
-fn json_len(value: &Value) -> usize {
+pub(crate) fn json_len(value: &Value) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

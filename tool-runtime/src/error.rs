@@ -187,6 +187,22 @@ impl fmt::Display for ToolError {
 
 impl std::error::Error for ToolError {}
 
+/// An error's message followed by each of its causes (`source()`), separated by `: `; a
+/// cause whose text the message already includes is not repeated.
+pub(crate) fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 fn quoted(names: &[String], separator: &str) -> String {
     names
         .iter()
@@ -209,16 +225,17 @@ fn list(names: &[String]) -> String {
     text
 }
 
-/// `10s`, `500ms`, `2m`, `1m30s`.
+/// `10s`, `500ms`, `2m`, `1m30s`: rounded to the millisecond, as a person says it (a deadline
+/// of 200 ms that fired 199.7 ms after the call started reads "200ms").
 pub(crate) fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1_000 || !ms.is_multiple_of(1_000) {
-        if ms >= 1_000 {
-            return format!("{:.1}s", d.as_secs_f64());
-        }
+    let ms = (d.as_secs_f64() * 1000.0).round() as u64;
+    if ms < 1_000 {
         return format!("{ms}ms");
     }
-    let s = d.as_secs();
+    if !ms.is_multiple_of(1_000) {
+        return format!("{:.1}s", ms as f64 / 1000.0);
+    }
+    let s = ms / 1000;
     match (s / 3600, s % 3600 / 60, s % 60) {
         (0, 0, s) => format!("{s}s"),
         (0, m, 0) => format!("{m}m"),
@@ -279,6 +296,8 @@ mod tests {
         assert_eq!(human(Duration::from_secs(120)), "2m");
         assert_eq!(human(Duration::from_secs(90)), "1m30s");
         assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human(Duration::from_micros(199_700)), "200ms");
+        assert_eq!(human(Duration::from_micros(999_600)), "1s");
     }
 
     #[test]

@@ -108,13 +108,24 @@ impl ToolOutput {
         self.slow_poll = slow_poll;
     }
 
-    /// Cuts the text to `limit` characters, at a char boundary, saying how much was cut.
+    /// Cuts the text to `limit` characters, at a char boundary, saying how much was cut, and
+    /// leaves out a structured result whose JSON is longer than `limit`.
     pub(crate) fn cut_to(&mut self, limit: usize) {
-        if let Some((end, _)) = self.text.char_indices().nth(limit) {
+        // Bytes bound characters: text this short cannot be over the limit.
+        if self.text.len() > limit
+            && let Some((end, _)) = self.text.char_indices().nth(limit)
+        {
             let cut = self.text[end..].chars().count();
             self.text.truncate(end);
             self.text
                 .push_str(&format!("\n[output cut: {cut} more characters not shown]"));
+        }
+        if self
+            .structured
+            .as_ref()
+            .is_some_and(|value| crate::arguments::json_len(value) > limit)
+        {
+            self.structured = None;
         }
     }
 }
