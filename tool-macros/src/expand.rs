@@ -10,7 +10,7 @@ use syn::{ReturnType, Type};
 use crate::ast::{self, ParamKind, StateKind, ToolFn};
 use crate::attr::ArgDefault;
 use crate::ctxt::Ctxt;
-use crate::{fallback, suspends, valid};
+use crate::{checks, fallback, suspends, valid};
 
 /// Parses, checks and expands one `#[tool]`.
 pub fn tool(args: TokenStream, item: syn::ItemFn) -> TokenStream {
@@ -52,6 +52,7 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
         _ => None,
     });
     let body = call_body(tool, &private);
+    let checks = checks::emit(tool, &private);
     let reads_context = tool
         .params
         .iter()
@@ -83,6 +84,8 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
             #deserialize
 
             #(#defaults)*
+
+            #checks
 
             impl #krate::Tool for #ident {
                 fn spec(&self) -> #krate::ToolSpec {

@@ -5,7 +5,7 @@ use std::fmt::Display;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
 
 pub use inventory;
@@ -13,6 +13,7 @@ pub use schemars;
 pub use serde;
 pub use serde_json;
 
+pub use crate::arguments::Constraints;
 pub use crate::registry::Registration;
 pub use crate::tool::{BoxFuture, Started};
 
@@ -23,9 +24,48 @@ use serde_json::Value;
 use crate::guard::panic_message;
 use crate::{ArgumentsRef, Failure, State, ToolValue};
 
-/// The input schema of an arguments struct.
-pub fn input_schema<A: schemars::JsonSchema>() -> Value {
-    crate::schema::of::<A>()
+/// The input schema of an arguments struct, its constraints compiled on the way (when the
+/// toolbox asks the tool for its spec).
+pub fn input_schema<A: ToolArguments>() -> Value {
+    let schema = crate::schema::of::<A>();
+    A::constraints().get(|| schema.clone());
+    schema
+}
+
+/// The arguments struct of a `#[tool]`, which holds the constraints of its schema.
+pub trait ToolArguments: DeserializeOwned + schemars::JsonSchema {
+    /// The constraints, compiled once.
+    fn constraints() -> &'static ConstraintsCell;
+}
+
+/// The constraints of one tool's arguments, compiled the first time they are asked for.
+pub struct ConstraintsCell {
+    tool: &'static str,
+    constraints: OnceLock<Option<Constraints>>,
+}
+
+impl ConstraintsCell {
+    /// The empty cell of the tool `tool`.
+    pub const fn new(tool: &'static str) -> Self {
+        ConstraintsCell {
+            tool,
+            constraints: OnceLock::new(),
+        }
+    }
+
+    /// The constraints, compiled from `schema` the first time. A schema that cannot be checked
+    /// is the tool author's mistake, found when a toolbox is built: it panics there.
+    fn get(&self, schema: impl FnOnce() -> Value) -> Option<&Constraints> {
+        let compile = || {
+            Constraints::compile(&schema()).unwrap_or_else(|error| {
+                panic!(
+                    "the input schema of the tool `{}` cannot be checked: {error}",
+                    self.tool
+                )
+            })
+        };
+        self.constraints.get_or_init(compile).as_ref()
+    }
 }
 
 /// The types whose JSON Schema a tool argument can have. Generated code gives each argument's
@@ -220,9 +260,14 @@ pub fn default_argument<T: ArgumentDefault>() -> Decoded<T> {
     Decoded(T::default_argument())
 }
 
-/// Decodes a call's arguments.
-pub fn decode_arguments<A: DeserializeOwned>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
-    arguments.decode()
+/// Decodes a call's arguments, then checks them against what the schema states that decoding
+/// does not check (bounds, lengths, patterns, nested unknown fields, ...).
+pub fn decode_arguments<A: ToolArguments>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
+    let decoded = arguments.decode()?;
+    if let Some(constraints) = A::constraints().get(crate::schema::of::<A>) {
+        constraints.check(arguments)?;
+    }
+    Ok(decoded)
 }
 
 /// The output of the future of an `async fn` whose body has no `.await`, which is ready on its
