@@ -42,7 +42,7 @@ impl Model {
             return Ok(None);
         };
         Ok(Some(Model::Live {
-            http: crate::tools::HttpClient::new()?.client().clone(),
+            http: crate::tools::fetch::trusted_client()?,
             url: format!("{}/chat/completions", base.trim_end_matches('/')),
             key: std::env::var("OPENAI_API_KEY")
                 .ok()

@@ -54,11 +54,12 @@ impl Demo {
         let files = dir.path().join("files");
         fixtures::files::create(&files)?;
         let db_path = dir.path().join("cities.sqlite");
-        fixtures::database::create(&db_path).await?;
+        fixtures::database::create(&db_path)?;
         let server = LocalServer::start().await?;
         let toolbox = toolbox_builder(
-            HttpClient::new()?,
-            Database::open_read_only(&db_path).await?,
+            // Public addresses, and the local server the demo's pages come from.
+            HttpClient::allowing([server.addr()])?,
+            Database::open_read_only(&db_path)?,
             FilesRoot::new(&files)?,
         )
         .build()?;

@@ -47,7 +47,7 @@ async fn greet_waits_then_greets() {
 #[tokio::test]
 async fn fetch_reads_text_and_cuts_it_at_a_char_boundary() {
     let server = LocalServer::start().await.unwrap();
-    let http = HttpClient::new().unwrap();
+    let http = HttpClient::allowing([server.addr()]).unwrap();
     let cx = CallContext::new();
     assert_eq!(
         fetch_url(server.url("/hello"), None, &http, &cx)
@@ -80,7 +80,12 @@ async fn fetch_reads_text_and_cuts_it_at_a_char_boundary() {
 #[tokio::test]
 async fn fetch_reports_each_kind_of_failure() {
     let server = LocalServer::start().await.unwrap();
-    let http = HttpClient::new().unwrap();
+    // A port nobody listens on: bound, then released.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let http = HttpClient::allowing([server.addr(), closed]).unwrap();
     let cx = CallContext::new();
     let missing = server.url("/missing");
     assert_eq!(
@@ -105,16 +110,10 @@ async fn fetch_reports_each_kind_of_failure() {
         "max_chars must be between 1 and 100000, not 0"
     );
 
-    // A port nobody listens on: bound, then released.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    };
-    let refused = failure(fetch_url(format!("http://{closed}/"), None, &http, &cx).await);
-    assert!(
-        refused.starts_with(&format!("could not fetch http://{closed}/: "))
-            && refused.contains("onnection refused"),
-        "{refused}"
+    // A refused connection reads like any other failure to connect: no port-scan oracle.
+    assert_eq!(
+        failure(fetch_url(format!("http://{closed}/"), None, &http, &cx).await),
+        format!("could not fetch http://{closed}/: could not connect")
     );
 
     // The call's deadline bounds the request.
@@ -127,23 +126,24 @@ async fn fetch_reports_each_kind_of_failure() {
     );
 }
 
-async fn database() -> (tempfile::TempDir, Database) {
+fn database() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cities.sqlite");
-    examples::fixtures::database::create(&path).await.unwrap();
-    let db = Database::open_read_only(&path).await.unwrap();
+    examples::fixtures::database::create(&path).unwrap();
+    let db = Database::open_read_only(&path).unwrap();
     (dir, db)
 }
 
 #[tokio::test]
 async fn query_returns_rows_as_json() {
-    let (_dir, db) = database().await;
+    let (_dir, db) = database();
+    let cx = CallContext::new();
     let result = query_db(
         "SELECT name, population, area_km2 FROM cities WHERE country = 'France' ORDER BY population DESC;".into(),
         None,
         &db,
+        &cx,
     )
-    .await
     .unwrap();
     assert_eq!(
         serde_json::to_value(&result).unwrap(),
@@ -156,50 +156,65 @@ async fn query_returns_rows_as_json() {
             "truncated": false
         })
     );
-    let limited = query_db("SELECT name FROM cities ORDER BY name".into(), Some(3), &db)
-        .await
-        .unwrap();
+    let limited = query_db(
+        "SELECT name FROM cities ORDER BY name".into(),
+        Some(3),
+        &db,
+        &cx,
+    )
+    .unwrap();
     assert_eq!(limited.rows.len(), 3);
     assert!(limited.truncated);
     let counted = query_db(
         "WITH big AS (SELECT * FROM cities WHERE population > 10000000) SELECT count(*) AS n FROM big".into(),
         None,
         &db,
+        &cx,
     )
-    .await
     .unwrap();
     assert_eq!(counted.rows[0]["n"], json!(5));
 }
 
 #[tokio::test]
 async fn query_refuses_writes_and_reports_sql_errors() {
-    let (_dir, db) = database().await;
+    let (_dir, db) = database();
+    let cx = CallContext::new();
     assert_eq!(
-        failure(query_db("DELETE FROM cities".into(), None, &db).await),
-        "only reads are allowed: send one SELECT (or WITH ... SELECT) statement, not DELETE"
+        failure(query_db("DELETE FROM cities".into(), None, &db, &cx)),
+        "only reads are allowed: send one SELECT (or WITH ... SELECT) statement; this one would delete rows"
     );
     assert_eq!(
-        failure(query_db("SELECT 1; DROP TABLE cities".into(), None, &db).await),
+        failure(query_db("SELECT 1; SELECT 2".into(), None, &db, &cx)),
         "send one statement at a time; this SQL holds several"
     );
-    // A write hidden behind WITH passes the first check and is stopped by SQLite.
-    let hidden =
-        failure(query_db("WITH x AS (SELECT 1) DELETE FROM cities".into(), None, &db).await);
-    assert!(
-        hidden.starts_with("the database refused the query: "),
-        "{hidden}"
+    assert_eq!(
+        failure(query_db(
+            "SELECT 1; DROP TABLE cities".into(),
+            None,
+            &db,
+            &cx
+        )),
+        "only reads are allowed: send one SELECT (or WITH ... SELECT) statement; this one would delete rows"
+    );
+    // A write behind WITH is seen by SQLite's parser for what it is.
+    assert_eq!(
+        failure(query_db(
+            "WITH x AS (SELECT 1) DELETE FROM cities".into(),
+            None,
+            &db,
+            &cx
+        )),
+        "only reads are allowed: send one SELECT (or WITH ... SELECT) statement; this one would delete rows"
     );
     assert_eq!(
-        failure(query_db("SELECT nope FROM cities".into(), None, &db).await),
+        failure(query_db("SELECT nope FROM cities".into(), None, &db, &cx)),
         "the database refused the query: no such column: nope"
     );
     assert_eq!(
-        failure(query_db("SELECT 1".into(), Some(5000), &db).await),
+        failure(query_db("SELECT 1".into(), Some(5000), &db, &cx)),
         "max_rows must be between 1 and 1000, not 5000"
     );
-    let still = query_db("SELECT count(*) AS n FROM cities".into(), None, &db)
-        .await
-        .unwrap();
+    let still = query_db("SELECT count(*) AS n FROM cities".into(), None, &db, &cx).unwrap();
     assert_eq!(still.rows[0]["n"], json!(8), "nothing was deleted");
 }
 
@@ -218,20 +233,16 @@ fn files() -> (tempfile::TempDir, FilesRoot) {
 async fn read_file_reads_inside_its_folder() {
     let (_dir, root) = files();
     assert_eq!(
-        read_file("notes/todo.txt".into(), None, &root)
-            .await
-            .unwrap(),
+        read_file("notes/todo.txt".into(), None, &root).unwrap(),
         "1. Ship the tool runtime.\n2. Write the agent loop.\n"
     );
     assert_eq!(
-        read_file("./data/../data/cities.csv".into(), None, &root).await.err().map(|e| e.to_string()),
+        read_file("./data/../data/cities.csv".into(), None, &root).err().map(|e| e.to_string()),
         Some("\"./data/../data/cities.csv\" is not allowed: it contains `..`; give a path inside the folder".into())
     );
     // 30 bytes of "aéaé…": a limit of 4 falls inside the second é, which is dropped whole.
     assert_eq!(
-        read_file("accents.txt".into(), Some(4), &root)
-            .await
-            .unwrap(),
+        read_file("accents.txt".into(), Some(4), &root).unwrap(),
         "aéa\n[cut: showing 4 of 30 bytes; ask for more with max_bytes]"
     );
 }
@@ -251,7 +262,7 @@ async fn read_file_refuses_escapes_and_reports_bad_files() {
         ("", "\"\" is not allowed: the path is empty"),
         (
             "link.txt",
-            "\"link.txt\" leads outside the folder this tool may read",
+            "\"link.txt\" goes through a symbolic link, which this tool does not follow; give the path of the file itself",
         ),
         (
             "nope.txt",
@@ -264,13 +275,13 @@ async fn read_file_refuses_escapes_and_reports_bad_files() {
         ),
     ] {
         assert_eq!(
-            failure(read_file(path.into(), None, &root).await),
+            failure(read_file(path.into(), None, &root)),
             expected,
             "{path}"
         );
     }
     assert_eq!(
-        failure(read_file("notes/todo.txt".into(), Some(0), &root).await),
+        failure(read_file("notes/todo.txt".into(), Some(0), &root)),
         "max_bytes must be between 1 and 1048576, not 0"
     );
 }

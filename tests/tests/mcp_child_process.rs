@@ -46,7 +46,17 @@ async fn a_child_process_serves_lists_calls_and_cancels() {
     assert_eq!(info.server_info.as_ref().unwrap().name, "mcp_test_server");
     let tools = client.list_all_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
-    assert_eq!(names, ["add", "stall", "wait_for_cancel"]);
+    assert_eq!(
+        names,
+        [
+            "add",
+            "fail",
+            "stall",
+            "wait_for_cancel",
+            "cancellations",
+            "count_up"
+        ]
+    );
 
     assert_eq!(
         call(&client, "add", json!({"a": 2, "b": 3})).await,
@@ -85,7 +95,10 @@ async fn a_child_process_serves_lists_calls_and_cancels() {
         .cancel(Some("the user gave up".to_owned()))
         .await
         .unwrap();
-    assert_eq!(next_line(&mut stderr).await, "wait_for_cancel dropped");
+    assert_eq!(
+        next_line(&mut stderr).await,
+        "wait_for_cancel saw its cancellation"
+    );
 
     client.cancel().await.expect("the client stops");
     // With stdin closed, the server ends, and its stderr with it.
@@ -94,4 +107,46 @@ async fn a_child_process_serves_lists_calls_and_cancels() {
         .expect("the server exits within 10 s")
         .expect("stderr is readable");
     assert_eq!(rest, None);
+}
+
+/// A client that dies mid-call closes the server's stdin: the server cancels the call (its
+/// tool sees it) and exits at once, not after the call's 60 s timeout nor after rmcp's 5 s wait
+/// for answers in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_stdin_cancels_the_calls_in_flight_and_ends_the_server() {
+    let command = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"));
+    let (transport, stderr) = TokioChildProcess::builder(command)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut stderr = BufReader::new(stderr.expect("stderr is piped")).lines();
+    let client = ().serve(transport).await.expect("handshake");
+    let request = ClientRequest::CallToolRequest(CallToolRequest::new(CallToolRequestParams::new(
+        "wait_for_cancel",
+    )));
+    let _handle = client
+        .send_cancellable_request(request, PeerRequestOptions::no_options())
+        .await
+        .unwrap();
+    assert_eq!(next_line(&mut stderr).await, "wait_for_cancel started");
+
+    let closed = std::time::Instant::now();
+    // Stopping the client closes the server's stdin; no notifications/cancelled is sent.
+    client.cancel().await.expect("the client stops");
+    assert_eq!(
+        next_line(&mut stderr).await,
+        "wait_for_cancel saw its cancellation"
+    );
+    let rest = tokio::time::timeout(Duration::from_secs(10), stderr.next_line())
+        .await
+        .expect("the server exits within 10 s")
+        .expect("stderr is readable");
+    assert_eq!(rest, None);
+    // Not a speed measurement: rmcp alone would have waited 5 s for the call before
+    // cancelling it.
+    assert!(
+        closed.elapsed() < Duration::from_secs(4),
+        "the server took {:?} to end",
+        closed.elapsed()
+    );
 }

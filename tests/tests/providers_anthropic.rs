@@ -92,11 +92,22 @@ async fn every_tool_use_gets_its_result_in_order_with_is_error() {
 }
 
 #[test]
-fn blocks_that_do_not_match_are_reported_with_the_place() {
+fn blocks_that_do_not_match_are_refused_with_the_place() {
     let message = json!({"content": [{"type": "text", "text": "a"}, {"type": "tool_use", "name": "get_weather"}]});
     assert_eq!(
-        anthropic::read_calls(&message).unwrap_err().to_string(),
-        "cannot read the Anthropic message: at `/content/1/id`, a string is expected; pass the \
+        anthropic::read_calls(&message).unwrap()[0]
+            .refusal
+            .as_deref(),
+        Some(
+            "the call could not be read: at `/content/1/id`, a string is expected. Call the \
+             tool again as a function call."
+        )
+    );
+    assert_eq!(
+        anthropic::read_calls(&json!({"content": 5}))
+            .unwrap_err()
+            .to_string(),
+        "cannot read the Anthropic message: at `/content`, a list is expected; pass the \
          assistant message or the whole response, as it came."
     );
 }

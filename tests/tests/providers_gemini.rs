@@ -113,12 +113,23 @@ async fn calls_without_ids_get_stable_ones_that_are_never_sent_back() {
 }
 
 #[test]
-fn parts_that_do_not_match_are_reported_with_the_place() {
+fn parts_that_do_not_match_are_refused_with_the_place() {
     let content = json!({"parts": [{"functionCall": {"args": {}}}]});
+    let calls = gemini::read_calls(&content).unwrap();
+    assert_eq!(calls[0].id, "synthesized-call-0");
     assert_eq!(
-        gemini::read_calls(&content).unwrap_err().to_string(),
-        "cannot read the Gemini response: at `/parts/0/functionCall/name`, a string is expected; \
-         pass the model's content or the whole response, as it came."
+        calls[0].refusal.as_deref(),
+        Some(
+            "the call could not be read: at `/parts/0/functionCall/name`, a string is expected. \
+             Call the tool again as a function call."
+        )
+    );
+    assert_eq!(
+        gemini::read_calls(&json!({"parts": 5}))
+            .unwrap_err()
+            .to_string(),
+        "cannot read the Gemini response: at `/parts`, a list is expected; pass the model's \
+         content or the whole response, as it came."
     );
 }
 

@@ -153,19 +153,23 @@ async fn query(filter: Filter, limit: Option<u32>) -> String {
 }
 
 #[test]
-fn the_any_of_style_writes_no_list_of_types() {
+fn by_default_no_list_of_types_and_no_format_outside_json_schema() {
+    assert_eq!(NullStyle::default(), NullStyle::AnyOf);
     let toolbox = Toolbox::builder().tool(query::tool()).build().unwrap();
-    let list = mcp::tools_list(&toolbox, NullStyle::AnyOf);
+    let list = mcp::tools_list(&toolbox, NullStyle::default());
     let schema = &list["tools"][0]["inputSchema"];
     assert_eq!(
         schema["properties"]["limit"],
-        json!({"anyOf": [{"type": "integer", "format": "uint32", "minimum": 0}, {"type": "null"}]})
+        json!({"anyOf": [
+            {"type": "integer", "minimum": 0, "maximum": u32::MAX},
+            {"type": "null"}
+        ]})
     );
     assert_eq!(
         schema["$defs"]["Page"]["properties"]["offset"],
         json!({
             "description": "First row, from zero.",
-            "anyOf": [{"type": "integer", "format": "uint64", "minimum": 0}, {"type": "null"}]
+            "anyOf": [{"type": "integer", "minimum": 0, "maximum": u64::MAX}, {"type": "null"}]
         })
     );
     assert_eq!(
@@ -177,8 +181,8 @@ fn the_any_of_style_writes_no_list_of_types() {
     );
     let type_array = mcp::tools_list(&toolbox, NullStyle::TypeArray);
     assert_eq!(
-        type_array["tools"][0]["inputSchema"],
-        toolbox.spec("query").unwrap().input_schema
+        type_array["tools"][0]["inputSchema"]["properties"]["limit"],
+        json!({"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX})
     );
 }
 
@@ -220,7 +224,12 @@ fn output_schemas_that_are_not_objects_are_wrapped_under_result() {
     let report = json!({
         "description": "A weather report.",
         "type": "object",
-        "properties": {"temp": {"description": "Degrees Celsius.", "type": "integer", "format": "int32"}},
+        "properties": {"temp": {
+            "description": "Degrees Celsius.",
+            "type": "integer",
+            "minimum": i32::MIN,
+            "maximum": i32::MAX
+        }},
         "required": ["temp"]
     });
     assert_eq!(

@@ -164,19 +164,23 @@ async fn parameters_the_tool_does_not_define_are_refused_by_name() {
 }
 
 #[test]
-fn chat_messages_that_do_not_match_are_reported_with_the_place() {
+fn chat_calls_that_do_not_match_are_refused_with_the_place() {
     let no_name = json!({"tool_calls": [{"id": "call_1", "type": "function", "function": {}}]});
+    let refusal = |message| openai::read_calls(&message).unwrap()[0].refusal.clone();
     assert_eq!(
-        openai::read_calls(&no_name).unwrap_err().to_string(),
-        "cannot read the OpenAI Chat Completions response: at `/tool_calls/0/function/name`, a \
-         string is expected; pass the assistant message or the whole response, as it came."
+        refusal(no_name).as_deref(),
+        Some(
+            "the call could not be read: at `/tool_calls/0/function/name`, a string is \
+             expected. Call the tool again as a function call."
+        )
     );
     let custom = json!({"tool_calls": [{"id": "call_1", "type": "custom", "custom": {}}]});
     assert_eq!(
-        openai::read_calls(&custom).unwrap_err().to_string(),
-        "cannot read the OpenAI Chat Completions response: at `/tool_calls/0/type`, the call is \
-         of type \"custom\", and only function calls are run; pass the assistant message or the \
-         whole response, as it came."
+        refusal(custom).as_deref(),
+        Some(
+            "the call could not be read: at `/tool_calls/0/type`, the call is of type \
+             \"custom\", and only function calls are run. Call the tool again as a function call."
+        )
     );
     let no_message = json!({"choices": []});
     assert_eq!(
@@ -213,9 +217,14 @@ fn responses_calls_are_read_from_an_item_a_list_or_a_whole_response() {
     let response = json!({"id": "resp_1", "object": "response", "output": list});
     assert_eq!(openai_responses::read_calls(&response).unwrap(), expected);
     let broken = json!({"output": [{"type": "function_call", "name": "get_weather"}]});
-    assert_eq!(
-        openai_responses::read_calls(&broken).unwrap_err().path(),
-        "/output/0/call_id"
+    let refusal = openai_responses::read_calls(&broken).unwrap()[0]
+        .refusal
+        .clone();
+    assert!(
+        refusal
+            .unwrap()
+            .contains("at `/output/0/call_id`, a string is expected"),
+        "the malformed call is refused with its place"
     );
 }
 

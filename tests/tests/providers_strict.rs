@@ -1,10 +1,17 @@
 //! OpenAI strict mode: what the dialect makes of each kind of signature, and the tools it
-//! cannot take, reported by name and exported non-strict only when asked.
+//! cannot take, reported by name: declared non-strict by default, refused under `Strict::On`.
+//! Every strict schema exported here goes through a checker of OpenAI's published rules.
+
+mod openai_strict_rules;
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
+use openai_strict_rules::problems;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::{Value, json};
-use tests::types::{Filter, Shape, Unit};
+use tests::types::{Filter, Shape, Tree, Unit};
 use tool_runtime::providers::{Issue, Provider, Rule, Strict, openai, openai_strict_schema};
 use tool_runtime::{ToolRef, Toolbox, tool};
 
@@ -63,11 +70,233 @@ async fn now() -> &'static str {
     "noon"
 }
 
+/// How rows are sorted. It has a default, but no `Serialize`: the schema cannot state it.
+#[derive(Default, Deserialize, JsonSchema, Debug)]
+#[serde(rename_all = "lowercase")]
+enum Sort {
+    #[default]
+    Asc,
+    Desc,
+}
+
+fn twenty() -> u32 {
+    20
+}
+
+/// What a report reads.
+#[derive(Deserialize, JsonSchema)]
+struct Report {
+    /// The rows to read.
+    filter: Filter,
+    /// How the report's rows are sorted.
+    #[serde(default)]
+    sort: Sort,
+    /// Rows per page.
+    #[serde(default = "twenty")]
+    per_page: u32,
+}
+
+/// Reads a report.
+///
+/// # Arguments
+/// * `report` - what to read
+/// * `sort` - how the pages are sorted
+/// * `tree` - the sections to include
+#[tool]
+async fn read_report(report: Report, #[arg(default)] sort: Sort, tree: Option<Tree>) -> String {
+    format!(
+        "{} {:?} {} {:?} {}",
+        report.filter.column,
+        report.sort,
+        report.per_page,
+        sort,
+        tree.is_some()
+    )
+}
+
+/// Checks the strict `parameters` of every OpenAI declaration marked `strict: true`, and
+/// returns the names of the tools declared non-strict.
+fn assert_strict_declarations(declarations: &[Value]) -> Vec<String> {
+    let mut non_strict = Vec::new();
+    for declaration in declarations {
+        let function = &declaration["function"];
+        let name = function["name"].as_str().unwrap().to_owned();
+        if function["strict"] != Value::Bool(true) {
+            non_strict.push(name);
+            continue;
+        }
+        let found = problems(&function["parameters"]);
+        assert!(
+            found.is_empty(),
+            "{name}'s strict schema breaks OpenAI's rules:\n{}\n{:#}",
+            found.join("\n"),
+            function["parameters"]
+        );
+    }
+    non_strict
+}
+
 fn strict_parameters(tool: ToolRef) -> Value {
     let toolbox = Toolbox::builder().tool(tool).build().unwrap();
     let mut tools = openai::tools(&toolbox, Strict::On).unwrap();
     assert_eq!(tools[0]["function"]["strict"], json!(true));
+    assert_strict_declarations(&tools);
     tools.remove(0)["function"]["parameters"].take()
+}
+
+#[test]
+fn documented_struct_parameters_are_inlined_at_every_level_never_ref_with_siblings() {
+    let parameters = strict_parameters(read_report::tool());
+    let report = &parameters["properties"]["report"];
+    assert_eq!(report["description"], json!("what to read"));
+    assert_eq!(report["type"], json!("object"));
+    assert_eq!(report["additionalProperties"], json!(false));
+    let filter = &report["properties"]["filter"];
+    assert_eq!(filter.get("$ref"), None, "{filter}");
+    assert_eq!(filter["description"], json!("The rows to read."));
+    assert_eq!(filter["required"], json!(["column", "limit", "page"]));
+    // A `$ref` with nothing beside it stays a reference, as OpenAI allows.
+    assert_eq!(
+        filter["properties"]["page"]["anyOf"][0],
+        json!({"$ref": "#/$defs/Page"})
+    );
+    assert_eq!(problems(&parameters), Vec::<String>::new());
+}
+
+#[test]
+fn defaulted_parameters_are_required_and_never_nullable_at_every_level() {
+    let parameters = strict_parameters(read_report::tool());
+    let sort = json!({"type": "string", "enum": ["asc", "desc"]});
+    let top = &parameters["properties"]["sort"];
+    assert_eq!(top["description"], json!("how the pages are sorted"));
+    assert_eq!((&top["type"], &top["enum"]), (&sort["type"], &sort["enum"]));
+    assert_eq!(
+        parameters["required"],
+        json!(["report", "sort", "tree"]),
+        "every property is required"
+    );
+    let report = &parameters["properties"]["report"];
+    let nested = &report["properties"]["sort"];
+    assert_eq!(
+        nested["description"],
+        json!("How the report's rows are sorted.")
+    );
+    assert_eq!(
+        (&nested["type"], &nested["enum"]),
+        (&sort["type"], &sort["enum"])
+    );
+    assert_eq!(
+        report["properties"]["per_page"],
+        json!({"description": "Rows per page. Default: 20.", "type": "integer", "minimum": 0})
+    );
+    assert_eq!(report["required"], json!(["filter", "sort", "per_page"]));
+    // An `Option` stays nullable.
+    assert_eq!(
+        parameters["properties"]["tree"]["anyOf"][1],
+        json!({"type": "null"})
+    );
+}
+
+#[tokio::test]
+async fn arguments_that_follow_the_strict_schema_are_accepted() {
+    let toolbox = Toolbox::builder()
+        .tool(read_report::tool())
+        .build()
+        .unwrap();
+    let arguments = json!({
+        "report": {
+            "filter": {"column": "id", "limit": 5, "page": null},
+            "sort": "desc",
+            "per_page": 20
+        },
+        "sort": "asc",
+        "tree": null
+    });
+    let output = toolbox.call("read_report", arguments).await;
+    assert!(!output.is_error(), "{}", output.text());
+    assert_eq!(output.text(), "id Desc 20 Asc false");
+}
+
+#[test]
+fn every_strict_schema_exported_here_keeps_openai_rules() {
+    let toolbox = Toolbox::builder()
+        .tools([
+            query::tool(),
+            list_rows::tool(),
+            describe::tool(),
+            tag::tool(),
+            store::tool(),
+            now::tool(),
+            read_report::tool(),
+        ])
+        .build()
+        .unwrap();
+    let tools = openai::tools(&toolbox, Strict::default()).unwrap();
+    assert_eq!(assert_strict_declarations(&tools), ["store", "tag"]);
+}
+
+/// Warnings logged while it runs, as their fields.
+fn warnings(run: impl FnOnce()) -> Vec<String> {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<String>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Captured {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            struct Fields(String);
+            impl tracing::field::Visit for Fields {
+                fn record_debug(&mut self, _: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                    self.0.push_str(&format!("{value:?}"));
+                }
+            }
+            if *event.metadata().level() == tracing::Level::WARN {
+                let mut fields = Fields(String::new());
+                event.record(&mut fields);
+                self.0.lock().unwrap().push(fields.0);
+            }
+        }
+    }
+
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::registry().with(captured.clone());
+    tracing::subscriber::with_default(subscriber, run);
+    captured.0.lock().unwrap().clone()
+}
+
+#[test]
+fn by_default_each_tool_is_strict_where_it_can_and_the_others_are_listed_in_one_warning() {
+    assert_eq!(Strict::default(), Strict::OnOrFallback);
+    let toolbox = Toolbox::builder()
+        .tools([tag::tool(), store::tool(), now::tool()])
+        .build()
+        .unwrap();
+    let logged = warnings(|| {
+        let tools = openai::tools(&toolbox, Strict::default()).unwrap();
+        let strict: Vec<&Value> = tools.iter().map(|t| &t["function"]["strict"]).collect();
+        assert_eq!(strict, [&json!(true), &json!(false), &json!(false)]);
+        openai::tools(&toolbox, Strict::default()).unwrap();
+    });
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert!(
+        logged[0].starts_with("some tools are declared to OpenAI non-strict"),
+        "{}",
+        logged[0]
+    );
+    assert!(
+        logged[0].contains("tool store cannot be declared"),
+        "{}",
+        logged[0]
+    );
+    assert!(
+        logged[0].contains("tool tag cannot be declared"),
+        "{}",
+        logged[0]
+    );
 }
 
 #[test]

@@ -10,6 +10,8 @@ use serde_json::json;
 use tests::types::{Filter, Shape, Unit};
 use tool_runtime::{Annotations, CallContext, ToolRef, ToolSpec, tool};
 
+mod openai_strict_rules;
+
 fn spec(tool: ToolRef) -> ToolSpec {
     tool.spec()
 }
@@ -415,4 +417,36 @@ async fn serde_and_schemars_attributes_on_parameters_reach_the_schema_and_the_de
             .text(),
         "12"
     );
+}
+
+#[test]
+fn every_signature_shape_exports_a_strict_schema_that_keeps_openai_rules() {
+    use tool_runtime::providers::openai_strict_schema;
+
+    let shapes = [
+        fetch_url::tool(),
+        list_rows::tool(),
+        query::tool(),
+        describe::tool(),
+        tag::tool(),
+        count_rows::tool(),
+        now::tool(),
+        weather::tool(),
+        untyped::tool(),
+        roll::tool(),
+    ];
+    let mut non_strict = Vec::new();
+    for tool in shapes {
+        let spec = spec(tool);
+        match openai_strict_schema(&spec.input_schema) {
+            Ok(strict) => assert_eq!(
+                openai_strict_rules::problems(&strict),
+                Vec::<String>::new(),
+                "{}: {strict:#}",
+                spec.name
+            ),
+            Err(_) => non_strict.push(spec.name),
+        }
+    }
+    assert_eq!(non_strict, ["tag"], "only the map cannot be strict");
 }

@@ -3,9 +3,9 @@
 //! Depend on `tool-runtime`, which re-exports this macro and documents it; this crate is an
 //! implementation detail whose version is pinned by `tool-runtime`.
 //!
-//! The macro works in three steps, one module each: [`ast`] and [`attr`] parse the function and
-//! its options, [`valid`] checks them and collects every mistake with its span, and [`expand`]
-//! writes the tool. When there are mistakes, [`fallback`] still emits the function and a stub
+//! The macro works in three steps, one module each: `ast` and `attr` parse the function and
+//! its options, `valid` checks them and collects every mistake with its span, and `expand`
+//! writes the tool. When there are mistakes, `fallback` still emits the function and a stub
 //! tool, so the user sees one error per mistake rather than a cascade.
 
 mod ast;

@@ -7,9 +7,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::exec::{Call, Executed};
+use crate::call::{Call, Executed};
 use crate::guard::panic_message;
-use crate::{Arguments, ToolError, ToolOutput, Toolbox};
+use crate::{Arguments, OnProgress, ToolError, ToolOutput, Toolbox};
 
 /// One tool call a model asked for.
 ///
@@ -30,6 +30,12 @@ pub struct ToolCall {
     /// Fields of the provider's call, beside its id, name and arguments, that must be sent
     /// back with it unchanged, such as Gemini's `thoughtSignature`. Usually empty.
     pub extras: serde_json::Map<String, serde_json::Value>,
+    /// Where the tool's progress reports go ([`CallContext::progress`](crate::CallContext::progress)),
+    /// when someone listens.
+    pub progress: Option<OnProgress>,
+    /// Why the call is not to be run, for a provider's call that was malformed: it is answered
+    /// with this reason as a [`ToolError::Refused`], and the tool is not run. Usually `None`.
+    pub refusal: Option<String>,
 }
 
 impl ToolCall {
@@ -44,7 +50,40 @@ impl ToolCall {
             name: name.into(),
             arguments: arguments.into(),
             extras: serde_json::Map::new(),
+            progress: None,
+            refusal: None,
         }
+    }
+
+    /// A call that is answered with `reason` (a sentence: what was wrong, what to do) and not
+    /// run: the provider readers make one of each malformed call, so that the others run.
+    ///
+    /// ```
+    /// use tool_runtime::{ToolCall, Toolbox};
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     let toolbox = Toolbox::builder().build().unwrap();
+    ///     let call = ToolCall::refused("c1", "add", "its id is used by an earlier call.");
+    ///     let results = toolbox.call_all([call]).await;
+    ///     assert_eq!(results[0].output.text(), "add was not run: its id is used by an earlier call.");
+    /// }
+    /// ```
+    pub fn refused(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        ToolCall {
+            refusal: Some(reason.into()),
+            ..ToolCall::new(id, name, serde_json::Value::Null)
+        }
+    }
+
+    /// The same call, with its progress reports sent to `listener`.
+    pub fn with_progress(mut self, listener: OnProgress) -> Self {
+        self.progress = Some(listener);
+        self
     }
 }
 
@@ -219,15 +258,21 @@ impl AbortOnDrop {
                 Some(limit) => Some(limit.acquire().await),
                 None => None,
             };
-            let executed = toolbox
-                .execute(Call {
-                    id: Some(&call.id),
-                    name: &call.name,
-                    arguments: call.arguments.as_ref(),
-                    cancel: Some(&cancel),
-                    deadline,
-                })
-                .await;
+            let executed = match call.refusal {
+                Some(reason) => Executed::refused(call.name, reason),
+                None => {
+                    toolbox
+                        .execute(Call {
+                            id: Some(&call.id),
+                            name: &call.name,
+                            arguments: call.arguments.as_ref(),
+                            cancel: Some(&cancel),
+                            deadline,
+                            progress: call.progress.as_ref(),
+                        })
+                        .await
+                }
+            };
             let elapsed = executed.elapsed;
             (toolbox.render(executed), elapsed)
         });

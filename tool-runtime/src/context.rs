@@ -1,5 +1,7 @@
-//! The call context a tool may ask for: its call id, its deadline and its cancellation.
+//! The call context a tool may ask for: its call id, its deadline, its cancellation, and where
+//! its progress reports go.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +39,8 @@ pub struct CallContext {
     deadline: Option<Instant>,
     /// `None`: never cancelled (no token is made until one is needed).
     cancellation: Option<CancellationToken>,
+    /// `None`: nobody listens to progress reports.
+    progress: Option<OnProgress>,
 }
 
 impl CallContext {
@@ -62,6 +66,56 @@ impl CallContext {
     pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
         self.cancellation = Some(token);
         self
+    }
+
+    /// Sends the tool's progress reports to `listener`.
+    pub fn with_progress(mut self, listener: OnProgress) -> Self {
+        self.progress = Some(listener);
+        self
+    }
+
+    /// Reports how far the call has come: `done` units of work, of `total` when it is known,
+    /// with a short `message` (none when empty). An MCP client that asked for progress gets
+    /// each report as a `notifications/progress`; an in-process caller gets it through the
+    /// [`OnProgress`] of its [`ToolCall`](crate::ToolCall). With nobody listening, it does
+    /// nothing. `done` should grow from one report to the next.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use tool_runtime::{tool, CallContext, OnProgress, Progress, ToolCall, Toolbox};
+    ///
+    /// /// Counts the lines of a text.
+    /// #[tool]
+    /// async fn count_lines(text: String, cx: &CallContext) -> usize {
+    ///     let total = text.lines().count();
+    ///     for (done, _) in text.lines().enumerate() {
+    ///         cx.progress((done + 1) as f64, Some(total as f64), "counting");
+    ///     }
+    ///     total
+    /// }
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     let toolbox = Toolbox::builder().tool(count_lines::tool()).build().unwrap();
+    ///     let seen = Arc::new(Mutex::new(Vec::new()));
+    ///     let listener = OnProgress::new({
+    ///         let seen = seen.clone();
+    ///         move |progress: Progress| seen.lock().unwrap().push(progress.done)
+    ///     });
+    ///     let call = ToolCall::new("1", "count_lines", r#"{"text": "a\nb"}"#).with_progress(listener);
+    ///     let results = toolbox.call_all([call]).await;
+    ///     assert_eq!(results[0].output.text(), "2");
+    ///     assert_eq!(*seen.lock().unwrap(), [1.0, 2.0]);
+    /// }
+    /// ```
+    pub fn progress(&self, done: f64, total: Option<f64>, message: &str) {
+        if let Some(listener) = &self.progress {
+            (listener.0)(Progress {
+                done,
+                total,
+                message: (!message.is_empty()).then(|| message.to_owned()),
+            });
+        }
     }
 
     /// The id the model gave this call, when it gave one.
@@ -100,5 +154,49 @@ impl CallContext {
     /// context nothing can cancel, a token of its own that nothing cancels).
     pub fn cancellation_token(&self) -> CancellationToken {
         self.cancellation.clone().unwrap_or_default()
+    }
+}
+
+/// One progress report of a tool ([`CallContext::progress`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// How much work is done.
+    pub done: f64,
+    /// How much work there is in all, when the tool knows.
+    pub total: Option<f64>,
+    /// What the tool is doing, when it said.
+    pub message: Option<String>,
+}
+
+/// Where the progress reports of a call go: a function called with each report, in order, on
+/// the tool's task. It should return at once (push to a channel, update a counter).
+///
+/// ```
+/// use tool_runtime::{OnProgress, Progress, ToolCall};
+///
+/// let call = ToolCall::new("1", "import", "{}")
+///     .with_progress(OnProgress::new(|p: Progress| eprintln!("{} of {:?}", p.done, p.total)));
+/// assert!(call.progress.is_some());
+/// ```
+#[derive(Clone)]
+pub struct OnProgress(Arc<dyn Fn(Progress) + Send + Sync>);
+
+impl OnProgress {
+    /// Calls `listener` with each report.
+    pub fn new(listener: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        OnProgress(Arc::new(listener))
+    }
+}
+
+impl fmt::Debug for OnProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OnProgress(..)")
+    }
+}
+
+/// Two listeners are equal when they are the same function (clones of one `OnProgress`).
+impl PartialEq for OnProgress {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }

@@ -72,6 +72,14 @@ pub enum ToolError {
         /// How many the toolbox runs at once.
         limit: usize,
     },
+    /// The call was not run: the provider's call was malformed (no id, a duplicate id, a kind
+    /// of call that is not a function call), see [`ToolCall::refused`](crate::ToolCall::refused).
+    Refused {
+        /// The tool, as far as the call names one.
+        tool: String,
+        /// Why, as a sentence.
+        reason: String,
+    },
 }
 
 impl ToolError {
@@ -84,12 +92,13 @@ impl ToolError {
             | ToolError::Panicked { tool, .. }
             | ToolError::TimedOut { tool, .. }
             | ToolError::Cancelled { tool }
-            | ToolError::BatchTooLarge { tool, .. } => tool,
+            | ToolError::BatchTooLarge { tool, .. }
+            | ToolError::Refused { tool, .. } => tool,
         }
     }
 
     /// A short name for the kind of failure: `unknown_tool`, `invalid_arguments`, `failed`,
-    /// `panicked`, `timed_out`, `cancelled` or `batch_too_large`.
+    /// `panicked`, `timed_out`, `cancelled`, `batch_too_large` or `refused`.
     pub fn kind(&self) -> &'static str {
         match self {
             ToolError::UnknownTool { .. } => "unknown_tool",
@@ -99,6 +108,7 @@ impl ToolError {
             ToolError::TimedOut { .. } => "timed_out",
             ToolError::Cancelled { .. } => "cancelled",
             ToolError::BatchTooLarge { .. } => "batch_too_large",
+            ToolError::Refused { .. } => "refused",
         }
     }
 
@@ -167,6 +177,10 @@ impl fmt::Display for ToolError {
                 "{tool} was not run: {size} calls came at once, over the limit of {limit}. \
                  Call at most {limit} tools at a time."
             ),
+            ToolError::Refused { tool, reason } if tool.is_empty() => {
+                write!(f, "the call was not run: {reason}")
+            }
+            ToolError::Refused { tool, reason } => write!(f, "{tool} was not run: {reason}"),
         }
     }
 }

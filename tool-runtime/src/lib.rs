@@ -91,9 +91,10 @@
 
 mod arguments;
 mod batch;
+mod builder;
+mod call;
 mod context;
 mod error;
-mod exec;
 mod guard;
 mod output;
 mod registry;
@@ -114,20 +115,21 @@ pub mod __private;
 
 pub use arguments::{Arguments, ArgumentsRef, AsArguments};
 pub use batch::{BatchOptions, CallResult, ToolCall};
-pub use context::CallContext;
+pub use builder::{
+    BuildError, BuildProblem, DEFAULT_LIMITS, DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Limits,
+    ToolboxBuilder,
+};
+pub use context::{CallContext, OnProgress, Progress};
 pub use error::ToolError;
 pub use output::ToolOutput;
 pub use spec::{Annotations, ToolSpec};
 pub use state::State;
 pub use stats::ToolStats;
 pub use tool::{BoxFuture, Failure, Started, StateRequirement, Tool, ToolRef, ToolValue};
-pub use toolbox::{
-    BuildError, BuildProblem, DEFAULT_LIMITS, DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Limits, Toolbox,
-    ToolboxBuilder,
-};
+pub use toolbox::Toolbox;
 
 /// Re-exported for [`CallContext::cancellation_token`].
 pub use tokio_util::sync::CancellationToken;
 
 #[doc = include_str!("tool_attr.md")]
-pub use tool_macros::tool;
+pub use tool_runtime_macros::tool;

@@ -5,8 +5,14 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tool_runtime::{CallContext, tool};
 
+use super::cut::cut_chars;
+
 /// The most bytes of CSV `parse_csv_summary` takes.
 pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
+/// The most columns summarised: the summary's size grows with them.
+pub const MAX_COLUMNS: usize = 200;
+/// The most characters of a column name shown in the summary.
+pub const MAX_NAME_CHARS: usize = 100;
 
 /// What a CSV text holds.
 #[derive(Debug, PartialEq, Serialize, JsonSchema)]
@@ -35,7 +41,7 @@ pub struct NumericSummary {
     pub min: f64,
     /// The largest value.
     pub max: f64,
-    /// The mean.
+    /// The mean (always finite, even when the sum of the values is not).
     pub mean: f64,
 }
 
@@ -48,6 +54,9 @@ pub enum CsvError {
     /// Too big.
     #[error("the text is {0} bytes; send at most {MAX_TEXT_BYTES}")]
     TooBig(usize),
+    /// Too many columns.
+    #[error("the header has {0} columns; send at most {MAX_COLUMNS} (select the columns you need)")]
+    TooManyColumns(usize),
     /// Malformed CSV.
     #[error("the CSV is malformed: {0}")]
     Malformed(String),
@@ -60,7 +69,7 @@ pub enum CsvError {
 struct Column {
     empty: usize,
     count: usize,
-    sum: f64,
+    mean: f64,
     min: f64,
     max: f64,
     numeric: bool,
@@ -85,6 +94,9 @@ pub fn parse_csv_summary(text: String, cx: CallContext) -> Result<CsvSummary, Cs
         .clone();
     if headers.is_empty() {
         return Err(CsvError::Empty);
+    }
+    if headers.len() > MAX_COLUMNS {
+        return Err(CsvError::TooManyColumns(headers.len()));
     }
     let mut columns: Vec<Column> = headers
         .iter()
@@ -111,7 +123,9 @@ pub fn parse_csv_summary(text: String, cx: CallContext) -> Result<CsvSummary, Cs
             match cell.parse::<f64>() {
                 Ok(value) if column.numeric && value.is_finite() => {
                     column.count += 1;
-                    column.sum += value;
+                    // A running mean stays within the values' range where a sum would overflow.
+                    let n = column.count as f64;
+                    column.mean = column.mean * ((n - 1.0) / n) + value / n;
                     column.min = column.min.min(value);
                     column.max = column.max.max(value);
                 }
@@ -123,12 +137,12 @@ pub fn parse_csv_summary(text: String, cx: CallContext) -> Result<CsvSummary, Cs
         .iter()
         .zip(columns)
         .map(|(name, c)| ColumnSummary {
-            name: name.to_owned(),
+            name: cut_chars(name, MAX_NAME_CHARS, false),
             empty: c.empty,
-            numeric: (c.numeric && c.count > 0).then(|| NumericSummary {
+            numeric: (c.numeric && c.count > 0).then_some(NumericSummary {
                 min: c.min,
                 max: c.max,
-                mean: c.sum / c.count as f64,
+                mean: c.mean,
             }),
         })
         .collect();

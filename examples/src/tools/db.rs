@@ -1,37 +1,112 @@
-//! `query_db`: SQLite through sqlx, read-only, with a row limit, rows as JSON objects.
+//! `query_db`: SQLite, read-only, confined by SQLite itself: its own parser and an authorizer
+//! decide what the statement may do, a progress handler stops it at the call's deadline, and
+//! rows are streamed under a row limit and a byte budget.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use rusqlite::config::DbConfig;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::limits::Limit;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
-use sqlx::{Column, Row, TypeInfo, ValueRef};
-use tool_runtime::tool;
+use tokio::time::Instant;
+use tool_runtime::{CallContext, tool};
 
 /// How many rows `query_db` returns unless asked otherwise.
 pub const DEFAULT_MAX_ROWS: u32 = 50;
 /// The most rows `query_db` returns.
 pub const MAX_ROWS: u32 = 1_000;
+/// The most bytes of cell text and column names one result holds; the rows stop there.
+pub const MAX_RESULT_BYTES: usize = 64 * 1024;
+/// The largest string or blob SQLite may build while running the query.
+pub const MAX_VALUE_BYTES: i32 = 1024 * 1024;
+/// The longest SQL text accepted.
+pub const MAX_SQL_BYTES: i32 = 100_000;
+/// How long a query may run when the call has no deadline of its own.
+pub const MAX_QUERY_TIME: Duration = Duration::from_secs(5);
+/// SQLite calls the progress handler every this many virtual-machine steps.
+const PROGRESS_STEPS: i32 = 1_000;
 
-/// A read-only connection pool to one SQLite file.
+/// One SQLite file, opened read-only by each call on a connection of its own.
+///
+/// Each call's connection is closed when the call ends, so a query stopped at its deadline
+/// leaves nothing behind for the next call to wait on.
 #[derive(Clone, Debug)]
 pub struct Database {
-    pool: SqlitePool,
+    path: Arc<PathBuf>,
 }
 
 impl Database {
-    /// Opens `path` read-only: writes fail in SQLite itself, whatever the SQL says.
-    pub async fn open_read_only(path: &Path) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .read_only(true)
-            .pragma("query_only", "ON");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        Ok(Database { pool })
+    /// The database at `path`, checked to open read-only.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("cities.sqlite");
+    /// examples::fixtures::database::create(&path)?;
+    /// let db = examples::tools::Database::open_read_only(&path)?;
+    /// # let _ = db;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn open_read_only(path: &Path) -> Result<Self, rusqlite::Error> {
+        let database = Database {
+            path: Arc::new(path.to_owned()),
+        };
+        database.connect(Arc::default())?;
+        Ok(database)
+    }
+
+    /// A read-only connection whose authorizer lets a statement read and nothing else; the
+    /// first action it refused is written to `refused`.
+    fn connect(&self, refused: Arc<Mutex<Option<String>>>) -> Result<Connection, rusqlite::Error> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let connection = Connection::open_with_flags(self.path.as_path(), flags)?;
+        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+        connection.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)?;
+        connection.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)?;
+        connection.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+        connection.authorizer(Some(move |context: AuthContext<'_>| {
+            match refusal(context.action) {
+                None => Authorization::Allow,
+                Some(what) => {
+                    let mut first = refused.lock().unwrap_or_else(|e| e.into_inner());
+                    first.get_or_insert(what);
+                    Authorization::Deny
+                }
+            }
+        }))?;
+        Ok(connection)
+    }
+}
+
+/// What a statement may not do, named for the model; `None` for what a read needs.
+fn refusal(action: AuthAction<'_>) -> Option<String> {
+    match action {
+        AuthAction::Select | AuthAction::Recursive => None,
+        // `pragma_*` table-valued functions read the connection's settings and file paths.
+        AuthAction::Read { table_name, .. } if table_name.starts_with("pragma_") => {
+            Some("read PRAGMA values".to_owned())
+        }
+        AuthAction::Read { .. } => None,
+        AuthAction::Function {
+            function_name: "load_extension",
+        } => Some("load an extension".to_owned()),
+        AuthAction::Function { .. } => None,
+        AuthAction::Pragma { .. } => Some("run a PRAGMA".to_owned()),
+        AuthAction::Attach { .. } => Some("ATTACH a database".to_owned()),
+        AuthAction::Insert { .. } => Some("insert rows".to_owned()),
+        AuthAction::Update { .. } => Some("update rows".to_owned()),
+        AuthAction::Delete { .. } => Some("delete rows".to_owned()),
+        _ => Some("change the database or the connection".to_owned()),
     }
 }
 
@@ -44,13 +119,18 @@ pub struct QueryResult {
     pub rows: Vec<Map<String, Value>>,
     /// True when more rows matched than were returned.
     pub truncated: bool,
+    /// Why the rows stop early, when they stop at the byte budget rather than at `max_rows`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Why a query was refused or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     /// Not a read query.
-    #[error("only reads are allowed: send one SELECT (or WITH ... SELECT) statement, not {0}")]
+    #[error(
+        "only reads are allowed: send one SELECT (or WITH ... SELECT) statement; this one would {0}"
+    )]
     NotARead(String),
     /// More than one statement.
     #[error("send one statement at a time; this SQL holds several")]
@@ -58,6 +138,11 @@ pub enum QueryError {
     /// `max_rows` was out of range.
     #[error("max_rows must be between 1 and {MAX_ROWS}, not {0}")]
     BadLimit(u32),
+    /// The query ran out of time and SQLite stopped it.
+    #[error(
+        "the query was stopped: it ran out of time; make it cheaper (a WHERE, a LIMIT, no unbounded recursion)"
+    )]
+    Stopped,
     /// SQLite refused or failed the query.
     #[error("the database refused the query: {0}")]
     Sql(String),
@@ -65,118 +150,138 @@ pub enum QueryError {
 
 /// Run one read-only SQL query on the SQLite database and return the rows as JSON objects.
 ///
-/// The database has a table `cities(name TEXT, country TEXT, population INTEGER)`.
+/// The database has a table `cities(name TEXT, country TEXT, population INTEGER, area_km2 REAL)`.
 ///
 /// # Arguments
 /// * `sql` - one SELECT statement in SQLite's dialect; writes are refused
 /// * `max_rows` - at most this many rows (default 50, at most 1000)
 #[tool(timeout = "5s", read_only, idempotent, open_world = false)]
-pub async fn query_db(
+pub fn query_db(
     sql: String,
     max_rows: Option<u32>,
     #[state] db: &Database,
+    cx: &CallContext,
 ) -> Result<QueryResult, QueryError> {
     let max_rows = max_rows.unwrap_or(DEFAULT_MAX_ROWS);
     if max_rows == 0 || max_rows > MAX_ROWS {
         return Err(QueryError::BadLimit(max_rows));
     }
-    let statement = single_read_statement(&sql)?;
-    // A subquery can hold nothing but one read, and the outer LIMIT stops SQLite early.
-    let limited = format!("SELECT * FROM ({statement}) LIMIT {}", max_rows + 1);
-    // Running the model's SQL is this tool's purpose: the connection is read-only and the
-    // statement is checked to be a single read above.
-    let mut rows = sqlx::query(sqlx::AssertSqlSafe(limited))
-        .fetch_all(&db.pool)
-        .await
-        .map_err(|e| QueryError::Sql(sql_message(&e)))?;
-    let truncated = rows.len() > max_rows as usize;
-    rows.truncate(max_rows as usize);
-    let columns = match rows.first() {
-        Some(row) => row.columns().iter().map(|c| c.name().to_owned()).collect(),
-        None => Vec::new(),
+    let refused = Arc::new(Mutex::new(None));
+    let connection = db.connect(refused.clone()).map_err(|e| sql_error(&e))?;
+    // SQLite asks the handler every few thousand steps; `true` stops the statement.
+    let deadline = Instant::now() + cx.remaining().unwrap_or(MAX_QUERY_TIME).min(MAX_QUERY_TIME);
+    let cancel = cx.clone();
+    connection
+        .progress_handler(
+            PROGRESS_STEPS,
+            Some(move || cancel.is_cancelled() || Instant::now() >= deadline),
+        )
+        .map_err(|e| sql_error(&e))?;
+    let prepared = connection.prepare(&sql);
+    if let Some(what) = refused.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Err(QueryError::NotARead(what));
+    }
+    let mut statement = prepared.map_err(|e| sql_error(&e))?;
+    // A statement the authorizer never sees (VACUUM INTO writes a file) still has to be a read.
+    if !statement.readonly() {
+        return Err(QueryError::NotARead(
+            "change the database or write a file".to_owned(),
+        ));
+    }
+    let columns: Vec<String> = statement
+        .column_names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mut budget = Budget {
+        left: MAX_RESULT_BYTES.saturating_sub(columns.iter().map(String::len).sum()),
+        cut: false,
     };
-    let rows = rows
-        .iter()
-        .map(|row| {
-            let mut object = Map::new();
-            for (i, name) in columns.iter().enumerate() {
-                object.insert(name.clone(), cell(row, i)?);
-            }
-            Ok(object)
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(|e| QueryError::Sql(sql_message(&e)))?;
-    Ok(QueryResult {
+    let mut result = QueryResult {
         columns,
-        rows,
-        truncated,
-    })
+        rows: Vec::new(),
+        truncated: false,
+        note: None,
+    };
+    let mut rows = statement.query([]).map_err(|e| sql_error(&e))?;
+    while let Some(row) = rows.next().map_err(|e| sql_error(&e))? {
+        if result.rows.len() == max_rows as usize {
+            result.truncated = true;
+            break;
+        }
+        if budget.left == 0 {
+            result.truncated = true;
+            budget.cut = true;
+            break;
+        }
+        let mut object = Map::new();
+        for (i, name) in result.columns.iter().enumerate() {
+            let value = row.get_ref(i).map_err(|e| sql_error(&e))?;
+            // Each row's JSON object repeats the column names.
+            budget.left = budget.left.saturating_sub(name.len());
+            object.insert(name.clone(), budget.cell(value));
+        }
+        result.rows.push(object);
+    }
+    if budget.cut {
+        result.note = Some(format!(
+            "[cut: the result reached {MAX_RESULT_BYTES} bytes; select fewer or shorter columns, or fewer rows]"
+        ));
+    }
+    Ok(result)
 }
 
-/// The statement without its trailing `;`, if it is one read statement.
-fn single_read_statement(sql: &str) -> Result<&str, QueryError> {
-    let statement = sql.trim().trim_end_matches(';').trim_end();
-    if statement.contains(';') {
-        return Err(QueryError::Several);
-    }
-    let first = statement
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .find(|w| !w.is_empty())
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    match first.as_str() {
-        "SELECT" | "WITH" | "VALUES" => Ok(statement),
-        "" => Err(QueryError::NotARead("an empty statement".to_owned())),
-        other => Err(QueryError::NotARead(other.to_owned())),
+/// What is left of the result's byte budget.
+struct Budget {
+    left: usize,
+    /// Whether something was left out for want of budget.
+    cut: bool,
+}
+
+impl Budget {
+    /// One cell as JSON, by the type SQLite gave the value; text past the budget is cut.
+    fn cell(&mut self, value: ValueRef<'_>) -> Value {
+        let (json, used) = match value {
+            ValueRef::Null => (Value::Null, 4),
+            ValueRef::Integer(i) => (Value::from(i), 20),
+            // A REAL is finite in SQLite unless it overflowed; JSON has no infinity.
+            ValueRef::Real(r) if r.is_finite() => (Value::from(r), 24),
+            ValueRef::Real(r) => (Value::from(r.to_string()), 4),
+            ValueRef::Blob(b) => (
+                Value::from(format!("<{} bytes of binary data>", b.len())),
+                32,
+            ),
+            ValueRef::Text(t) => {
+                let text = String::from_utf8_lossy(t);
+                if text.len() <= self.left {
+                    let used = text.len();
+                    (Value::from(text.into_owned()), used)
+                } else {
+                    let mut end = self.left;
+                    while !text.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    self.cut = true;
+                    let cut = format!("{}[cut: {} more bytes]", &text[..end], text.len() - end);
+                    (Value::from(cut), self.left)
+                }
+            }
+        };
+        self.left = self.left.saturating_sub(used);
+        json
     }
 }
 
-/// One cell as JSON, by the type SQLite gave the value.
-fn cell(row: &SqliteRow, i: usize) -> Result<Value, sqlx::Error> {
-    let raw = row.try_get_raw(i)?;
-    if raw.is_null() {
-        return Ok(Value::Null);
-    }
-    let type_name = raw.type_info().name().to_owned();
-    Ok(match type_name.as_str() {
-        "INTEGER" | "BOOLEAN" => Value::from(row.try_get::<i64, _>(i)?),
-        "REAL" => Value::from(row.try_get::<f64, _>(i)?),
-        "BLOB" => Value::from(format!(
-            "<{} bytes of binary data>",
-            row.try_get::<Vec<u8>, _>(i)?.len()
-        )),
-        _ => Value::from(row.try_get::<String, _>(i)?),
-    })
-}
-
-fn sql_message(error: &sqlx::Error) -> String {
+/// SQLite's message, which names no file: the model never learns where the database is.
+fn sql_error(error: &rusqlite::Error) -> QueryError {
     match error {
-        sqlx::Error::Database(db) => db.message().to_owned(),
-        other => other.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_one_read_statement_passes() {
-        assert_eq!(single_read_statement(" select 1 ; ").unwrap(), "select 1");
-        assert_eq!(
-            single_read_statement("WITH x AS (SELECT 1) SELECT * FROM x").unwrap(),
-            "WITH x AS (SELECT 1) SELECT * FROM x"
-        );
-        assert!(
-            matches!(single_read_statement("DELETE FROM cities"), Err(QueryError::NotARead(w)) if w == "DELETE")
-        );
-        assert!(matches!(
-            single_read_statement("SELECT 1; DROP TABLE cities"),
-            Err(QueryError::Several)
-        ));
-        assert!(matches!(
-            single_read_statement("  "),
-            Err(QueryError::NotARead(_))
-        ));
+        rusqlite::Error::MultipleStatement => QueryError::Several,
+        rusqlite::Error::SqliteFailure(e, _) if e.code == ErrorCode::OperationInterrupted => {
+            QueryError::Stopped
+        }
+        rusqlite::Error::SqliteFailure(_, Some(message)) => QueryError::Sql(message.clone()),
+        rusqlite::Error::SqliteFailure(e, None) => QueryError::Sql(e.to_string()),
+        rusqlite::Error::SqlInputError { msg, .. } => QueryError::Sql(msg.clone()),
+        _ => QueryError::Sql("the query could not be run".to_owned()),
     }
 }

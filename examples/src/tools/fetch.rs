@@ -1,9 +1,18 @@
-//! `fetch_url`: a real HTTP client (reqwest over rustls), with a scheme check, the call's
-//! deadline as the request timeout, status errors, and the body cut at a char boundary.
+//! `fetch_url`: a real HTTP client (reqwest over rustls) that reaches only public addresses:
+//! every host name is resolved by a resolver that drops non-public addresses, so the client
+//! connects only to the addresses it vetted; IP-literal hosts and every redirect hop are
+//! checked too. The call's deadline is the request timeout; the body is cut at a char boundary.
 
+use std::error::Error as StdError;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::CONTENT_TYPE;
+use reqwest::redirect::{Attempt, Policy};
+use reqwest::{Client, Url};
 use tool_runtime::{CallContext, tool};
 
 use super::cut::cut_chars;
@@ -12,27 +21,193 @@ use super::cut::cut_chars;
 pub const DEFAULT_MAX_CHARS: usize = 2_000;
 /// The most characters `fetch_url` returns.
 pub const MAX_CHARS: usize = 100_000;
+/// The most redirects followed.
+pub const MAX_REDIRECTS: usize = 5;
+/// The most characters of a URL shown in an error.
+const MAX_URL_CHARS: usize = 300;
 
 /// The HTTP client the tool uses, shared by all calls (it pools connections).
+///
+/// It reaches public addresses only, plus the `ip:port` pairs it was explicitly allowed.
 #[derive(Clone, Debug)]
-pub struct HttpClient(reqwest::Client);
+pub struct HttpClient {
+    client: Client,
+    allowed: Arc<[SocketAddr]>,
+}
 
 impl HttpClient {
-    /// A client with rustls (ring) for https, following up to five redirects.
+    /// A client that reaches public addresses only.
+    ///
+    /// ```
+    /// let http = examples::tools::HttpClient::new()?;
+    /// # let _ = http;
+    /// # Ok::<(), reqwest::Error>(())
+    /// ```
     pub fn new() -> Result<Self, reqwest::Error> {
-        // Installing the provider twice is harmless: the second attempt is refused.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::builder()
-            .user_agent(concat!("tool-runtime-examples/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map(HttpClient)
+        Self::allowing([])
     }
 
-    /// The reqwest client, for other requests that should share its connections.
-    pub fn client(&self) -> &reqwest::Client {
-        &self.0
+    /// A client that reaches public addresses and, besides them, exactly the `ip:port` pairs
+    /// in `local` when a URL names them literally (for a server of your own on 127.0.0.1).
+    ///
+    /// ```
+    /// let local = "127.0.0.1:8080".parse()?;
+    /// let http = examples::tools::HttpClient::allowing([local])?;
+    /// # let _ = http;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allowing(local: impl IntoIterator<Item = SocketAddr>) -> Result<Self, reqwest::Error> {
+        let allowed: Arc<[SocketAddr]> = local.into_iter().collect();
+        let hops = allowed.clone();
+        let client = client_builder()
+            // Resolve here, not at a proxy that would connect wherever the name leads.
+            .no_proxy()
+            .dns_resolver(PublicResolver)
+            .redirect(Policy::custom(move |attempt| check_hop(attempt, &hops)))
+            .build()?;
+        Ok(HttpClient { client, allowed })
+    }
+}
+
+/// A plain client (rustls with ring), for endpoints the program chose itself, such as the
+/// model's API: it has none of the address checks that [`HttpClient`] applies to the model's
+/// URLs.
+///
+/// ```
+/// let client = examples::tools::fetch::trusted_client()?;
+/// # let _ = client;
+/// # Ok::<(), reqwest::Error>(())
+/// ```
+pub fn trusted_client() -> Result<Client, reqwest::Error> {
+    client_builder().build()
+}
+
+fn client_builder() -> reqwest::ClientBuilder {
+    // Installing the provider twice is harmless: the second attempt is refused.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .user_agent(concat!("tool-runtime-examples/", env!("CARGO_PKG_VERSION")))
+        .redirect(Policy::limited(MAX_REDIRECTS))
+        .connect_timeout(Duration::from_secs(5))
+}
+
+/// Resolves host names with the system resolver and keeps only public addresses, so the
+/// connection goes to an address that was checked (DNS rebinding has nothing to race).
+struct PublicResolver;
+
+impl Resolve for PublicResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = found.into_iter().filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err(Box::new(NotPublic(host)) as Box<dyn StdError + Send + Sync>);
+            }
+            Ok(Box::new(public.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// A host that leads only to addresses the tool may not reach.
+#[derive(Debug)]
+struct NotPublic(String);
+
+impl fmt::Display for NotPublic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is not a public address", self.0)
+    }
+}
+
+impl StdError for NotPublic {}
+
+/// Follows a redirect only to http(s) on a host this client may reach, at most five times.
+fn check_hop(attempt: Attempt<'_>, allowed: &[SocketAddr]) -> reqwest::redirect::Action {
+    if attempt.previous().len() > MAX_REDIRECTS {
+        return attempt.error(TooManyRedirects);
+    }
+    match check_url(attempt.url(), allowed) {
+        Ok(()) => attempt.follow(),
+        Err(error) => attempt.error(error),
+    }
+}
+
+#[derive(Debug)]
+struct TooManyRedirects;
+
+impl fmt::Display for TooManyRedirects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "it redirects more than {MAX_REDIRECTS} times")
+    }
+}
+
+impl StdError for TooManyRedirects {}
+
+/// Why a URL may not be fetched, before any connection: its scheme, or a literal address that
+/// is not public (host names are checked after resolution, by [`PublicResolver`]).
+fn check_url(url: &Url, allowed: &[SocketAddr]) -> Result<(), NotPublic> {
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(url::Host::Domain(_)) => return Ok(()),
+        None => return Err(NotPublic(String::new())),
+    };
+    let port = url.port_or_known_default().unwrap_or(0);
+    if is_public(literal) || allowed.contains(&SocketAddr::new(literal, port)) {
+        Ok(())
+    } else {
+        Err(NotPublic(literal.to_string()))
+    }
+}
+
+/// Whether `ip` is a public unicast address: not loopback, private, link-local, unique-local,
+/// shared (CGNAT), multicast, broadcast, documentation, benchmarking, reserved or unspecified,
+/// also when written as an IPv4-mapped, IPv4-compatible, NAT64 or 6to4 IPv6 address.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => is_public_v4(ip),
+        IpAddr::V6(ip) => is_public_v6(ip),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(a == 0 // "this network", 0.0.0.0 included
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_multicast()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (18..20).contains(&b)) // benchmarking
+        || a >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let segments = ip.segments();
+    let embedded_v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    match segments {
+        // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d): the IPv4 address decides.
+        [0, 0, 0, 0, 0, 0xffff, hi, lo] | [0, 0, 0, 0, 0, 0, hi, lo] if !ip.is_loopback() => {
+            !ip.is_unspecified() && is_public_v4(embedded_v4(hi, lo))
+        }
+        // NAT64 (64:ff9b::a.b.c.d).
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => is_public_v4(embedded_v4(hi, lo)),
+        // 6to4 (2002:a.b.c.d::).
+        [0x2002, hi, lo, ..] => is_public_v4(embedded_v4(hi, lo)),
+        _ => {
+            !(ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_multicast()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local()
+                || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+                || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
+                || (segments[0] == 0x2001 && segments[1] == 0)) // Teredo
+        }
     }
 }
 
@@ -41,10 +216,10 @@ impl HttpClient {
 pub enum FetchError {
     /// The URL did not parse.
     #[error(
-        "{url:?} is not a valid URL ({reason}); give an absolute URL such as https://example.com/page"
+        "\"{url}\" is not a valid URL ({reason}); give an absolute URL such as https://example.com/page"
     )]
     InvalidUrl {
-        /// The URL given.
+        /// The URL given, escaped.
         url: String,
         /// Why it did not parse.
         reason: String,
@@ -55,10 +230,18 @@ pub enum FetchError {
     /// `max_chars` was out of range.
     #[error("max_chars must be between 1 and {MAX_CHARS}, not {0}")]
     BadLimit(usize),
+    /// The URL, or a redirect, leads to an address this tool may not reach.
+    #[error(
+        "{url} may not be fetched: it leads to a local or private address; fetch public web pages only"
+    )]
+    NotPublic {
+        /// The URL, escaped.
+        url: String,
+    },
     /// The request failed before a response came.
     #[error("could not fetch {url}: {reason}")]
     Request {
-        /// The URL.
+        /// The URL, escaped.
         url: String,
         /// What went wrong.
         reason: String,
@@ -66,7 +249,7 @@ pub enum FetchError {
     /// The server answered with an error status.
     #[error("{url} answered {status}")]
     Status {
-        /// The URL.
+        /// The URL, escaped.
         url: String,
         /// The status line, as `404 Not Found`.
         status: String,
@@ -74,9 +257,9 @@ pub enum FetchError {
     /// The body is not text.
     #[error("{url} returned {content_type}, which is not text")]
     NotText {
-        /// The URL.
+        /// The URL, escaped.
         url: String,
-        /// Its content type.
+        /// Its content type, escaped.
         content_type: String,
     },
 }
@@ -84,7 +267,7 @@ pub enum FetchError {
 /// Fetch a web page over http or https and return the start of its body as text.
 ///
 /// # Arguments
-/// * `url` - absolute http or https URL
+/// * `url` - absolute http or https URL of a public web page
 /// * `max_chars` - how many characters of the body to return (default 2000, at most 100000)
 #[tool(timeout = "10s", read_only, open_world)]
 pub async fn fetch_url(
@@ -97,18 +280,20 @@ pub async fn fetch_url(
     if max_chars == 0 || max_chars > MAX_CHARS {
         return Err(FetchError::BadLimit(max_chars));
     }
-    let parsed = reqwest::Url::parse(&url).map_err(|e| FetchError::InvalidUrl {
-        url: url.clone(),
+    let parsed = Url::parse(&url).map_err(|e| FetchError::InvalidUrl {
+        url: escaped(&url),
         reason: e.to_string(),
     })?;
+    // From here on errors show the parsed URL, which holds no raw control characters.
+    let shown = escaped(parsed.as_str());
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(FetchError::UnsupportedScheme(parsed.scheme().to_owned()));
+        return Err(FetchError::UnsupportedScheme(escaped(parsed.scheme())));
     }
-    let request_failed = |e: reqwest::Error| FetchError::Request {
-        url: url.clone(),
-        reason: describe(&e),
-    };
-    let mut request = http.0.get(parsed.clone());
+    if check_url(&parsed, &http.allowed).is_err() {
+        return Err(FetchError::NotPublic { url: shown });
+    }
+    let request_failed = |e: reqwest::Error| request_error(&e, &shown);
+    let mut request = http.client.get(parsed);
     // Stop the request ourselves just before the runtime gives up on the call.
     if let Some(remaining) = cx.remaining() {
         request = request.timeout(remaining.saturating_sub(Duration::from_millis(50)));
@@ -117,7 +302,7 @@ pub async fn fetch_url(
     let status = response.status();
     if !status.is_success() {
         return Err(FetchError::Status {
-            url,
+            url: shown,
             status: status.to_string(),
         });
     }
@@ -127,8 +312,8 @@ pub async fn fetch_url(
             .unwrap_or("an unreadable content type");
         if !is_text(content_type) {
             return Err(FetchError::NotText {
-                url,
-                content_type: content_type.to_owned(),
+                url: shown,
+                content_type: escaped(content_type),
             });
         }
     }
@@ -162,17 +347,95 @@ fn is_text(content_type: &str) -> bool {
         || essence.ends_with("+xml")
 }
 
-/// reqwest's error with its causes, which hold the useful part ("connection refused").
-fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        return "the request timed out".to_owned();
-    }
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
+/// What the model is told about a failed request. Whatever stopped the connection (refused,
+/// filtered, reset, no route), it reads "could not connect", so the tool is no port scanner.
+fn request_error(error: &reqwest::Error, url: &str) -> FetchError {
+    let mut source = StdError::source(error);
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        if cause.is::<NotPublic>() {
+            return FetchError::NotPublic {
+                url: url.to_owned(),
+            };
+        }
+        if let Some(too_many) = cause.downcast_ref::<TooManyRedirects>() {
+            return FetchError::Request {
+                url: url.to_owned(),
+                reason: too_many.to_string(),
+            };
+        }
         source = cause.source();
     }
-    text
+    let reason = if error.is_timeout() {
+        "the request timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_redirect() {
+        "a redirect could not be followed"
+    } else {
+        "the connection failed while sending or receiving"
+    };
+    FetchError::Request {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// `text` fit for one line of an error or a log: control characters escaped, cut when long.
+fn escaped(text: &str) -> String {
+    let escaped: String = text.escape_debug().collect();
+    match escaped.char_indices().nth(MAX_URL_CHARS) {
+        Some((end, _)) => format!("{}…", &escaped[..end]),
+        None => escaped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn only_public_addresses_pass() {
+        for ip in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.0.0.1",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "192.0.0.8",
+            "198.18.0.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "::ffff:0.0.0.0",
+            "64:ff9b::10.0.0.1",
+            "2002:7f00:1::",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "fec0::1",
+            "ff02::1",
+            "2001:db8::1",
+            "2001::1",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "93.184.215.14",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+            "64:ff9b::8.8.8.8",
+        ] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
 }

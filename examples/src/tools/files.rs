@@ -1,9 +1,18 @@
-//! `read_file`: tokio::fs, confined to a root folder, with a size limit and UTF-8 errors.
+//! `read_file`: confined to a folder by the kernel. Every path is opened relative to the
+//! folder's handle with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, so no component may
+//! be a symbolic link or lead out, whatever a concurrent writer does; the file is first opened
+//! with `O_PATH` (which opens nothing for reading) and checked to be a regular file with one
+//! hard link, then opened for reading and checked to be that same file.
 
-use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Component, Path};
+use std::sync::Arc;
 
-use tokio::io::AsyncReadExt;
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
 use tool_runtime::tool;
 
 /// How many bytes `read_file` reads unless asked otherwise.
@@ -11,19 +20,60 @@ pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024;
 /// The most bytes `read_file` reads.
 pub const MAX_BYTES: u64 = 1024 * 1024;
 
-/// The folder `read_file` may read under; paths that leave it are refused.
+/// The folder `read_file` may read under, held open: paths that leave it are refused.
 #[derive(Clone, Debug)]
-pub struct FilesRoot(PathBuf);
+pub struct FilesRoot {
+    dir: Arc<OwnedFd>,
+    hard_links: bool,
+}
 
 impl FilesRoot {
-    /// The root at `path`, which must exist (symlinks in it are resolved once, here).
+    /// The folder at `path`, which must exist. Files with more than one hard link are refused
+    /// (a hard link can make a file from outside appear inside).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let root = examples::tools::FilesRoot::new(dir.path())?;
+    /// # let _ = root;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(path: &Path) -> io::Result<Self> {
-        Ok(FilesRoot(std::fs::canonicalize(path)?))
+        let dir = rustix::fs::open(
+            path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(FilesRoot {
+            dir: Arc::new(dir),
+            hard_links: false,
+        })
     }
 
-    /// The resolved root.
-    pub fn path(&self) -> &Path {
-        &self.0
+    /// Also reads files that have other hard links: only for a folder where nobody who could
+    /// link a file from outside can write.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let root = examples::tools::FilesRoot::new(dir.path())?.allow_hard_links();
+    /// # let _ = root;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn allow_hard_links(mut self) -> Self {
+        self.hard_links = true;
+        self
+    }
+
+    /// Opens `relative` beneath the folder, following no symbolic link at any component.
+    fn open(&self, relative: &Path, flags: OFlags) -> Result<File, Errno> {
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS;
+        rustix::fs::openat2(
+            &*self.dir,
+            relative,
+            flags | OFlags::CLOEXEC,
+            Mode::empty(),
+            resolve,
+        )
+        .map(File::from)
     }
 }
 
@@ -38,9 +88,20 @@ pub enum FileError {
         /// Why.
         reason: &'static str,
     },
-    /// The path resolves (through a symlink) outside the root.
-    #[error("{0:?} leads outside the folder this tool may read")]
-    Escapes(String),
+    /// A component of the path is a symbolic link.
+    #[error(
+        "{0:?} goes through a symbolic link, which this tool does not follow; give the path of the file itself"
+    )]
+    Symlink(String),
+    /// A device, FIFO or socket.
+    #[error("{0:?} is not a regular file (a device, FIFO or socket); only regular files are read")]
+    NotRegular(String),
+    /// The file has other hard links.
+    #[error("{0:?} has other hard links, which may lead outside the folder; it is not read")]
+    HardLinked(String),
+    /// The file changed between the check and the read.
+    #[error("{0:?} changed while it was being opened; try again")]
+    Changed(String),
     /// Nothing there.
     #[error("there is no file at {0:?}; check the name and the folder")]
     NotFound(String),
@@ -66,6 +127,11 @@ pub enum FileError {
         /// The error.
         error: io::Error,
     },
+    /// This system cannot confine paths to the folder.
+    #[error(
+        "this system cannot confine reads to the folder (openat2 needs Linux 5.6 or later), so no file is read"
+    )]
+    Unconfined,
 }
 
 /// Read a UTF-8 text file inside the folder this tool is given.
@@ -74,7 +140,7 @@ pub enum FileError {
 /// * `path` - path relative to that folder, such as `notes/todo.txt`
 /// * `max_bytes` - read at most this many bytes (default 65536, at most 1048576)
 #[tool(timeout = "5s", read_only, idempotent, open_world = false)]
-pub async fn read_file(
+pub fn read_file(
     path: String,
     max_bytes: Option<u64>,
     #[state] root: &FilesRoot,
@@ -84,29 +150,27 @@ pub async fn read_file(
         return Err(FileError::BadLimit(max_bytes));
     }
     let relative = check_relative(&path)?;
-    let io_error = |error: io::Error| match error.kind() {
-        io::ErrorKind::NotFound => FileError::NotFound(path.clone()),
-        _ => FileError::Io {
-            path: path.clone(),
-            error,
-        },
+    let failed = |errno: Errno| open_error(errno, &path);
+    let io_failed = |error: io::Error| FileError::Io {
+        path: path.clone(),
+        error,
     };
-    let resolved = tokio::fs::canonicalize(root.0.join(relative))
-        .await
-        .map_err(io_error)?;
-    if !resolved.starts_with(&root.0) {
-        return Err(FileError::Escapes(path));
+    // O_PATH opens no file for reading: a FIFO cannot block it, a device's driver is not called.
+    let probe = root.open(relative, OFlags::PATH).map_err(failed)?;
+    let checked = probe.metadata().map_err(io_failed)?;
+    check_kind(&checked, root, &path)?;
+    let file = root
+        .open(relative, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY)
+        .map_err(failed)?;
+    let metadata = file.metadata().map_err(io_failed)?;
+    if (metadata.dev(), metadata.ino()) != (checked.dev(), checked.ino()) {
+        return Err(FileError::Changed(path));
     }
-    let file = tokio::fs::File::open(&resolved).await.map_err(io_error)?;
-    let metadata = file.metadata().await.map_err(io_error)?;
-    if metadata.is_dir() {
-        return Err(FileError::IsFolder(path));
-    }
+    check_kind(&metadata, root, &path)?;
     let mut bytes = Vec::with_capacity(metadata.len().min(max_bytes) as usize);
     file.take(max_bytes)
         .read_to_end(&mut bytes)
-        .await
-        .map_err(io_error)?;
+        .map_err(io_failed)?;
     let cut = metadata.len() > max_bytes;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -133,6 +197,39 @@ pub async fn read_file(
         ));
     }
     Ok(text)
+}
+
+/// Refuses what is not a regular file with a single hard link (unless the root allows more).
+fn check_kind(metadata: &Metadata, root: &FilesRoot, path: &str) -> Result<(), FileError> {
+    if metadata.is_dir() {
+        return Err(FileError::IsFolder(path.to_owned()));
+    }
+    if !metadata.is_file() {
+        return Err(FileError::NotRegular(path.to_owned()));
+    }
+    if metadata.nlink() > 1 && !root.hard_links {
+        return Err(FileError::HardLinked(path.to_owned()));
+    }
+    Ok(())
+}
+
+/// The error for a failed open. A symbolic link reads the same wherever it points, so the
+/// answer never tells whether a path outside the folder exists.
+fn open_error(errno: Errno, path: &str) -> FileError {
+    match errno {
+        Errno::NOENT | Errno::NOTDIR => FileError::NotFound(path.to_owned()),
+        Errno::LOOP => FileError::Symlink(path.to_owned()),
+        Errno::XDEV => FileError::Refused {
+            path: path.to_owned(),
+            reason: "it leads outside the folder",
+        },
+        Errno::AGAIN => FileError::Changed(path.to_owned()),
+        Errno::NOSYS => FileError::Unconfined,
+        other => FileError::Io {
+            path: path.to_owned(),
+            error: other.into(),
+        },
+    }
 }
 
 /// The path as a relative path with no `..`, or why not.

@@ -1,16 +1,27 @@
-//! An MCP server on stdio, for the tests that start it as a child process
-//! (`tests/tests/mcp_child_process.rs`). Its tools say on stderr what happened to them, since
-//! stdout carries the protocol.
+//! An MCP server for the tests that start it as a child process (`tests/tests/mcp_child_process.rs`,
+//! `tests/tests/mcp_clients.rs`): on stdio by default; with `--http`, on streamable HTTP at
+//! 127.0.0.1 on a free port, whose URL it prints as the first line of stdout, until its stdin
+//! closes. Its tools say on stderr what happened to them, since stdout carries the protocol.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tool_runtime::mcp::McpServer;
-use tool_runtime::{Toolbox, tool};
+use tool_runtime::{CallContext, Toolbox, tool};
+
+/// How many `wait_for_cancel` calls saw their cancellation.
+static CANCELLED: AtomicUsize = AtomicUsize::new(0);
 
 /// Adds two numbers.
 #[tool(read_only)]
 async fn add(a: i64, b: i64) -> i64 {
     a + b
+}
+
+/// Always fails, with `message`.
+#[tool]
+async fn fail(message: String) -> Result<String, String> {
+    Err(message)
 }
 
 /// Never answers within its time.
@@ -19,32 +30,56 @@ async fn stall() -> String {
     std::future::pending().await
 }
 
-/// Waits until the call is cancelled; says on stderr when it starts and when it is dropped.
+/// Waits until the call is cancelled; says on stderr when it starts and when it sees the
+/// cancellation.
 #[tool]
-async fn wait_for_cancel() -> String {
+async fn wait_for_cancel(cx: &CallContext) -> String {
     eprintln!("wait_for_cancel started");
-    let _dropped = SayOnDrop("wait_for_cancel dropped");
-    std::future::pending().await
+    cx.cancelled().await;
+    CANCELLED.fetch_add(1, Ordering::SeqCst);
+    eprintln!("wait_for_cancel saw its cancellation");
+    "cancelled".to_owned()
 }
 
-/// Writes its line to stderr when dropped.
-struct SayOnDrop(&'static str);
+/// How many `wait_for_cancel` calls saw their cancellation so far.
+#[tool]
+async fn cancellations() -> usize {
+    CANCELLED.load(Ordering::SeqCst)
+}
 
-impl Drop for SayOnDrop {
-    fn drop(&mut self) {
-        eprintln!("{}", self.0);
+/// Counts from 1 to `n`, reporting each step as progress.
+#[tool]
+async fn count_up(n: u32, cx: &CallContext) -> u32 {
+    for step in 1..=n {
+        cx.progress(f64::from(step), Some(f64::from(n)), &format!("step {step}"));
+        tokio::task::yield_now().await;
     }
+    n
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let toolbox = Toolbox::builder()
-        .tools([add::tool(), stall::tool(), wait_for_cancel::tool()])
+        .tools([
+            add::tool(),
+            fail::tool(),
+            stall::tool(),
+            wait_for_cancel::tool(),
+            cancellations::tool(),
+            count_up::tool(),
+        ])
         .default_timeout(Duration::from_secs(60))
         .build()
         .map_err(std::io::Error::other)?;
-    McpServer::new(toolbox)
-        .with_implementation("mcp_test_server", "0.1.0")
-        .serve_stdio()
-        .await
+    let server = McpServer::new(toolbox).with_implementation("mcp_test_server", "0.1.0");
+    if std::env::args().nth(1).as_deref() != Some("--http") {
+        return server.serve_stdio().await;
+    }
+    let http = server.serve_http("127.0.0.1:0").await?;
+    println!("{}", http.url());
+    // Serve until the test closes stdin (or dies).
+    let mut stdin = tokio::io::stdin();
+    let _ = tokio::io::copy(&mut stdin, &mut tokio::io::sink()).await;
+    http.shutdown().await;
+    Ok(())
 }

@@ -2,15 +2,20 @@
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, ListToolsResult, PaginatedRequestParams,
-    ServerCapabilities, ServerConfig,
+    ProgressNotificationParam, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
+use tokio::sync::mpsc;
 
 use super::McpServer;
 use super::convert;
-use crate::ToolCall;
+use crate::{OnProgress, Progress, ToolCall};
+
+/// How many progress reports wait to be sent before new ones are dropped: a tool reporting
+/// faster than the client reads loses reports, never memory.
+const PROGRESS_BACKLOG: usize = 64;
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
@@ -31,16 +36,47 @@ impl ServerHandler for McpServer {
         Ok(ListToolsResult::with_all_items(tools.to_vec()))
     }
 
-    /// Runs the call through the toolbox, under the request's cancellation token, which rmcp
-    /// cancels when the client sends `notifications/cancelled` for it.
+    /// Runs the call through the toolbox. It is cancelled when the client sends
+    /// `notifications/cancelled` for it (rmcp cancels the request's token) or when the server
+    /// stops (its input closed); each progress report of the tool becomes a
+    /// `notifications/progress` when the client sent a `progressToken`.
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let arguments = request.arguments.map_or(Value::Null, Value::Object);
-        let call = ToolCall::new(context.id.to_string(), request.name, arguments);
-        let result = self.toolbox.call_with(call, &context.ct).await;
-        convert::response(&self.toolbox, &result)
+        let mut call = ToolCall::new(context.id.to_string(), request.name, arguments);
+        let token = context.meta.get_progress_token();
+        let (reports, mut progress) = mpsc::channel::<Progress>(PROGRESS_BACKLOG);
+        if token.is_some() {
+            call = call.with_progress(OnProgress::new(move |report| {
+                let _ = reports.try_send(report);
+            }));
+        }
+        let cancel = self.stop.child_token();
+        let running = self.toolbox.call_with(call, &cancel);
+        tokio::pin!(running);
+        let notify = |report: Progress| {
+            let token = token.clone().expect("reports come only with a token");
+            let mut param = ProgressNotificationParam::new(token, report.done);
+            param.total = report.total;
+            param.message = report.message;
+            context.peer.notify_progress(param)
+        };
+        let result = loop {
+            tokio::select! {
+                result = &mut running => break result,
+                () = context.ct.cancelled(), if !cancel.is_cancelled() => cancel.cancel(),
+                Some(report) = progress.recv() => {
+                    // A client that is gone gets no progress; the call goes on to its result.
+                    let _ = notify(report).await;
+                }
+            }
+        };
+        while let Ok(report) = progress.try_recv() {
+            let _ = notify(report).await;
+        }
+        convert::result(&self.toolbox, &result).map(CallToolResponse::from)
     }
 }

@@ -13,7 +13,7 @@
 //!
 //! rmcp is built with only what this module uses: its server and client, stdio, and the
 //! streamable HTTP server, which hyper serves with no web framework on top. It is re-exported
-//! as [`rmcp`](crate::mcp::rmcp), so that its types can be named without depending on it.
+//! as [`rmcp`], so that its types can be named without depending on it.
 //!
 //! # Serving a toolbox
 //!
@@ -72,15 +72,19 @@
 //! [`ToolRef`](crate::ToolRef)s: added to a toolbox, they are called like local tools, under
 //! the toolbox's timeouts and with their failures as text ([`RemoteTool`]).
 
+mod auth;
 mod convert;
 mod handler;
 mod http;
 mod remote;
 mod server;
+mod service;
 
-pub use http::{DEFAULT_HTTP_ADDR, HttpServer};
+pub use auth::Identity;
+pub use http::{DEFAULT_HTTP_ADDR, HttpServer, HttpServerBuilder};
 pub use remote::{RemoteTool, remote_tools};
 pub use server::McpServer;
+pub use service::{HttpResponse, McpHttpService};
 
 /// The MCP SDK this module is built on, for its types ([`rmcp::model`]), its client and its
 /// transports.

@@ -1,12 +1,16 @@
 //! [`McpServer`]: a toolbox as an MCP server, and how it is served over stdio.
 
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use rmcp::ErrorData;
 use rmcp::ServiceExt;
 use rmcp::model::{Implementation, Tool};
+use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::ToSocketAddrs;
+use tokio_util::sync::CancellationToken;
 
 use super::convert;
 use super::http::HttpServer;
@@ -47,11 +51,13 @@ pub struct McpServer {
     nulls: NullStyle,
     pub(super) implementation: Implementation,
     pub(super) instructions: Option<String>,
+    /// Cancelled when the server stops: every call in flight is cancelled with it.
+    pub(super) stop: CancellationToken,
 }
 
 impl McpServer {
     /// Serves `toolbox`, as the server `tool-runtime` (with this crate's version), with null
-    /// written as in schemars ([`NullStyle::TypeArray`]) and no instructions.
+    /// written as `anyOf` ([`NullStyle::AnyOf`], the default) and no instructions.
     pub fn new(toolbox: Toolbox) -> Self {
         let nulls = NullStyle::default();
         McpServer {
@@ -60,6 +66,7 @@ impl McpServer {
             nulls,
             implementation: Implementation::new("tool-runtime", env!("CARGO_PKG_VERSION")),
             instructions: None,
+            stop: CancellationToken::new(),
         }
     }
 
@@ -98,6 +105,10 @@ impl McpServer {
     /// servers. Nothing else may write to stdout meanwhile: log to stderr. Runs on a tokio
     /// runtime with IO enabled, as `#[tokio::main]` builds.
     ///
+    /// When stdin closes (the client exited or died), every call in flight is cancelled (its
+    /// tool sees [`CallContext::is_cancelled`](crate::CallContext::is_cancelled)) and this
+    /// returns once their answers are written, instead of letting them run to their timeouts.
+    ///
     /// ```no_run
     /// use tool_runtime::mcp::McpServer;
     /// use tool_runtime::Toolbox;
@@ -108,15 +119,18 @@ impl McpServer {
     ///     McpServer::new(toolbox).serve_stdio().await
     /// }
     /// ```
-    pub async fn serve_stdio(self) -> io::Result<()> {
-        let running = self
-            .serve(rmcp::transport::stdio_pipes())
-            .await
-            .map_err(|error| {
-                io::Error::other(format!(
-                    "the MCP client on stdin did not complete the handshake: {error}"
-                ))
-            })?;
+    pub async fn serve_stdio(mut self) -> io::Result<()> {
+        self.stop = CancellationToken::new();
+        let (stdin, stdout) = rmcp::transport::stdio_pipes();
+        let stdin = CancelAtEnd {
+            input: stdin,
+            end: self.stop.clone(),
+        };
+        let running = self.serve((stdin, stdout)).await.map_err(|error| {
+            io::Error::other(format!(
+                "the MCP client on stdin did not complete the handshake: {error}"
+            ))
+        })?;
         running.waiting().await.map_err(|error| {
             io::Error::other(format!("the MCP server stopped abnormally: {error}"))
         })?;
@@ -143,5 +157,30 @@ impl McpServer {
     /// [`DEFAULT_HTTP_ADDR`]: super::DEFAULT_HTTP_ADDR
     pub async fn serve_http(self, addr: impl ToSocketAddrs) -> io::Result<HttpServer> {
         HttpServer::bind(self, addr).await
+    }
+}
+
+/// An input that cancels `end` when it ends (or fails): the client is gone.
+struct CancelAtEnd<R> {
+    input: R,
+    end: CancellationToken,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for CancelAtEnd<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.input).poll_read(cx, buf);
+        match &poll {
+            Poll::Ready(Ok(())) if buf.filled().len() == before && buf.remaining() > 0 => {
+                self.end.cancel();
+            }
+            Poll::Ready(Err(_)) => self.end.cancel(),
+            _ => {}
+        }
+        poll
     }
 }

@@ -3,10 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::{CallResult, ToolCall, Toolbox};
+use crate::{CallResult, ToolCall, ToolSpec, Toolbox};
 
 use super::ReadError;
-use super::read::{Reader, arguments};
+use super::call_ids::refuse_duplicates;
+use super::declarations::{Form, cached};
+use super::read::{Reader, arguments, id_text, refused};
 
 const READER: Reader = Reader {
     what: "Anthropic message",
@@ -45,16 +47,17 @@ const READER: Reader = Reader {
 /// # }
 /// ```
 pub fn tools(toolbox: &Toolbox) -> Vec<Value> {
-    toolbox
-        .specs()
-        .map(|spec| {
+    let declarations = cached(toolbox, Form::Anthropic, || {
+        let declare = |spec: &ToolSpec| {
             json!({
                 "name": spec.name,
                 "description": spec.description,
                 "input_schema": spec.input_schema,
             })
-        })
-        .collect()
+        };
+        Ok(toolbox.specs().map(declare).collect())
+    });
+    declarations.unwrap_or_default().to_vec()
 }
 
 /// The `tool_use` blocks of an assistant message (a Messages response is one).
@@ -81,10 +84,18 @@ pub fn read_calls(message: &Value) -> Result<Vec<ToolCall>, ReadError> {
             continue;
         }
         let path = format!("/content/{i}");
-        let id = READER.string(block, "id", &path)?;
-        let name = READER.string(block, "name", &path)?;
-        calls.push(ToolCall::new(id, name, arguments(block.get("input"))));
+        let read = || -> Result<ToolCall, ReadError> {
+            let id = READER.string(block, "id", &path)?;
+            let name = READER.string(block, "name", &path)?;
+            Ok(ToolCall::new(id, name, arguments(block.get("input"))))
+        };
+        calls.push(
+            read().unwrap_or_else(|error| {
+                refused(id_text(block.get("id")), block.get("name"), &error)
+            }),
+        );
     }
+    refuse_duplicates(&mut calls);
     Ok(calls)
 }
 

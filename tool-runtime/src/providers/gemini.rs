@@ -5,8 +5,9 @@ use serde_json::{Map, Value, json};
 
 use crate::{CallResult, ToolCall, ToolSpec, Toolbox};
 
-use super::call_ids::{given, synthesized};
-use super::read::{Reader, arguments, arguments_value};
+use super::call_ids::{call_id, given, refuse_duplicates};
+use super::declarations::{Form, cached};
+use super::read::{Reader, arguments, arguments_value, id_text, refused};
 use super::violation::{declare_all, violations};
 use super::{ExportError, Provider, ReadError, Violation, gemini_schema};
 
@@ -65,11 +66,14 @@ pub enum GeminiDialect {
 /// # }
 /// ```
 pub fn tools(toolbox: &Toolbox, dialect: GeminiDialect) -> Result<Vec<Value>, ExportError> {
-    let declarations = declare_all(toolbox, |spec| declaration(spec, dialect))?;
-    if declarations.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(vec![json!({"functionDeclarations": declarations})])
+    let tools = cached(toolbox, Form::Gemini(dialect), || {
+        let declarations = declare_all(toolbox, |spec| declaration(spec, dialect))?;
+        if declarations.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![json!({"functionDeclarations": declarations})])
+    })?;
+    Ok(tools.to_vec())
 }
 
 fn declaration(spec: &ToolSpec, dialect: GeminiDialect) -> Result<Value, Vec<Violation>> {
@@ -97,7 +101,9 @@ fn declaration(spec: &ToolSpec, dialect: GeminiDialect) -> Result<Value, Vec<Vio
 
 /// The `functionCall` parts of the model's content (or of the first candidate of a whole
 /// response). A call without an id gets one made from its position (`synthesized-call-0`,
-/// ...), which is never sent back. The other fields of the part, such as `thoughtSignature`,
+/// ...), which is never sent back; a given id that looks like one is kept apart (prefixed
+/// `given:` in [`ToolCall::id`], sent back as it came). A call that cannot be read, or whose id
+/// an earlier call has, is [refused](ToolCall::refused) while the others run. The other fields of the part, such as `thoughtSignature`,
 /// are kept in [`ToolCall::extras`] for [`write_calls`].
 ///
 /// ```
@@ -128,12 +134,15 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
             continue;
         };
         let call_path = format!("{path}/parts/{i}/functionCall");
-        let name = READER.string(call, "name", &call_path)?;
-        let id = match call.get("id") {
-            Some(Value::String(id)) => id.clone(),
-            _ => synthesized(calls.len()),
+        let index = calls.len();
+        let id = call_id(&READER, call, &call_path, index);
+        let shown_id = id.clone().unwrap_or_else(|_| id_text(call.get("id")));
+        let read = || -> Result<ToolCall, ReadError> {
+            let name = READER.string(call, "name", &call_path)?;
+            Ok(ToolCall::new(id?, name, arguments(call.get("args"))))
         };
-        let mut tool_call = ToolCall::new(id, name, arguments(call.get("args")));
+        let mut tool_call =
+            read().unwrap_or_else(|error| refused(shown_id, call.get("name"), &error));
         if let Value::Object(fields) = part {
             tool_call.extras = fields
                 .iter()
@@ -143,6 +152,7 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
         }
         calls.push(tool_call);
     }
+    refuse_duplicates(&mut calls);
     Ok(calls)
 }
 

@@ -1,4 +1,5 @@
-//! Inlining `$ref`s, for providers that do not follow them (Gemini's `parameters`, Ollama).
+//! Inlining `$ref`s: all of them, for providers that do not follow them (Gemini's
+//! `parameters`, Ollama), or those with keywords beside them, for OpenAI strict mode.
 
 use serde_json::{Map, Value};
 
@@ -12,6 +13,25 @@ pub(crate) fn inline_refs(schema: &Value) -> Result<Value, Issue> {
     let definitions = Definitions::of(schema);
     let mut open = Vec::new();
     definitions.expand(schema, "", &mut open)
+}
+
+/// `schema` with every `$ref` that has keywords beside it (`{"$ref": ..., "description": ...}`,
+/// which OpenAI strict mode refuses) replaced by the schema it points to, the keywords beside
+/// it winning, as openai-python's `to_strict_json_schema` does; at every level, `$defs`
+/// included. A reference back into a type being inlined around it keeps only the `$ref` (its
+/// siblings dropped): a recursive type cannot be inlined into itself.
+pub(crate) fn inline_ref_siblings(schema: &Value) -> Value {
+    let mut inlined = schema.clone();
+    Definitions::of(schema).inline_siblings(&mut inlined, &mut Vec::new());
+    inlined
+}
+
+/// Whether the node holds a `$ref` and keywords beside it (`$defs` aside).
+fn has_ref_siblings(node: &Map<String, Value>) -> bool {
+    node.contains_key("$ref")
+        && node
+            .keys()
+            .any(|key| !["$ref", "$defs", "definitions"].contains(&key.as_str()))
 }
 
 /// The named schemas of a root schema (`$defs`, or draft 7's `definitions`).
@@ -38,6 +58,39 @@ impl<'a> Definitions<'a> {
         let name = name.replace("~1", "/").replace("~0", "~");
         let schema = table?.get(&name)?;
         Some((name, schema))
+    }
+
+    /// Inlines, in `schema` and below, the references with keywords beside them; `open` holds
+    /// the definitions being inlined around it.
+    fn inline_siblings(&self, schema: &mut Value, open: &mut Vec<String>) {
+        let Value::Object(node) = schema else {
+            return;
+        };
+        let target = match node.get("$ref") {
+            Some(Value::String(reference)) if has_ref_siblings(node) => self.resolve(reference),
+            _ => None,
+        };
+        match target {
+            Some((name, _)) if open.contains(&name) => {
+                node.retain(|key, _| ["$ref", "$defs", "definitions"].contains(&key.as_str()));
+            }
+            Some((name, Value::Object(target))) => {
+                let mut inlined = target.clone();
+                node.shift_remove("$ref");
+                inlined.extend(std::mem::take(node));
+                *schema = Value::Object(inlined);
+                open.push(name);
+                self.inline_siblings(schema, open);
+                open.pop();
+                return;
+            }
+            _ => {}
+        }
+        if let Value::Object(node) = schema {
+            for (_, child) in children_mut(node) {
+                self.inline_siblings(child, open);
+            }
+        }
     }
 
     /// `schema`, at `path`, with its references inlined; `open` holds the definitions being
@@ -128,6 +181,57 @@ mod tests {
                 }
             })
         );
+    }
+
+    #[test]
+    fn references_with_siblings_are_inlined_at_every_level() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "filter": {"description": "which rows", "$ref": "#/$defs/Filter"},
+                "plain": {"$ref": "#/$defs/Page"}
+            },
+            "$defs": {
+                "Filter": {
+                    "type": "object",
+                    "properties": {"page": {"description": "the page", "$ref": "#/$defs/Page"}}
+                },
+                "Page": {"description": "inner", "type": "integer"}
+            }
+        });
+        let page = json!({"description": "the page", "type": "integer"});
+        let inlined = inline_ref_siblings(&schema);
+        assert_eq!(
+            inlined["properties"]["filter"],
+            json!({
+                "type": "object",
+                "properties": {"page": page},
+                "description": "which rows"
+            })
+        );
+        assert_eq!(
+            inlined["properties"]["plain"],
+            json!({"$ref": "#/$defs/Page"})
+        );
+        assert_eq!(inlined["$defs"]["Filter"]["properties"]["page"], page);
+    }
+
+    #[test]
+    fn a_recursive_reference_keeps_only_the_reference() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"tree": {"description": "root", "$ref": "#/$defs/Tree"}},
+            "$defs": {"Tree": {
+                "type": "object",
+                "properties": {"parent": {"description": "up", "$ref": "#/$defs/Tree"}}
+            }}
+        });
+        let inlined = inline_ref_siblings(&schema);
+        assert_eq!(
+            inlined["properties"]["tree"]["properties"]["parent"],
+            json!({"$ref": "#/$defs/Tree"})
+        );
+        assert_eq!(inlined["properties"]["tree"]["description"], json!("root"));
     }
 
     #[test]

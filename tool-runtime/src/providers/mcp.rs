@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use crate::{Annotations, CallResult, ToolCall, ToolError, ToolSpec, Toolbox};
 
 use super::ReadError;
+use super::declarations::{Form, cached};
 use super::node::is_object_root;
 use super::nullable::split_types;
 use super::read::{Reader, arguments};
@@ -19,22 +20,46 @@ const READER: Reader = Reader {
 /// The JSON-RPC error code for an unknown tool.
 const INVALID_PARAMS: i64 = -32602;
 
-/// How MCP schemas write a value that may be null.
+/// How MCP schemas write a value that may be null. The default is what strict MCP clients
+/// (the Inspector's `--strict`) accept without a warning: `anyOf`.
 ///
 /// ```
 /// use tool_runtime::providers::NullStyle;
 ///
-/// assert_eq!(NullStyle::default(), NullStyle::TypeArray);
+/// assert_eq!(NullStyle::default(), NullStyle::AnyOf);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NullStyle {
     /// `"type": ["string", "null"]`, as schemars writes it.
-    #[default]
     TypeArray,
-    /// `"anyOf": [{"type": "string"}, {"type": "null"}]`, for clients that refuse a list of
-    /// types.
+    /// `"anyOf": [{"type": "string"}, {"type": "null"}]`: every list of types becomes one
+    /// branch per type, which every client takes.
+    #[default]
     AnyOf,
 }
+
+/// The formats JSON Schema 2020-12 defines; schemars' own (`uint32`, `double`, ...) are not.
+const FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
 
 /// The result of `tools/list`: `{"tools": [...]}`, each tool with its `name`, `title` (from
 /// [`Annotations::title`]), `description`, `inputSchema`, `outputSchema` and `annotations`
@@ -61,21 +86,26 @@ pub enum NullStyle {
 /// assert_eq!(tool["annotations"], json!({"readOnlyHint": true}));
 /// assert_eq!(
 ///     tool["inputSchema"]["properties"]["limit"],
-///     json!({"anyOf": [{"type": "integer", "format": "uint32", "minimum": 0}, {"type": "null"}]})
+///     json!({"anyOf": [
+///         {"type": "integer", "minimum": 0, "maximum": 4294967295u32},
+///         {"type": "null"}
+///     ]})
 /// );
 /// assert_eq!(
 ///     tool["outputSchema"],
 ///     json!({
 ///         "type": "object",
-///         "properties": {"result": {"type": "integer", "format": "uint", "minimum": 0}},
+///         "properties": {"result": {"type": "integer", "minimum": 0, "maximum": u64::MAX}},
 ///         "required": ["result"]
 ///     })
 /// );
 /// # }
 /// ```
 pub fn tools_list(toolbox: &Toolbox, nulls: NullStyle) -> Value {
-    let tools: Vec<Value> = toolbox.specs().map(|spec| tool(spec, nulls)).collect();
-    json!({"tools": tools})
+    let tools = cached(toolbox, Form::Mcp(nulls), || {
+        Ok(toolbox.specs().map(|spec| tool(spec, nulls)).collect())
+    });
+    json!({"tools": tools.unwrap_or_default().to_vec()})
 }
 
 fn tool(spec: &ToolSpec, nulls: NullStyle) -> Value {
@@ -116,8 +146,11 @@ pub(crate) fn hints(annotations: &Annotations) -> Map<String, Value> {
 }
 
 /// MCP's dialect of a schema: the schema as schemars wrote it (draft 2020-12), with null
-/// written in `nulls`' style. [`NullStyle::AnyOf`] turns every list of types into an `anyOf`
-/// with one branch per type, the description staying outside, for clients that refuse lists.
+/// written in `nulls`' style, and only JSON Schema's own formats: schemars' integer formats
+/// (`uint8`, `int32`, `uint`, ...) become the `minimum` and `maximum` they mean (a bound the
+/// schema already states is kept), its float formats (`float`, `double`) are dropped.
+/// [`NullStyle::AnyOf`] turns every list of types into an `anyOf` with one branch per type,
+/// the description staying outside, for clients that refuse lists.
 ///
 /// ```
 /// use serde_json::json;
@@ -126,10 +159,18 @@ pub(crate) fn hints(annotations: &Annotations) -> Map<String, Value> {
 /// let schema = json!({
 ///     "type": "object",
 ///     "properties": {
-///         "unit": {"description": "Unit", "type": ["string", "null"], "enum": ["c", "f", null]}
+///         "unit": {"description": "Unit", "type": ["string", "null"], "enum": ["c", "f", null]},
+///         "days": {"type": "integer", "format": "uint8", "minimum": 1}
 ///     }
 /// });
-/// assert_eq!(mcp_schema(&schema, NullStyle::TypeArray), schema);
+/// assert_eq!(
+///     mcp_schema(&schema, NullStyle::TypeArray)["properties"]["unit"],
+///     schema["properties"]["unit"]
+/// );
+/// assert_eq!(
+///     mcp_schema(&schema, NullStyle::TypeArray)["properties"]["days"],
+///     json!({"type": "integer", "minimum": 1, "maximum": 255})
+/// );
 /// assert_eq!(
 ///     mcp_schema(&schema, NullStyle::AnyOf)["properties"]["unit"],
 ///     json!({
@@ -140,16 +181,48 @@ pub(crate) fn hints(annotations: &Annotations) -> Map<String, Value> {
 /// ```
 pub fn mcp_schema(schema: &Value, nulls: NullStyle) -> Value {
     let mut schema = schema.clone();
-    if nulls == NullStyle::AnyOf {
-        walk_mut(&mut schema, "", &mut |node, _| {
-            if let Value::Object(map) = node
-                && map.get("type").is_some_and(Value::is_array)
-            {
-                split_types(map);
-            }
-        });
-    }
+    walk_mut(&mut schema, "", &mut |node, _| {
+        let Value::Object(map) = node else {
+            return;
+        };
+        standard_format(map);
+        if nulls == NullStyle::AnyOf && map.get("type").is_some_and(Value::is_array) {
+            split_types(map);
+        }
+    });
     schema
+}
+
+/// Replaces a `format` outside JSON Schema's own by the bounds it means, if any.
+fn standard_format(node: &mut Map<String, Value>) {
+    let Some(format) = node.get("format").and_then(Value::as_str) else {
+        return;
+    };
+    if FORMATS.contains(&format) {
+        return;
+    }
+    let bounds: Option<(i128, i128)> = match format {
+        "int8" => Some((i8::MIN.into(), i8::MAX.into())),
+        "int16" => Some((i16::MIN.into(), i16::MAX.into())),
+        "int32" => Some((i32::MIN.into(), i32::MAX.into())),
+        "int64" | "int" => Some((i64::MIN.into(), i64::MAX.into())),
+        "uint8" => Some((0, u8::MAX.into())),
+        "uint16" => Some((0, u16::MAX.into())),
+        "uint32" => Some((0, u32::MAX.into())),
+        "uint64" | "uint" => Some((0, u64::MAX.into())),
+        _ => None,
+    };
+    node.shift_remove("format");
+    if let Some((minimum, maximum)) = bounds {
+        for (keyword, bound) in [("minimum", minimum), ("maximum", maximum)] {
+            let bound = serde_json::Number::from_i128(bound).map(Value::Number);
+            if let Some(bound) = bound
+                && !node.contains_key(keyword)
+            {
+                node.insert(keyword.to_owned(), bound);
+            }
+        }
+    }
 }
 
 /// An output schema whose root is an object: as it is, or wrapped under `result` (its `$defs`
@@ -175,7 +248,8 @@ fn object_schema(schema: &Value) -> Value {
 
 /// The call of a `tools/call` request (or of its `params`). The call's id is the request's
 /// JSON-RPC id as JSON text (`2`, or `"abc"` with its quotes), so that [`write_response`]
-/// gives it back exactly.
+/// gives it back exactly, with its JSON type; an id that JSON-RPC does not allow (an object,
+/// a list, a boolean) is an error.
 ///
 /// ```
 /// use serde_json::json;
@@ -193,7 +267,13 @@ pub fn read_call(request: &Value) -> Result<ToolCall, ReadError> {
     if method != "tools/call" {
         return Err(READER.error("/method", format!("{method} is not \"tools/call\"")));
     }
-    let id = request.get("id").map(Value::to_string).unwrap_or_default();
+    let id = match request.get("id") {
+        None => String::new(),
+        Some(id @ (Value::String(_) | Value::Number(_) | Value::Null)) => id.to_string(),
+        Some(_) => {
+            return Err(READER.error("/id", "a JSON-RPC id is a string or a number"));
+        }
+    };
     let params = request
         .get("params")
         .ok_or_else(|| READER.error("/params", "an object is expected"))?;
@@ -242,20 +322,27 @@ pub fn write_result(toolbox: &Toolbox, result: &CallResult) -> Value {
         "content".to_owned(),
         json!([{"type": "text", "text": output.text()}]),
     );
-    if let Some(value) = output.structured() {
-        let schema = toolbox
-            .spec(&result.name)
-            .and_then(|spec| spec.output_schema.as_ref());
-        let wrap = schema.map_or(!value.is_object(), |schema| !is_object_root(schema));
-        let content = if wrap {
-            json!({"result": value})
-        } else {
-            value.clone()
-        };
+    if let Some(content) = structured_content(toolbox, result) {
         answer.insert("structuredContent".to_owned(), content);
     }
     answer.insert("isError".to_owned(), json!(output.is_error()));
     Value::Object(answer)
+}
+
+/// The `structuredContent` of a call's result: its structured value, wrapped under `result`
+/// when the tool's output schema is, or when a tool without one gave a value that is not an
+/// object.
+pub(crate) fn structured_content(toolbox: &Toolbox, result: &CallResult) -> Option<Value> {
+    let value = result.output.structured()?;
+    let schema = toolbox
+        .spec(&result.name)
+        .and_then(|spec| spec.output_schema.as_ref());
+    let wrap = schema.map_or(!value.is_object(), |schema| !is_object_root(schema));
+    Some(if wrap {
+        json!({"result": value})
+    } else {
+        value.clone()
+    })
 }
 
 /// The JSON-RPC response to the `tools/call` request a call was read from: its `result` (see
@@ -284,7 +371,7 @@ pub fn write_result(toolbox: &Toolbox, result: &CallResult) -> Value {
 pub fn write_response(toolbox: &Toolbox, result: &CallResult) -> Value {
     let id = serde_json::from_str::<Value>(&result.id)
         .ok()
-        .filter(|id| id.is_string() || id.is_number())
+        .filter(|id| id.is_string() || id.is_number() || id.is_null())
         .unwrap_or_else(|| json!(result.id));
     if let Some(ToolError::UnknownTool { .. }) = result.output.error() {
         let error = json!({"code": INVALID_PARAMS, "message": result.output.text()});

@@ -60,6 +60,7 @@ pub mod openai_responses;
 
 mod call_ids;
 mod changes;
+mod declarations;
 mod gemini_dialect;
 mod inline;
 mod node;
@@ -74,6 +75,7 @@ mod violation;
 mod walk;
 
 pub use changes::{Change, ChangeKind, Part};
+pub(crate) use declarations::Declarations;
 pub use gemini::GeminiDialect;
 pub use gemini_dialect::gemini_schema;
 pub use mcp::{NullStyle, mcp_schema};

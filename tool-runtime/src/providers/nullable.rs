@@ -1,55 +1,9 @@
-//! Nullable schemas: whether a schema accepts null, making it accept null, and the ways of
-//! writing it (`"type": [T, "null"]`, `anyOf` with null, `nullable: true`).
+//! Nullable schemas: the ways of writing a value that may be null (`"type": [T, "null"]`,
+//! `anyOf` with null, `nullable: true`), from one to another.
 
 use serde_json::{Map, Value, json};
 
-use super::node::{ANNOTATIONS, is_null_schema, types};
-
-/// Whether `schema` says outright that it accepts null.
-pub(crate) fn accepts_null(schema: &Value) -> bool {
-    let Value::Object(node) = schema else {
-        return schema == &Value::Bool(true);
-    };
-    let in_list = |keyword: &str, test: &dyn Fn(&Value) -> bool| {
-        node.get(keyword)
-            .and_then(Value::as_array)
-            .is_some_and(|list| list.iter().any(test))
-    };
-    types(node).contains(&"null")
-        || node.get("const") == Some(&Value::Null)
-        || in_list("enum", &Value::is_null)
-        || in_list("anyOf", &accepts_null)
-        || in_list("oneOf", &accepts_null)
-}
-
-/// Makes `schema` accept null too, as schemars does for `Option<T>`: `null` joins the `type`
-/// (and the `enum`) when the schema has one, else the schema becomes one branch of an `anyOf`.
-pub(crate) fn allow_null(schema: &mut Value) {
-    const COMPOSED: &[&str] = &["$ref", "anyOf", "oneOf", "allOf", "not", "if"];
-    let Value::Object(node) = schema else {
-        return;
-    };
-    let composed = COMPOSED.iter().any(|keyword| node.contains_key(*keyword));
-    match node.get_mut("type") {
-        Some(Value::String(one)) if !composed => {
-            let one = std::mem::take(one);
-            node.insert("type".to_owned(), json!([one, "null"]));
-        }
-        Some(Value::Array(many)) if !composed => many.push(json!("null")),
-        _ => {
-            let (mut outer, inner) = split_annotations(std::mem::take(node));
-            outer.insert("anyOf".to_owned(), json!([inner, {"type": "null"}]));
-            *node = outer;
-            return;
-        }
-    }
-    if let Some(Value::Array(values)) = node.get_mut("enum") {
-        values.push(Value::Null);
-    }
-    if let Some(value) = node.shift_remove("const") {
-        node.insert("enum".to_owned(), json!([value, null]));
-    }
-}
+use super::node::{ANNOTATIONS, is_null_schema};
 
 /// Writes a node with several types as an `anyOf` with one branch per type (`{"type": "null"}`
 /// for null), the description and other annotations staying outside.
@@ -130,28 +84,6 @@ fn split_annotations(node: Map<String, Value>) -> (Map<String, Value>, Map<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn allowed(mut schema: Value) -> Value {
-        allow_null(&mut schema);
-        schema
-    }
-
-    #[test]
-    fn null_joins_the_type_and_the_enum() {
-        assert_eq!(
-            allowed(json!({"type": "string", "enum": ["c", "f"]})),
-            json!({"type": ["string", "null"], "enum": ["c", "f", null]})
-        );
-        assert_eq!(
-            allowed(json!({"type": "string", "const": "c"})),
-            json!({"type": ["string", "null"], "enum": ["c", null]})
-        );
-        assert_eq!(
-            allowed(json!({"description": "d", "$ref": "#/$defs/T"})),
-            json!({"description": "d", "anyOf": [{"$ref": "#/$defs/T"}, {"type": "null"}]})
-        );
-        assert!(accepts_null(&allowed(json!({"oneOf": [{"const": 1}]}))));
-    }
 
     #[test]
     fn types_split_into_branches() {

@@ -5,8 +5,9 @@ use serde_json::{Map, Value, json};
 
 use crate::{CallResult, ToolCall, Toolbox};
 
-use super::call_ids::{given, synthesized};
-use super::read::{Reader, arguments};
+use super::call_ids::{call_id, given, refuse_duplicates};
+use super::declarations::{Form, cached};
+use super::read::{Reader, arguments, id_text, refused};
 use super::violation::{declare_all, violations};
 use super::{ExportError, Provider, ReadError, ollama_schema};
 
@@ -47,23 +48,27 @@ const READER: Reader = Reader {
 /// # }
 /// ```
 pub fn tools(toolbox: &Toolbox) -> Result<Vec<Value>, ExportError> {
-    declare_all(toolbox, |spec| {
-        let parameters = ollama_schema(&spec.input_schema)
-            .map_err(|issues| violations(spec, Provider::Ollama, issues))?;
-        Ok(json!({
-            "type": "function",
-            "function": {
-                "name": spec.name,
-                "description": spec.description,
-                "parameters": parameters,
-            }
-        }))
-    })
+    let declarations = cached(toolbox, Form::Ollama, || {
+        declare_all(toolbox, |spec| {
+            let parameters = ollama_schema(&spec.input_schema)
+                .map_err(|issues| violations(spec, Provider::Ollama, issues))?;
+            Ok(json!({
+                "type": "function",
+                "function": {
+                    "name": spec.name,
+                    "description": spec.description,
+                    "parameters": parameters,
+                }
+            }))
+        })
+    })?;
+    Ok(declarations.to_vec())
 }
 
 /// The calls of an assistant message (or of a whole response, under `message`). Arguments
 /// come as an object. A call without an id gets one made from its position
-/// (`synthesized-call-0`, ...), which is never sent back.
+/// (`synthesized-call-0`, ...), which is never sent back. A call that cannot be read, or whose
+/// id an earlier call has, is [refused](ToolCall::refused) while the others run.
 ///
 /// ```
 /// use serde_json::json;
@@ -82,28 +87,31 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
         Some(message) => (message, "/message"),
         None => (response, ""),
     };
-    READER
+    let mut calls: Vec<ToolCall> = READER
         .list(message, "tool_calls", path)?
         .iter()
         .enumerate()
         .map(|(i, call)| {
             let call_path = format!("{path}/tool_calls/{i}");
-            let function_path = format!("{call_path}/function");
-            let function = call
-                .get("function")
-                .ok_or_else(|| READER.error(&function_path, "an object is expected"))?;
-            let name = READER.string(function, "name", &function_path)?;
-            let id = match call.get("id") {
-                Some(Value::String(id)) => id.clone(),
-                _ => synthesized(i),
+            let id = call_id(&READER, call, &call_path, i);
+            let shown_id = id.clone().unwrap_or_else(|_| id_text(call.get("id")));
+            let read = || -> Result<ToolCall, ReadError> {
+                let function_path = format!("{call_path}/function");
+                let function = call
+                    .get("function")
+                    .ok_or_else(|| READER.error(&function_path, "an object is expected"))?;
+                let name = READER.string(function, "name", &function_path)?;
+                Ok(ToolCall::new(
+                    id?,
+                    name,
+                    arguments(function.get("arguments")),
+                ))
             };
-            Ok(ToolCall::new(
-                id,
-                name,
-                arguments(function.get("arguments")),
-            ))
+            read().unwrap_or_else(|error| refused(shown_id, call.pointer("/function/name"), &error))
         })
-        .collect()
+        .collect();
+    refuse_duplicates(&mut calls);
+    Ok(calls)
 }
 
 /// The `role: "tool"` messages that answer a turn's calls, one per result, in order, each

@@ -5,9 +5,10 @@ use serde_json::{Value, json};
 
 use crate::{CallResult, ToolCall, Toolbox};
 
-use super::read::{Reader, arguments};
-use super::strict::openai_parameters;
-use super::violation::declare_all;
+use super::call_ids::refuse_duplicates;
+use super::declarations::{Form, cached};
+use super::read::{Reader, arguments, id_text, refused};
+use super::strict::openai_declarations;
 use super::{ExportError, ReadError, Strict};
 
 const READER: Reader = Reader {
@@ -50,23 +51,28 @@ const READER: Reader = Reader {
 /// # }
 /// ```
 pub fn tools(toolbox: &Toolbox, strict: Strict) -> Result<Vec<Value>, ExportError> {
-    declare_all(toolbox, |spec| {
-        let (parameters, strict) = openai_parameters(spec, strict)?;
-        Ok(json!({
-            "type": "function",
-            "function": {
-                "name": spec.name,
-                "description": spec.description,
-                "parameters": parameters,
-                "strict": strict,
-            }
-        }))
-    })
+    let declarations = cached(toolbox, Form::OpenAi(strict), || {
+        openai_declarations(toolbox, strict, |spec, parameters, strict| {
+            json!({
+                "type": "function",
+                "function": {
+                    "name": spec.name,
+                    "description": spec.description,
+                    "parameters": parameters,
+                    "strict": strict,
+                }
+            })
+        })
+    })?;
+    Ok(declarations.to_vec())
 }
 
 /// The calls of an assistant message (or of the first choice of a whole response). Each
 /// call's `arguments` stay the JSON text the model wrote, so text that is not valid JSON
-/// becomes an invalid-arguments result for that call when it runs, not an error here.
+/// becomes an invalid-arguments result for that call when it runs, not an error here. A call
+/// that cannot be read (no id, a `custom` call) and a call whose id an earlier call has are
+/// [refused](ToolCall::refused): answered with what was wrong, while the others run. Only a
+/// message that cannot be read at all is an error.
 ///
 /// ```
 /// use serde_json::json;
@@ -91,12 +97,21 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
         }
         None => (response, ""),
     };
-    READER
+    let mut calls: Vec<ToolCall> = READER
         .list(message, "tool_calls", path)?
         .iter()
         .enumerate()
-        .map(|(i, call)| read_call(call, &format!("{path}/tool_calls/{i}")))
-        .collect()
+        .map(|(i, call)| {
+            read_call(call, &format!("{path}/tool_calls/{i}")).unwrap_or_else(|error| {
+                let name = call
+                    .pointer("/function/name")
+                    .or_else(|| call.pointer("/custom/name"));
+                refused(id_text(call.get("id")), name, &error)
+            })
+        })
+        .collect();
+    refuse_duplicates(&mut calls);
+    Ok(calls)
 }
 
 fn read_call(call: &Value, path: &str) -> Result<ToolCall, ReadError> {

@@ -5,9 +5,10 @@ use serde_json::{Value, json};
 
 use crate::{CallResult, ToolCall, Toolbox};
 
-use super::read::{Reader, arguments};
-use super::strict::openai_parameters;
-use super::violation::declare_all;
+use super::call_ids::refuse_duplicates;
+use super::declarations::{Form, cached};
+use super::read::{Reader, arguments, id_text, refused};
+use super::strict::openai_declarations;
 use super::{ExportError, ReadError, Strict};
 
 const READER: Reader = Reader {
@@ -38,20 +39,24 @@ const READER: Reader = Reader {
 /// # }
 /// ```
 pub fn tools(toolbox: &Toolbox, strict: Strict) -> Result<Vec<Value>, ExportError> {
-    declare_all(toolbox, |spec| {
-        let (parameters, strict) = openai_parameters(spec, strict)?;
-        Ok(json!({
-            "type": "function",
-            "name": spec.name,
-            "description": spec.description,
-            "parameters": parameters,
-            "strict": strict,
-        }))
-    })
+    let declarations = cached(toolbox, Form::OpenAiResponses(strict), || {
+        openai_declarations(toolbox, strict, |spec, parameters, strict| {
+            json!({
+                "type": "function",
+                "name": spec.name,
+                "description": spec.description,
+                "parameters": parameters,
+                "strict": strict,
+            })
+        })
+    })?;
+    Ok(declarations.to_vec())
 }
 
 /// The `function_call` items of a response (the whole response, its `output` list, or one
-/// item). A call's id is its `call_id`; its `arguments` stay the JSON text the model wrote.
+/// item). A call's id is its `call_id`; its `arguments` stay the JSON text the model wrote. A
+/// call that cannot be read, or whose `call_id` an earlier call has, is
+/// [refused](ToolCall::refused) while the others run.
 ///
 /// ```
 /// use serde_json::json;
@@ -81,10 +86,16 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
             continue;
         }
         let path = list.map_or_else(String::new, |list| format!("{list}/{i}"));
-        let id = READER.string(item, "call_id", &path)?;
-        let name = READER.string(item, "name", &path)?;
-        calls.push(ToolCall::new(id, name, arguments(item.get("arguments"))));
+        let read = || -> Result<ToolCall, ReadError> {
+            let id = READER.string(item, "call_id", &path)?;
+            let name = READER.string(item, "name", &path)?;
+            Ok(ToolCall::new(id, name, arguments(item.get("arguments"))))
+        };
+        calls.push(read().unwrap_or_else(|error| {
+            refused(id_text(item.get("call_id")), item.get("name"), &error)
+        }));
     }
+    refuse_duplicates(&mut calls);
     Ok(calls)
 }
 

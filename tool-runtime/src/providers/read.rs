@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::Arguments;
+use crate::{Arguments, ToolCall};
 
 /// Why a provider's JSON (or a tool snapshot) could not be read: what was being read, where in
 /// it, and what was wrong there.
@@ -100,6 +100,28 @@ impl Reader {
             Some(Value::Array(items)) => Ok(items),
             Some(_) => Err(self.error(&format!("{path}/{key}"), "a list is expected")),
         }
+    }
+}
+
+/// A provider's call that could not be read, as a call that is refused (answered with what was
+/// wrong, and not run) under the id and name it has, if any: one malformed call must not stop
+/// the others.
+pub(crate) fn refused(id: String, name: Option<&Value>, error: &ReadError) -> ToolCall {
+    let name = name.and_then(Value::as_str).unwrap_or_default();
+    let reason = format!(
+        "the call could not be read: at `{}`, {}. Call the tool again as a function call.",
+        error.path, error.problem
+    );
+    ToolCall::refused(id, name, reason)
+}
+
+/// A call's id as it came, whatever it is: a string as it is, other JSON as JSON text, nothing
+/// as an empty id.
+pub(crate) fn id_text(id: Option<&Value>) -> String {
+    match id {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(id)) => id.clone(),
+        Some(other) => other.to_string(),
     }
 }
 

@@ -267,7 +267,7 @@ pub(crate) fn violations(spec: &ToolSpec, target: Provider, issues: Vec<Issue>) 
 /// Declares every tool of `toolbox` with `declare`, or reports every tool that could not be.
 pub(crate) fn declare_all(
     toolbox: &Toolbox,
-    declare: impl Fn(&ToolSpec) -> Result<serde_json::Value, Vec<Violation>>,
+    mut declare: impl FnMut(&ToolSpec) -> Result<serde_json::Value, Vec<Violation>>,
 ) -> Result<Vec<serde_json::Value>, ExportError> {
     let mut declarations = Vec::with_capacity(toolbox.len());
     let mut violations = Vec::new();

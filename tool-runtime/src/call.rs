@@ -13,8 +13,8 @@ use crate::guard::{Deadline, Guarded, Polls, panic_message, slow_poll};
 use crate::tool::BoxFuture;
 use crate::toolbox::Entry;
 use crate::{
-    ArgumentsRef, AsArguments, CallContext, CallResult, Failure, Started, ToolCall, ToolError,
-    ToolOutput, ToolValue, Toolbox,
+    ArgumentsRef, AsArguments, CallContext, CallResult, Failure, OnProgress, Started, ToolCall,
+    ToolError, ToolOutput, ToolValue, Toolbox,
 };
 
 /// One call to run.
@@ -26,6 +26,8 @@ pub(crate) struct Call<'a> {
     pub(crate) cancel: Option<&'a CancellationToken>,
     /// The batch's deadline, when it has one.
     pub(crate) deadline: Option<Instant>,
+    /// Where the tool's progress reports go, when someone listens.
+    pub(crate) progress: Option<&'a OnProgress>,
 }
 
 /// How a call went.
@@ -148,17 +150,24 @@ impl Toolbox {
             id,
             name,
             arguments,
+            progress,
+            refusal,
             ..
         } = call;
-        let executed = self
-            .execute(Call {
-                id: Some(&id),
-                name: &name,
-                arguments: arguments.as_ref(),
-                cancel: Some(cancel),
-                deadline: None,
-            })
-            .await;
+        let executed = match refusal {
+            Some(reason) => Executed::refused(name.clone(), reason),
+            None => {
+                self.execute(Call {
+                    id: Some(&id),
+                    name: &name,
+                    arguments: arguments.as_ref(),
+                    cancel: Some(cancel),
+                    deadline: None,
+                    progress: progress.as_ref(),
+                })
+                .await
+            }
+        };
         let elapsed = executed.elapsed;
         CallResult {
             output: self.render(executed),
@@ -241,6 +250,9 @@ impl Toolbox {
                 .with_cancellation(token.clone());
             if let Some(id) = call.id {
                 context = context.with_call_id(id);
+            }
+            if let Some(listener) = call.progress {
+                context = context.with_progress(listener.clone());
             }
             (watch.since, watch.token) = (Some(now), Some(token));
         }
@@ -377,6 +389,7 @@ impl<'a> Call<'a> {
             arguments,
             cancel: None,
             deadline: None,
+            progress: None,
         }
     }
 }
@@ -448,6 +461,11 @@ impl Executed {
             slow_poll: None,
             elapsed: Duration::ZERO,
         }
+    }
+
+    /// A call the provider reader refused (see [`ToolCall::refused`]).
+    pub(crate) fn refused(tool: String, reason: String) -> Self {
+        Executed::at_once(Err(ToolError::Refused { tool, reason }))
     }
 }
 

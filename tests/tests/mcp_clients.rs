@@ -1,0 +1,208 @@
+//! The official MCP clients, at their newest versions in their default modes, driving our
+//! server (`mcp_test_server`) over stdio and streamable HTTP at every protocol revision: the
+//! Python SDK (`mcp` 2.x `Client`) and the TypeScript SDK (`@modelcontextprotocol/sdk`).
+//!
+//! The clients are installed from their registries into `tests/clients/` by `.ci/run` (or by
+//! hand: `python3 -m venv tests/clients/.venv && tests/clients/.venv/bin/pip install 'mcp>=2,<3'`
+//! and `npm install --prefix tests/clients/node`). The driver scripts there print what each
+//! client saw as JSON; these tests check it. Without the clients, the tests say so and pass,
+//! except in CI (`CI=true`), where they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The revisions of the initialize handshake.
+const HANDSHAKE_REVISIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+/// The revision without a handshake, which the Python client's default mode negotiates.
+const MODERN_REVISION: &str = "2026-07-28";
+
+fn clients_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("clients")
+}
+
+/// The command running `script` with `interpreter`, if the client is installed.
+fn client(interpreter: PathBuf, installed: PathBuf, script: &str) -> Option<Command> {
+    if !interpreter.exists() || !installed.exists() {
+        let reason = format!(
+            "the MCP client {} is not installed; .ci/run installs it from its registry",
+            installed.display()
+        );
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{reason} (it must be in CI)"
+        );
+        eprintln!("skipped: {reason}");
+        return None;
+    }
+    let mut command = Command::new(interpreter);
+    command.arg(clients_dir().join(script));
+    Some(command)
+}
+
+fn python() -> Option<Command> {
+    let venv = clients_dir().join(".venv");
+    // lib/python3.X/site-packages/mcp, whatever the X.
+    let installed = venv
+        .join("lib")
+        .read_dir()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|lib| lib.path().join("site-packages/mcp"))
+        .find(|mcp| mcp.exists())
+        .unwrap_or_else(|| venv.join("lib/python3/site-packages/mcp"));
+    client(venv.join("bin/python"), installed, "python/drive.py")
+}
+
+fn node() -> Option<Command> {
+    let node = which("node")?;
+    let sdk = clients_dir().join("node/node_modules/@modelcontextprotocol/sdk");
+    client(node, sdk, "node/drive.mjs")
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    let found = std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{program} is not on PATH (it must be in CI)"
+        );
+        eprintln!("skipped: {program} is not on PATH");
+    }
+    found
+}
+
+/// `mcp_test_server --http`, and the URL it serves at.
+async fn http_server() -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"))
+        .arg("--http")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let url = tokio::time::timeout(Duration::from_secs(10), async {
+        BufReader::new(stdout).lines().next_line().await
+    })
+    .await
+    .expect("the server prints its URL within 10 s")
+    .expect("stdout is readable")
+    .expect("a URL");
+    (child, url)
+}
+
+/// Runs the driver on `target` (the server's command, or its URL) for `revisions`, and checks
+/// what it saw at each.
+async fn drive(mut command: Command, transport: &str, target: &str, revisions: &[&str]) {
+    let output = command
+        .args([transport, target])
+        .args(revisions)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(120), output)
+        .await
+        .expect("the client finishes within 120 s")
+        .expect("the client runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the client failed:\n{stderr}");
+    let seen: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(
+        seen.len(),
+        revisions.len(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for (seen, revision) in seen.iter().zip(revisions) {
+        check(seen, revision, transport);
+    }
+}
+
+/// What every client must see at every revision.
+fn check(seen: &Value, revision: &str, transport: &str) {
+    let context = format!("{revision} over {transport}: {seen:#}");
+    assert_eq!(seen.get("failure"), None, "{context}");
+    assert_eq!(seen["protocolVersion"], revision, "{context}");
+    assert_eq!(
+        seen["tools"],
+        json!([
+            "add",
+            "fail",
+            "stall",
+            "wait_for_cancel",
+            "cancellations",
+            "count_up"
+        ]),
+        "{context}"
+    );
+    assert_eq!(
+        seen["add"],
+        json!({"text": "5", "structured": {"result": 5}, "isError": false}),
+        "{context}"
+    );
+    assert_eq!(
+        seen["fail"],
+        json!({"text": "fail failed: no such city", "isError": true}),
+        "{context}"
+    );
+    assert_eq!(seen["unknown"]["code"], -32602, "{context}");
+    let message = seen["unknown"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("unknown tool \"ad\""), "{context}");
+    assert_eq!(seen["count_up"], "3", "{context}");
+    assert_eq!(
+        seen["progress"],
+        json!([
+            [1.0, 3.0, "step 1"],
+            [2.0, 3.0, "step 2"],
+            [3.0, 3.0, "step 3"]
+        ]),
+        "{context}"
+    );
+    assert_eq!(seen["cancelled"], true, "{context}");
+}
+
+fn every_revision() -> Vec<&'static str> {
+    let mut revisions = HANDSHAKE_REVISIONS.to_vec();
+    revisions.push(MODERN_REVISION);
+    revisions
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_over_stdio() {
+    let Some(python) = python() else { return };
+    let server = env!("CARGO_BIN_EXE_mcp_test_server");
+    drive(python, "stdio", server, &every_revision()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_over_http() {
+    let Some(python) = python() else { return };
+    let (_server, url) = http_server().await;
+    drive(python, "http", &url, &every_revision()).await;
+}
+
+/// The TypeScript SDK knows the handshake revisions only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_typescript_sdk_over_stdio() {
+    let Some(node) = node() else { return };
+    let server = env!("CARGO_BIN_EXE_mcp_test_server");
+    drive(node, "stdio", server, &HANDSHAKE_REVISIONS).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_typescript_sdk_over_http() {
+    let Some(node) = node() else { return };
+    let (_server, url) = http_server().await;
+    drive(node, "http", &url, &HANDSHAKE_REVISIONS).await;
+}

@@ -1,0 +1,454 @@
+//! The MCP HTTP server as an attacker or a careless deployment meets it: origins, bearer
+//! tokens, sessions bound to identities, paths, non-loopback binds, and the bounds on what a
+//! client can hold (header-read timeout, connection cap, body limit before buffering, session
+//! cap). Real HTTP on 127.0.0.1, with reqwest or raw TCP where the attack needs it.
+
+#[allow(dead_code)] // shared by the MCP tests; this one does not start rmcp clients
+mod mcp_tools;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tool_runtime::mcp::{HttpServer, HttpServerBuilder, McpServer};
+
+use mcp_tools::{Probe, within_10s};
+
+fn builder() -> HttpServerBuilder {
+    HttpServer::builder(McpServer::new(mcp_tools::toolbox(&Arc::new(
+        Probe::default(),
+    ))))
+}
+
+/// A client speaking MCP's HTTP by hand, to send what real clients would not.
+struct Raw {
+    http: reqwest::Client,
+    url: String,
+}
+
+const INITIALIZE: &str = r#"{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-06-18", "capabilities": {},
+    "clientInfo": {"name": "tests", "version": "0"}}}"#;
+
+impl Raw {
+    fn new(server: &HttpServer) -> Self {
+        Raw::at(server.url())
+    }
+
+    fn at(url: String) -> Self {
+        Raw {
+            http: reqwest::Client::new(),
+            url,
+        }
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .request(method, &self.url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        within_10s("an answer", request.send())
+            .await
+            .expect("the server answers")
+    }
+
+    async fn post(&self, body: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        self.send(reqwest::Method::POST, body, headers).await
+    }
+
+    /// Starts a session with `headers` (such as a token), and returns its id.
+    async fn session(&self, headers: &[(&str, &str)]) -> String {
+        let response = self.post(INITIALIZE, headers).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let id = response.headers()["mcp-session-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let _ = response.text().await;
+        let mut headers = headers.to_vec();
+        headers.push(("mcp-session-id", &id));
+        let initialized = r#"{"jsonrpc": "2.0", "method": "notifications/initialized"}"#;
+        assert_eq!(
+            self.post(initialized, &headers).await.status(),
+            StatusCode::ACCEPTED
+        );
+        id
+    }
+
+    /// `tools/list` in session `id`: its status, and the names listed when it succeeded.
+    async fn list(&self, id: &str, headers: &[(&str, &str)]) -> (StatusCode, String) {
+        let mut headers = headers.to_vec();
+        headers.push(("mcp-session-id", id));
+        let list = r#"{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}"#;
+        let response = self.post(list, &headers).await;
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+impl Raw {
+    /// `DELETE` of session `id`: its status.
+    async fn delete(&self, id: &str, headers: &[(&str, &str)]) -> StatusCode {
+        let mut headers = headers.to_vec();
+        headers.push(("mcp-session-id", id));
+        self.send(reqwest::Method::DELETE, "", &headers)
+            .await
+            .status()
+    }
+}
+
+/// The JSON-RPC error a refusal carries.
+async fn error_of(response: reqwest::Response) -> Value {
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["jsonrpc"], "2.0");
+    body["error"].clone()
+}
+
+#[tokio::test]
+async fn only_the_mcp_path_is_served() {
+    let server = builder().path("/tools").bind("127.0.0.1:0").await.unwrap();
+    assert!(server.url().ends_with("/tools"));
+    let raw = Raw::new(&server);
+    raw.session(&[]).await;
+    for path in [
+        "/",
+        "/mcp",
+        "/tools/x",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let url = format!("http://{}{path}", server.local_addr());
+        let response = raw.http.post(url).body(INITIALIZE).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let error = error_of(response).await;
+        assert_eq!(error["message"], "nothing is served here; MCP is at /tools");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn browser_pages_must_come_from_this_machine_or_an_allowed_origin() {
+    let server = builder()
+        .allowed_origins(["https://app.example.com"])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let raw = Raw::new(&server);
+    // DNS rebinding: a page of evil.example whose name now points to 127.0.0.1.
+    for origin in [
+        "http://evil.example",
+        "null",
+        "http://localhost.evil.example",
+    ] {
+        let response = raw.post(INITIALIZE, &[("origin", origin)]).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{origin}");
+        let error = error_of(response).await;
+        assert_eq!(
+            error["message"],
+            "this origin may not use the MCP server; serve the page from an allowed origin"
+        );
+    }
+    raw.session(&[]).await;
+    raw.session(&[("origin", "http://localhost:5173")]).await;
+    raw.session(&[("origin", "http://127.0.0.1:8000")]).await;
+    raw.session(&[("origin", "https://app.example.com")]).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_need_one_of_the_tokens() {
+    let server = builder()
+        .bearer_tokens(["s3cret", "other"])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let raw = Raw::new(&server);
+    let missing = raw.post(INITIALIZE, &[]).await;
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        missing.headers()["www-authenticate"],
+        "Bearer realm=\"mcp\""
+    );
+    let wrong = raw
+        .post(INITIALIZE, &[("authorization", "Bearer s3cre")])
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong.headers()["www-authenticate"],
+        "Bearer realm=\"mcp\", error=\"invalid_token\""
+    );
+    assert_eq!(
+        error_of(wrong).await["message"],
+        "a valid bearer token is required; send it as `Authorization: Bearer TOKEN`"
+    );
+    let id = raw.session(&[("authorization", "Bearer s3cret")]).await;
+    // A token is needed on every request, not only the first.
+    assert_eq!(raw.list(&id, &[]).await.0, StatusCode::UNAUTHORIZED);
+    let (status, body) = raw.list(&id, &[("authorization", "Bearer s3cret")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("\"wait_for_cancel\""), "{body}");
+    // Each token is an identity: another token cannot use the session.
+    let (status, _) = raw.list(&id, &[("authorization", "Bearer other")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_session_belongs_to_the_identity_that_created_it() {
+    let server = builder()
+        .bearer_check(|token: String| async move {
+            match token.as_str() {
+                "alice-token" => Some(Arc::from("alice")),
+                "bob-token" => Some(Arc::from("bob")),
+                _ => None,
+            }
+        })
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let raw = Raw::new(&server);
+    let alice = [("authorization", "Bearer alice-token")];
+    let bob = [("authorization", "Bearer bob-token")];
+    let id = raw.session(&alice).await;
+    let (status, body) = raw.list(&id, &bob).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("this session does not exist or has ended"),
+        "{body}"
+    );
+    assert_eq!(raw.delete(&id, &bob).await, StatusCode::NOT_FOUND);
+    assert_eq!(raw.list(&id, &alice).await.0, StatusCode::OK);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn deleting_an_unknown_or_deleted_session_is_not_found() {
+    let server = builder().bind("127.0.0.1:0").await.unwrap();
+    let raw = Raw::new(&server);
+    assert_eq!(
+        raw.delete("no-such-session", &[]).await,
+        StatusCode::NOT_FOUND
+    );
+    let id = raw.session(&[]).await;
+    assert!(raw.delete(&id, &[]).await.is_success());
+    assert_eq!(raw.delete(&id, &[]).await, StatusCode::NOT_FOUND);
+    assert_eq!(raw.list(&id, &[]).await.0, StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn beyond_the_session_cap_the_idlest_session_ends() {
+    let server = builder().max_sessions(2).bind("127.0.0.1:0").await.unwrap();
+    let raw = Raw::new(&server);
+    let first = raw.session(&[]).await;
+    let second = raw.session(&[]).await;
+    // The first is used after the second: the second is now the idlest.
+    assert_eq!(raw.list(&first, &[]).await.0, StatusCode::OK);
+    let third = raw.session(&[]).await;
+    assert_eq!(raw.list(&second, &[]).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(raw.list(&first, &[]).await.0, StatusCode::OK);
+    assert_eq!(raw.list(&third, &[]).await.0, StatusCode::OK);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn oauth_clients_find_the_protected_resource_metadata() {
+    let server = builder()
+        .bearer_check(|token: String| async move { (token == "access").then(|| Arc::from("a")) })
+        .oauth_protected_resource("https://mcp.example.com/mcp", ["https://auth.example.com"])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let raw = Raw::new(&server);
+    let refused = raw.post(INITIALIZE, &[]).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.headers()["www-authenticate"],
+        "Bearer realm=\"mcp\", resource_metadata=\
+         \"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\""
+    );
+    let url = format!(
+        "http://{}/.well-known/oauth-protected-resource/mcp",
+        server.local_addr()
+    );
+    let metadata: Value = raw
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        metadata,
+        json!({
+            "resource": "https://mcp.example.com/mcp",
+            "authorization_servers": ["https://auth.example.com"],
+            "bearer_methods_supported": ["header"]
+        })
+    );
+    raw.session(&[("authorization", "Bearer access")]).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_other_machines_reach_needs_a_token_or_an_explicit_opt_in() {
+    let error = builder().bind("0.0.0.0:0").await.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
+    let message = error.to_string();
+    assert!(
+        message.starts_with("refusing to serve MCP on 0.0.0.0:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("allow_unauthenticated_remote()"),
+        "{message}"
+    );
+    let with_token = builder()
+        .bearer_tokens(["t"])
+        .bind("0.0.0.0:0")
+        .await
+        .unwrap();
+    with_token.shutdown().await;
+    let opted_in = builder()
+        .allow_unauthenticated_remote()
+        .bind("0.0.0.0:0")
+        .await
+        .unwrap();
+    opted_in.shutdown().await;
+}
+
+#[tokio::test]
+async fn allowed_hosts_let_a_server_answer_to_its_name() {
+    let server = builder()
+        .allowed_hosts(["tools.example.com"])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let raw = Raw::new(&server);
+    raw.session(&[("host", "tools.example.com")]).await;
+    let other = raw.post(INITIALIZE, &[("host", "evil.example")]).await;
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    server.shutdown().await;
+}
+
+/// Sends `request` on a new connection and reads until the server closes it.
+async fn raw_exchange(server: &HttpServer, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = within_10s("the connection's end", stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Slowloris: a client that never finishes its headers is disconnected.
+#[tokio::test]
+async fn half_sent_headers_are_cut_off() {
+    let server = builder()
+        .header_read_timeout(Duration::from_millis(200))
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let answer = raw_exchange(&server, b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n").await;
+    // hyper answers 408 or just closes; either way the connection is not held.
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    server.shutdown().await;
+}
+
+/// A body too large is refused from its announced length, before a byte of it is read (or
+/// any session looked up).
+#[tokio::test]
+async fn a_body_too_large_is_refused_before_it_is_sent() {
+    let server = builder()
+        .max_body_bytes(1024)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let headers = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                   Accept: application/json, text/event-stream\r\nMcp-Session-Id: whatever\r\n\
+                   Content-Length: 100000000\r\nConnection: close\r\n\r\n";
+    let answer = raw_exchange(&server, headers.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("the request is larger than 1024 bytes"),
+        "{answer}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn beyond_the_connection_cap_clients_wait_their_turn() {
+    let server = builder()
+        .max_connections(1)
+        .header_read_timeout(Duration::from_secs(60))
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let holder = TcpStream::connect(server.local_addr()).await.unwrap();
+    let mut waiting = TcpStream::connect(server.local_addr()).await.unwrap();
+    let request = "GET /elsewhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    waiting.write_all(request.as_bytes()).await.unwrap();
+    let mut first = [0u8; 1];
+    // Not a speed measurement: the second connection is not served at all while the first
+    // holds the only slot.
+    let early = tokio::time::timeout(Duration::from_millis(300), waiting.read(&mut first)).await;
+    assert!(
+        early.is_err(),
+        "the second connection was served beyond the cap"
+    );
+    drop(holder);
+    let mut answer = Vec::new();
+    within_10s("the answer", waiting.read_to_end(&mut answer))
+        .await
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    server.shutdown().await;
+}
+
+/// The service, with its checks, at a path of a web app of one's own.
+#[tokio::test]
+async fn the_service_mounts_in_an_axum_app() {
+    let mcp = builder().bearer_tokens(["s3cret"]).into_service();
+    let app = axum::Router::new()
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        .nest_service("/mcp", mcp);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let raw = Raw::at(format!("http://{addr}/mcp"));
+    assert_eq!(
+        raw.post(INITIALIZE, &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let token = [("authorization", "Bearer s3cret")];
+    let id = raw.session(&token).await;
+    let (status, body) = raw.list(&id, &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("\"add\""), "{body}");
+    let health = raw
+        .http
+        .get(format!("http://{addr}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+    app.abort();
+}

@@ -1,0 +1,332 @@
+//! Building a toolbox: the builder, its limits and defaults, and why a build fails.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::stats::Counters;
+use crate::toolbox::{Entry, Inner};
+use crate::{State, ToolRef, Toolbox};
+
+/// The default time a call may take when neither the tool nor the toolbox sets one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default slow-poll threshold: a poll longer than this blocks the executor.
+pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
+
+/// The default limits on what a model may send; see [`ToolboxBuilder::limits`].
+pub const DEFAULT_LIMITS: Limits = Limits {
+    argument_bytes: 1024 * 1024,
+    nesting_depth: 64,
+    batch_size: 128,
+};
+
+/// Limits on what a model may send, each refused with a message that says so.
+///
+/// ```
+/// use tool_runtime::{Limits, Toolbox, DEFAULT_LIMITS};
+///
+/// let toolbox = Toolbox::builder()
+///     .limits(Limits { argument_bytes: 64 * 1024, ..DEFAULT_LIMITS })
+///     .build()
+///     .unwrap();
+/// # let _ = toolbox;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes of JSON in one call's arguments (default 1 MiB).
+    pub argument_bytes: usize,
+    /// The deepest nesting of objects and arrays in one call's arguments (default 64).
+    pub nesting_depth: usize,
+    /// The most calls one batch runs; calls past it are answered without running (default 128).
+    pub batch_size: usize,
+}
+
+/// Builds a [`Toolbox`]; [`ToolboxBuilder::build`] checks it.
+///
+/// ```
+/// use std::time::Duration;
+/// use tool_runtime::{tool, Toolbox};
+///
+/// struct Greeting(String);
+///
+/// /// Greets someone with the configured greeting.
+/// #[tool]
+/// async fn greet(name: String, #[state] greeting: &Greeting) -> String {
+///     format!("{}, {name}!", greeting.0)
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let toolbox = Toolbox::builder()
+///         .tool(greet::tool())
+///         .state(Greeting("Bonjour".into()))
+///         .default_timeout(Duration::from_secs(5))
+///         .build()
+///         .unwrap();
+///     assert_eq!(toolbox.call("greet", r#"{"name":"Ada"}"#).await.text(), "Bonjour, Ada!");
+///
+///     // Without the state it needs, the tool is refused when the toolbox is built.
+///     let error = Toolbox::builder().tool(greet::tool()).build().unwrap_err();
+///     assert!(error.to_string().contains("greet needs state of type"));
+/// }
+/// ```
+#[derive(Default)]
+pub struct ToolboxBuilder {
+    tools: Vec<ToolRef>,
+    registered: bool,
+    targets: Vec<crate::providers::Provider>,
+    state: State,
+    default_timeout: Option<Duration>,
+    hide_error_details: bool,
+    concurrency_limit: Option<usize>,
+    slow_poll: Option<Option<Duration>>,
+    max_output_chars: Option<usize>,
+    limits: Option<Limits>,
+}
+
+impl ToolboxBuilder {
+    /// Adds one tool; `#[tool] fn name` makes `name::tool()`.
+    pub fn tool(mut self, tool: ToolRef) -> Self {
+        self.tools.push(tool);
+        self
+    }
+
+    /// Adds several tools.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = ToolRef>) -> Self {
+        self.tools.extend(tools);
+        self
+    }
+
+    /// Adds every `#[tool]` linked into the binary, from every crate. A tool also added by
+    /// name is not counted twice.
+    pub fn registered(mut self) -> Self {
+        self.registered = true;
+        self
+    }
+
+    /// Gives `#[state]` parameters of type `&T` or `Arc<T>` this value.
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// Gives `#[state]` parameters this shared value.
+    pub fn state_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.state.insert_arc(value);
+        self
+    }
+
+    /// How long a call may take when its tool sets no timeout (default: 60 s).
+    pub fn default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// Hides the text of tools' errors and panics from the model, which reads the tool's name,
+    /// the kind of failure and an error id instead; the full error is logged with `tracing`
+    /// under that id. Error text can carry secrets (paths, hosts, tokens).
+    pub fn hide_error_details(mut self, hide: bool) -> Self {
+        self.hide_error_details = hide;
+        self
+    }
+
+    /// At most this many calls of [`Toolbox::call_all`](crate::Toolbox::call_all) run at once.
+    pub fn concurrency_limit(mut self, limit: usize) -> Self {
+        self.concurrency_limit = Some(limit.max(1));
+        self
+    }
+
+    /// A poll of a tool's future that holds the thread longer than this is logged as a
+    /// warning naming the tool, and noted in the output ([`ToolOutput::slow_poll`]); `None`
+    /// turns the watchdog off. Default: 100 ms.
+    ///
+    /// [`ToolOutput::slow_poll`]: crate::ToolOutput::slow_poll
+    pub fn slow_poll_threshold(mut self, threshold: Option<Duration>) -> Self {
+        self.slow_poll = Some(threshold);
+        self
+    }
+
+    /// Results longer than this many characters are cut, at a char boundary, with a line
+    /// saying how many characters were left out. Default: no limit.
+    pub fn max_output_chars(mut self, limit: usize) -> Self {
+        self.max_output_chars = Some(limit);
+        self
+    }
+
+    /// Sets the limits on arguments and batches (default: [`DEFAULT_LIMITS`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Checks, when the toolbox is built, that every tool can be declared to each of these
+    /// providers: its name, its parameters' root, and what the provider's schema dialect
+    /// cannot express. A tool that cannot is a [`BuildProblem::ProviderRule`] naming the
+    /// tool, the place in its schema and the rule.
+    ///
+    /// ```
+    /// use tool_runtime::providers::{Provider, Rule};
+    /// use tool_runtime::{tool, BuildProblem, Toolbox};
+    ///
+    /// /// Counts labels.
+    /// #[tool]
+    /// async fn count(labels: std::collections::HashMap<String, u32>) -> usize {
+    ///     labels.len()
+    /// }
+    ///
+    /// # fn main() {
+    /// let built = Toolbox::builder().tool(count::tool()).targets([Provider::Anthropic]).build();
+    /// assert!(built.is_ok());
+    /// let error = Toolbox::builder()
+    ///     .tool(count::tool())
+    ///     .targets([Provider::OpenAiStrict])
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(
+    ///     &error.problems()[0],
+    ///     BuildProblem::ProviderRule(violation) if violation.rule == Rule::FreeFormMap
+    /// ));
+    /// # }
+    /// ```
+    pub fn targets(
+        mut self,
+        targets: impl IntoIterator<Item = crate::providers::Provider>,
+    ) -> Self {
+        self.targets.extend(targets);
+        self
+    }
+
+    /// Checks the tools (unique names, state present) and computes their specs once.
+    pub fn build(self) -> Result<Toolbox, BuildError> {
+        let mut tools = self.tools;
+        if self.registered {
+            tools.extend(crate::registry::registered());
+        }
+        let mut problems = Vec::new();
+        let mut entries: Vec<Entry> = Vec::with_capacity(tools.len());
+        let mut index =
+            HashMap::with_capacity_and_hasher(tools.len(), foldhash::fast::RandomState::default());
+        for tool in tools {
+            let spec = tool.spec();
+            if let Some(&i) = index.get(spec.name.as_ref()) {
+                let existing: &Entry = &entries[i];
+                if Any::type_id(&*existing.tool) != Any::type_id(&*tool) {
+                    problems.push(BuildProblem::DuplicateName(spec.name.to_string()));
+                }
+                continue;
+            }
+            for need in tool.state_requirements() {
+                if !self.state.contains(need.type_id()) {
+                    problems.push(BuildProblem::MissingState {
+                        tool: spec.name.to_string(),
+                        type_name: need.type_name(),
+                    });
+                }
+            }
+            for target in &self.targets {
+                let violations = target.check(&spec).into_iter();
+                problems.extend(violations.map(BuildProblem::ProviderRule));
+            }
+            index.insert(Box::from(spec.name.as_ref()), entries.len());
+            entries.push(Entry {
+                limit: spec.max_concurrency.map(Semaphore::new),
+                counters: Counters::default(),
+                reads_context: tool.reads_context(),
+                catches_panics: tool.catches_panics(),
+                tool,
+                spec,
+            });
+        }
+        if !problems.is_empty() {
+            problems.dedup();
+            return Err(BuildError { problems });
+        }
+        entries.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+        let index = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (Box::from(e.spec.name.as_ref()), i))
+            .collect();
+        Ok(Toolbox {
+            inner: Arc::new(Inner {
+                entries,
+                index,
+                state: self.state,
+                default_timeout: self.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
+                hide_error_details: self.hide_error_details,
+                concurrency: self.concurrency_limit.map(Semaphore::new),
+                slow_poll: self.slow_poll.unwrap_or(Some(DEFAULT_SLOW_POLL)),
+                max_output_chars: self.max_output_chars,
+                limits: self.limits.unwrap_or(DEFAULT_LIMITS),
+                declarations: Default::default(),
+            }),
+        })
+    }
+}
+
+/// Why a toolbox could not be built: every problem found, each naming its tool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildError {
+    problems: Vec<BuildProblem>,
+}
+
+impl BuildError {
+    /// The problems, in the order found.
+    pub fn problems(&self) -> &[BuildProblem] {
+        &self.problems
+    }
+}
+
+/// One reason a toolbox could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildProblem {
+    /// Two different tools have this name.
+    DuplicateName(String),
+    /// A tool has a `#[state]` parameter whose type the toolbox was not given.
+    MissingState {
+        /// The tool.
+        tool: String,
+        /// The type it needs.
+        type_name: &'static str,
+    },
+    /// A tool breaks a rule of a provider given to [`ToolboxBuilder::targets`].
+    ProviderRule(crate::providers::Violation),
+}
+
+impl fmt::Display for BuildProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildProblem::DuplicateName(name) => write!(
+                f,
+                "two different tools are named {name:?}; rename one with #[tool(name = \"...\")]"
+            ),
+            BuildProblem::MissingState { tool, type_name } => write!(
+                f,
+                "tool {tool} needs state of type `{type_name}`; give it with \
+                 ToolboxBuilder::state or state_arc"
+            ),
+            BuildProblem::ProviderRule(violation) => write!(f, "{violation}"),
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the toolbox could not be built: ")?;
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildError {}

@@ -1,0 +1,362 @@
+//! [`McpHttpService`]: rmcp's streamable HTTP service behind the checks a server on a network
+//! needs (origin, bearer token, body size, sessions bound to their identity), as a tower
+//! service to serve with [`HttpServer`](super::HttpServer) or to mount in a web app.
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::fmt::{self, Display};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body::Body;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use rmcp::transport::StreamableHttpService;
+use rmcp::transport::streamable_http_server::session::SessionManager;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use serde_json::json;
+use tokio::time::Instant;
+
+use super::McpServer;
+use super::auth::{BearerAuth, Identity};
+use crate::BoxFuture;
+
+/// The responses of [`McpHttpService`].
+pub type HttpResponse = Response<BoxBody<Bytes, Infallible>>;
+
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// An [`McpServer`] as a tower service answering MCP's streamable HTTP (every protocol
+/// revision from 2025-03-26 on), for a path of your own web app; [`HttpServer`] serves one on
+/// a port of its own. Build it with [`HttpServer::builder`] and
+/// [`HttpServerBuilder::into_service`], which apply the same checks as a server:
+///
+/// - a request from a browser page (with an `Origin` header) is refused with 403 unless the
+///   origin is on this machine or in [`allowed_origins`](HttpServerBuilder::allowed_origins);
+/// - with bearer tokens configured, a request without an accepted token gets 401 with a
+///   `WWW-Authenticate` header;
+/// - a body larger than [`max_body_bytes`](HttpServerBuilder::max_body_bytes) is refused
+///   before it is read, when its length is announced, and as it is read otherwise;
+/// - a session belongs to the identity that created it: any other gets 404, as does a
+///   session that is unknown, ended or deleted; beyond
+///   [`max_sessions`](HttpServerBuilder::max_sessions), the session idle for longest ends.
+///
+/// It is cheap to clone: clones share their sessions. With axum:
+///
+/// ```ignore
+/// let mcp = HttpServer::builder(McpServer::new(toolbox))
+///     .bearer_tokens([std::env::var("MCP_TOKEN")?])
+///     .allowed_hosts(["tools.example.com"])
+///     .into_service();
+/// let app = axum::Router::new().nest_service("/mcp", mcp);
+/// ```
+///
+/// [`HttpServer`]: super::HttpServer
+/// [`HttpServer::builder`]: super::HttpServer::builder
+/// [`HttpServerBuilder::into_service`]: super::HttpServerBuilder::into_service
+/// [`HttpServerBuilder::allowed_origins`]: super::HttpServerBuilder::allowed_origins
+/// [`HttpServerBuilder::max_body_bytes`]: super::HttpServerBuilder::max_body_bytes
+/// [`HttpServerBuilder::max_sessions`]: super::HttpServerBuilder::max_sessions
+#[derive(Clone)]
+pub struct McpHttpService {
+    inner: StreamableHttpService<McpServer, LocalSessionManager>,
+    manager: Arc<LocalSessionManager>,
+    checks: Arc<Checks>,
+}
+
+/// What [`McpHttpService`] checks before rmcp sees a request.
+#[derive(Debug)]
+pub(super) struct Checks {
+    pub(super) auth: Option<BearerAuth>,
+    /// Browser origins allowed besides those of this machine, as `scheme://host[:port]`.
+    pub(super) allowed_origins: Vec<String>,
+    pub(super) max_body_bytes: usize,
+    pub(super) max_sessions: usize,
+    pub(super) sessions: Mutex<HashMap<String, Session>>,
+}
+
+/// Who a live session belongs to, and when it was last used.
+#[derive(Debug)]
+pub(super) struct Session {
+    identity: Option<Identity>,
+    used: Instant,
+}
+
+impl McpHttpService {
+    pub(super) fn new(
+        inner: StreamableHttpService<McpServer, LocalSessionManager>,
+        manager: Arc<LocalSessionManager>,
+        checks: Checks,
+    ) -> Self {
+        McpHttpService {
+            inner,
+            manager,
+            checks: Arc::new(checks),
+        }
+    }
+
+    /// Answers one request.
+    pub async fn handle<B>(&self, request: Request<B>) -> HttpResponse
+    where
+        B: Body + Send + 'static,
+        B::Data: Send + 'static,
+        B::Error: Display,
+    {
+        let checks = &*self.checks;
+        if let Some(origin) = request.headers().get(header::ORIGIN)
+            && !checks.origin_allowed(origin)
+        {
+            tracing::warn!(?origin, "an MCP request from a browser origin was refused");
+            return refusal(
+                StatusCode::FORBIDDEN,
+                "this origin may not use the MCP server; serve the page from an allowed origin",
+            );
+        }
+        let announced = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > checks.max_body_bytes as u64) {
+            let message = format!(
+                "the request is larger than {} bytes; send a smaller one",
+                checks.max_body_bytes
+            );
+            return refusal(StatusCode::PAYLOAD_TOO_LARGE, &message);
+        }
+        let mut identity = None;
+        if let Some(auth) = &checks.auth {
+            let authorization = request.headers().get(header::AUTHORIZATION);
+            identity = auth
+                .identity(authorization.map(HeaderValue::as_bytes))
+                .await;
+            if identity.is_none() {
+                let mut response = refusal(
+                    StatusCode::UNAUTHORIZED,
+                    "a valid bearer token is required; send it as `Authorization: Bearer TOKEN`",
+                );
+                let challenge = auth.challenge(authorization.is_some());
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, value);
+                }
+                return response;
+            }
+        }
+        let session = request
+            .headers()
+            .get(SESSION_HEADER)
+            .and_then(|id| id.to_str().ok())
+            .map(str::to_owned);
+        if let Some(id) = &session
+            && !self
+                .session_is_usable(id, &identity, request.method())
+                .await
+        {
+            return refusal(
+                StatusCode::NOT_FOUND,
+                "this session does not exist or has ended; start a new one with initialize",
+            );
+        }
+        let deleting = request.method() == Method::DELETE;
+        let response = self.inner.handle(request).await;
+        match (session, response.headers().get(SESSION_HEADER)) {
+            (Some(id), _) if deleting && response.status().is_success() => {
+                checks.sessions().remove(&id);
+            }
+            (None, Some(created)) => {
+                if let Ok(created) = created.to_str() {
+                    self.bind_session(created.to_owned(), identity).await;
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+
+    /// Whether session `id` is live and belongs to `identity` (then it is marked used).
+    async fn session_is_usable(
+        &self,
+        id: &str,
+        identity: &Option<Identity>,
+        method: &Method,
+    ) -> bool {
+        let known = match self.checks.sessions().get_mut(id) {
+            Some(session) if session.identity == *identity => {
+                session.used = Instant::now();
+                true
+            }
+            _ => false,
+        };
+        // rmcp ends idle sessions on its own; a DELETE must not be accepted for one.
+        if known && method == Method::DELETE {
+            let live = self.manager.has_session(&id.into()).await.unwrap_or(false);
+            if !live {
+                self.checks.sessions().remove(id);
+            }
+            return live;
+        }
+        known
+    }
+
+    /// Records that `identity` created session `id`; beyond the cap, forgets the sessions rmcp
+    /// has ended, then ends the one idle for longest.
+    async fn bind_session(&self, id: String, identity: Option<Identity>) {
+        let over = {
+            let mut sessions = self.checks.sessions();
+            sessions.insert(
+                id,
+                Session {
+                    identity,
+                    used: Instant::now(),
+                },
+            );
+            sessions.len() > self.checks.max_sessions
+        };
+        if !over {
+            return;
+        }
+        let live: HashSet<String> = {
+            let live = self.manager.sessions.read().await;
+            live.keys().map(ToString::to_string).collect()
+        };
+        let oldest = {
+            let mut sessions = self.checks.sessions();
+            sessions.retain(|id, _| live.contains(id));
+            if sessions.len() <= self.checks.max_sessions {
+                return;
+            }
+            let oldest = sessions
+                .iter()
+                .min_by_key(|(_, session)| session.used)
+                .map(|(id, _)| id.clone());
+            oldest.inspect(|id| {
+                sessions.remove(id);
+            })
+        };
+        if let Some(oldest) = oldest {
+            tracing::info!(session = %oldest, "too many MCP sessions: the one idle for longest ends");
+            if let Err(error) = self.manager.close_session(&oldest.into()).await {
+                tracing::warn!(%error, "an MCP session could not be ended");
+            }
+        }
+    }
+}
+
+impl Checks {
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        // The map stays consistent whatever panicked while it was held.
+        self.sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether a browser page at `origin` may use the server: pages on this machine may, and
+    /// those of the allowed origins.
+    fn origin_allowed(&self, origin: &HeaderValue) -> bool {
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        if self
+            .allowed_origins
+            .iter()
+            .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+        {
+            return true;
+        }
+        let Ok(uri) = origin.parse::<http::Uri>() else {
+            return false;
+        };
+        let loopback_host = uri.host().is_some_and(|host| {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+        matches!(uri.scheme_str(), Some("http" | "https")) && loopback_host
+    }
+}
+
+impl fmt::Debug for McpHttpService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("McpHttpService")
+            .field("checks", &self.checks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B> tower_service::Service<Request<B>> for McpHttpService
+where
+    B: Body + Send + 'static,
+    B::Data: Send + 'static,
+    B::Error: Display,
+{
+    type Response = HttpResponse;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<HttpResponse, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let service = self.clone();
+        Box::pin(async move { Ok(service.handle(request).await) })
+    }
+}
+
+/// A refusal with a JSON-RPC error as its body, which MCP clients show.
+pub(super) fn refusal(status: StatusCode, message: &str) -> HttpResponse {
+    let code = if status == StatusCode::NOT_FOUND {
+        -32001
+    } else {
+        -32000
+    };
+    let body = json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
+    json_response(status, body.to_string())
+}
+
+/// A JSON response.
+pub(super) fn json_response(status: StatusCode, body: String) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from(body)).boxed());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checks(allowed: &[&str]) -> Checks {
+        Checks {
+            auth: None,
+            allowed_origins: allowed.iter().map(|o| o.to_string()).collect(),
+            max_body_bytes: 0,
+            max_sessions: 0,
+            sessions: Mutex::default(),
+        }
+    }
+
+    #[test]
+    fn pages_of_this_machine_and_allowed_origins_pass() {
+        let checks = checks(&["https://app.example.com"]);
+        let allowed =
+            |origin: &'static str| checks.origin_allowed(&HeaderValue::from_static(origin));
+        assert!(allowed("http://localhost:5173"));
+        assert!(allowed("http://127.0.0.1"));
+        assert!(allowed("https://[::1]:8443"));
+        assert!(allowed("https://APP.example.com/"));
+        assert!(!allowed("http://evil.example"));
+        assert!(!allowed("http://localhost.evil.example"));
+        assert!(!allowed("null"));
+        assert!(!allowed("file://localhost"));
+    }
+}
