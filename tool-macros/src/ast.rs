@@ -226,6 +226,23 @@ impl ToolFn {
         }
     }
 
+    /// The first `Self` in the signature or the body (outside items declared there): the
+    /// function is an associated function of an `impl` block, which a tool cannot be.
+    pub fn self_type(&self) -> Option<proc_macro2::Ident> {
+        fn find(tokens: TokenStream) -> Option<proc_macro2::Ident> {
+            tokens.into_iter().find_map(|tree| match tree {
+                TokenTree::Ident(ident) if ident == "Self" => Some(ident),
+                TokenTree::Group(group) => find(group.stream()),
+                _ => None,
+            })
+        }
+        // Items declared in the body have a `Self` of their own.
+        let sig = &self.item.sig;
+        let body = self.item.block.stmts.iter();
+        let body = body.filter(|stmt| !matches!(stmt, syn::Stmt::Item(_)));
+        find(quote::quote!(#sig #(#body)*))
+    }
+
     /// The parameters the model fills in.
     pub fn arguments(&self) -> impl Iterator<Item = &Param> {
         self.params

@@ -312,6 +312,7 @@ fn deserialize_impl(decodings: &[Decoding], private: &TokenStream) -> TokenStrea
 
 fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStream {
     let name = tool.name();
+    let ident = &tool.item.sig.ident;
     let description = tool
         .attr
         .description
@@ -352,6 +353,7 @@ fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStrea
                 (&&&#probe).output_schema()
             })
             .with_annotations(annotations)
+            .with_function(::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)))
             #timeout
             #sequential
             #max_concurrency
@@ -456,10 +458,16 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     }
     let probe = output_probe(tool, private);
     let convert = if returns_result(tool) {
-        quote!(#private::finish_result(__returned, __convert))
+        let at_error = Span::call_site().located_at(checks::error_type_span(tool));
+        respan(
+            quote!(#private::finish_result(__returned, __convert)),
+            at_error,
+        )
     } else {
         quote!(__convert(__returned))
     };
+    let at_return = Span::call_site().located_at(return_type(tool).1);
+    let converter = respan(quote!((&&&#probe).converter()), at_return);
     let decoded = try_now(quote!(#private::decode_arguments(arguments)));
     let run = if is_async {
         // Located at the tool's name, so the error for a future that is not Send lands there,
@@ -496,7 +504,7 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
         let __convert = {
             #[allow(unused_imports)]
             use #private::{ViaJson as _, ViaJsonSchema as _, ViaText as _};
-            (&&&#probe).converter()
+            #converter
         };
         #run
     }

@@ -30,6 +30,17 @@ fn signature(cx: &mut Ctxt, tool: &ToolFn) {
             "a tool cannot have a `where` clause; remove it",
         );
     }
+    if let Some(self_type) = tool.self_type().filter(|_| tool.receiver.is_none()) {
+        cx.error_spanned_by(
+            self_type,
+            format!(
+                "`#[tool]` goes on a free function, and `{}` uses `Self`, so it sits in an \
+                 `impl` block: move it out of the `impl` to a module, and receive what the type \
+                 holds as a `#[state]` parameter",
+                tool.item.sig.ident
+            ),
+        );
+    }
     if let Some(receiver) = &tool.receiver {
         cx.error_spanned_by(
             receiver,

@@ -316,8 +316,19 @@ pub async fn run_blocking<R: Send + 'static>(
     }
 }
 
+/// The types a tool's `Result` can fail with: the model reads the error as text.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool's error: the model reads errors as text, and it has none",
+    label = "this error type needs `std::fmt::Display`",
+    note = "implement `Display` for it, derive it with `#[derive(thiserror::Error)]` and `#[error(\"...\")]`, or return `anyhow::Result<T>`"
+)]
+pub trait ErrorText: Display {}
+
+#[diagnostic::do_not_recommend]
+impl<E: Display> ErrorText for E {}
+
 /// Turns a tool's `Result` into a value or the tool's error.
-pub fn finish_result<T, E: Display>(
+pub fn finish_result<T, E: ErrorText>(
     result: Result<T, E>,
     convert: fn(T) -> Result<ToolValue, Failure>,
 ) -> Result<ToolValue, Failure> {
@@ -416,16 +427,33 @@ impl<T: Serialize + schemars::JsonSchema> ViaJsonSchema<T> for &Probe<T> {
     }
 }
 
-/// Typed results without a schema: JSON text and structured content.
+/// The types a tool can return: text, or anything serde can write as JSON.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool's result: serde cannot write it as JSON for the model",
+    label = "this type needs `serde::Serialize`",
+    note = "derive it: `#[derive(serde::Serialize)]` (with `schemars::JsonSchema` for an output schema), or return `String`"
+)]
+pub trait ResultValue: Serialize {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize> ResultValue for T {}
+
+/// Typed results without a schema: JSON text and structured content. The last choice, taken
+/// for any type, so that a type serde cannot write is reported once, by [`ResultValue`].
 pub trait ViaJson<T> {
     /// How a value becomes the tool's output.
-    fn converter(&self) -> fn(T) -> Result<ToolValue, Failure>;
+    fn converter(&self) -> fn(T) -> Result<ToolValue, Failure>
+    where
+        T: ResultValue;
     /// The output schema.
     fn output_schema(&self) -> Option<Value>;
 }
 
-impl<T: Serialize> ViaJson<T> for Probe<T> {
-    fn converter(&self) -> fn(T) -> Result<ToolValue, Failure> {
+impl<T> ViaJson<T> for Probe<T> {
+    fn converter(&self) -> fn(T) -> Result<ToolValue, Failure>
+    where
+        T: ResultValue,
+    {
         to_json
     }
 
