@@ -27,9 +27,15 @@ async fn registered_finds_the_tools_of_every_linked_crate() {
         .build();
     // `other::plus` is also named add: the registry holds both, which is refused.
     let error = toolbox.unwrap_err();
+    let [BuildProblem::DuplicateName { name, functions }] = error.problems() else {
+        panic!("{error}");
+    };
+    assert_eq!(name, "add");
+    let mut functions = functions.clone();
+    functions.sort();
     assert_eq!(
-        error.problems(),
-        [BuildProblem::DuplicateName("add".into())]
+        functions,
+        ["registration::add", "registration::other::plus"]
     );
 }
 
@@ -61,7 +67,7 @@ fn duplicate_names_are_refused_with_the_name() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "the toolbox could not be built: two different tools are named \"add\"; rename one with #[tool(name = \"...\")]"
+        "the toolbox could not be built: two different tools are named \"add\", declared by `registration::add` and `registration::other::plus`; rename one with #[tool(name = \"...\")]"
     );
 }
 
@@ -129,7 +135,10 @@ fn hand_written_tools_of_one_name_are_two_tools() {
         .unwrap_err();
     assert_eq!(
         error.problems(),
-        [BuildProblem::DuplicateName("search".into())]
+        [BuildProblem::DuplicateName {
+            name: "search".into(),
+            functions: vec![],
+        }]
     );
     // Nor does a hand-written tool merge with a `#[tool]` of its name.
     let error = Toolbox::builder()
@@ -139,6 +148,9 @@ fn hand_written_tools_of_one_name_are_two_tools() {
         .unwrap_err();
     assert_eq!(
         error.problems(),
-        [BuildProblem::DuplicateName("add".into())]
+        [BuildProblem::DuplicateName {
+            name: "add".into(),
+            functions: vec!["registration::add".to_string()],
+        }]
     );
 }

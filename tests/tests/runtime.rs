@@ -54,13 +54,13 @@ fn missing_state_is_refused_when_the_toolbox_is_built() {
     assert_eq!(
         error.problems(),
         [BuildProblem::MissingState {
-            tool: "greet".into(),
+            tools: vec!["greet".into()],
             type_name: "runtime::Settings"
         }]
     );
     assert_eq!(
         error.to_string(),
-        "the toolbox could not be built: tool greet needs state of type `runtime::Settings`; give it with ToolboxBuilder::state or state_arc"
+        "the toolbox could not be built: tool greet needs state of type `runtime::Settings`; give it with ToolboxBuilder::state or state_arc (Toolbox::registered() gives no state: write `Toolbox::builder().registered().state(value).build()`)"
     );
 }
 

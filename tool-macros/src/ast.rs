@@ -1,7 +1,7 @@
 //! The model of a `#[tool]` function: its options, documentation and parameters, each kept with
 //! the syn nodes it came from so that errors and generated code point at the user's tokens.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use syn::{FnArg, Ident, ItemFn, PatType, Type};
 
 use crate::attr::{self, ArgAttr, ToolAttr};
@@ -55,7 +55,7 @@ pub enum StateKind {
 /// Parses the function and the options of its attribute.
 pub fn parse(cx: &mut Ctxt, args: TokenStream, mut item: ItemFn) -> ToolFn {
     let attr = attr::tool_attr(cx, args);
-    let docs = docs::parse(&item.attrs);
+    let mut docs = docs::parse(&item.attrs);
     let mut params = Vec::new();
     let mut receiver = None;
     for input in &mut item.sig.inputs {
@@ -64,6 +64,7 @@ pub fn parse(cx: &mut Ctxt, args: TokenStream, mut item: ItemFn) -> ToolFn {
             FnArg::Typed(pat_type) => params.push(param(cx, pat_type)),
         }
     }
+    rust_names(&mut docs, &params);
     ToolFn {
         item,
         attr,
@@ -127,6 +128,26 @@ fn param(cx: &mut Ctxt, pat_type: &mut PatType) -> Param {
     }
 }
 
+/// Entries of `# Arguments` are keyed by the parameter's Rust name; one that names a renamed
+/// argument by the name the model uses is taken as documenting it.
+fn rust_names(docs: &mut Docs, params: &[Param]) {
+    let rust_name = |p: &Param| p.ident.as_ref().map(UnrawString::unraw_string);
+    for doc in &mut docs.arguments {
+        if params
+            .iter()
+            .any(|p| rust_name(p).as_ref() == Some(&doc.name))
+        {
+            continue;
+        }
+        let renamed = params
+            .iter()
+            .find(|p| p.wire_name().as_ref() == Some(&doc.name));
+        if let Some(name) = renamed.and_then(rust_name) {
+            doc.name = name;
+        }
+    }
+}
+
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match ty {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
@@ -164,6 +185,38 @@ fn context_kind(ty: &Type) -> Option<bool> {
     (seg.ident == "CallContext" && seg.arguments.is_none()).then_some(by_ref)
 }
 
+impl Param {
+    /// The key of the argument in the model's JSON: `#[arg(rename)]`, else
+    /// `#[serde(rename = "...")]`, else the parameter's name.
+    pub fn wire_name(&self) -> Option<String> {
+        if let Some(rename) = &self.arg.rename {
+            return Some(rename.value.clone());
+        }
+        let serde_rename = self
+            .field_attrs
+            .iter()
+            .filter(|a| a.path().is_ident("serde"))
+            .find_map(|a| serde_rename(a.meta.require_list().ok()?.tokens.clone()));
+        serde_rename.or_else(|| self.ident.as_ref().map(UnrawString::unraw_string))
+    }
+}
+
+/// The `rename = "..."` of a `#[serde(...)]` attribute's tokens.
+fn serde_rename(tokens: TokenStream) -> Option<String> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    tokens.windows(3).find_map(|w| match w {
+        [
+            TokenTree::Ident(key),
+            TokenTree::Punct(eq),
+            TokenTree::Literal(lit),
+        ] if key == "rename" && eq.as_char() == '=' => match syn::Lit::new(lit.clone()) {
+            syn::Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 impl ToolFn {
     /// The tool's name: the `name` option, else the function's name.
     pub fn name(&self) -> String {
@@ -171,6 +224,23 @@ impl ToolFn {
             Some(name) => name.value.clone(),
             None => self.item.sig.ident.unraw_string(),
         }
+    }
+
+    /// The first `Self` in the signature or the body (outside items declared there): the
+    /// function is an associated function of an `impl` block, which a tool cannot be.
+    pub fn self_type(&self) -> Option<proc_macro2::Ident> {
+        fn find(tokens: TokenStream) -> Option<proc_macro2::Ident> {
+            tokens.into_iter().find_map(|tree| match tree {
+                TokenTree::Ident(ident) if ident == "Self" => Some(ident),
+                TokenTree::Group(group) => find(group.stream()),
+                _ => None,
+            })
+        }
+        // Items declared in the body have a `Self` of their own.
+        let sig = &self.item.sig;
+        let body = self.item.block.stmts.iter();
+        let body = body.filter(|stmt| !matches!(stmt, syn::Stmt::Item(_)));
+        find(quote::quote!(#sig #(#body)*))
     }
 
     /// The parameters the model fills in.

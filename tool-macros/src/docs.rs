@@ -1,5 +1,5 @@
 //! Reads a function's doc comment: the description, and the `# Arguments` section lifted out
-//! into one description per parameter, rustdoc style (`* `name` - text`).
+//! into one description per parameter, rustdoc style (`* `name` - text`, or `* name - text`).
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -12,6 +12,8 @@ pub struct Docs {
     pub description: String,
     /// Each `* `name` - text` entry of the `# Arguments` section, with the span of its line.
     pub arguments: Vec<ArgumentDoc>,
+    /// Bullets of the `# Arguments` section that name no argument, with the span of each line.
+    pub malformed: Vec<(String, Span)>,
 }
 
 /// One entry of the `# Arguments` section.
@@ -42,6 +44,8 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
     let mut prose = Vec::new();
     let mut section = Section::Prose;
     let mut in_code = false;
+    // How far the section's first bullet is indented: bullets further in belong to an entry.
+    let mut indent = None;
     for (text, span) in lines {
         for line in text.split('\n') {
             let line = line.strip_suffix('\r').unwrap_or(line);
@@ -62,7 +66,7 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
             }
             match section {
                 Section::Prose => prose.push(line.to_owned()),
-                Section::Arguments => argument_line(&mut docs.arguments, line, span),
+                Section::Arguments => argument_line(&mut docs, &mut indent, line, span),
                 Section::Skipped => {}
             }
         }
@@ -71,34 +75,64 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
     docs
 }
 
-fn argument_line(arguments: &mut Vec<ArgumentDoc>, line: &str, span: Span) {
+/// Reads one line of the `# Arguments` section: a bullet (`* ` or `- `) naming a parameter,
+/// with or without backticks, then a separator and the text; or a line continuing the entry
+/// above (wrapped text, or a bullet indented under it). A bullet that names nothing is kept as
+/// malformed, for an error at its line.
+fn argument_line(docs: &mut Docs, indent: &mut Option<usize>, line: &str, span: Span) {
     let trimmed = line.trim();
-    let entry = trimmed
+    let depth = line.len() - line.trim_start().len();
+    let bullet = trimmed
         .strip_prefix("* ")
         .or_else(|| trimmed.strip_prefix("- "))
-        .and_then(|rest| rest.trim_start().strip_prefix('`'))
-        .and_then(|rest| rest.split_once('`'));
-    match entry {
-        Some((name, rest)) => {
-            let text = rest
-                .trim_start()
-                .trim_start_matches(['-', ':', '–', '—'])
-                .trim();
-            arguments.push(ArgumentDoc {
-                name: name.trim().to_owned(),
-                text: text.to_owned(),
-                span,
-            });
+        .filter(|_| indent.is_none_or(|first| depth <= first));
+    let Some(entry) = bullet else {
+        if let Some(last) = docs.arguments.last_mut().filter(|_| !trimmed.is_empty()) {
+            let nested = trimmed.starts_with("* ") || trimmed.starts_with("- ");
+            if !last.text.is_empty() {
+                last.text.push(if nested { '\n' } else { ' ' });
+            }
+            last.text.push_str(trimmed);
+        }
+        return;
+    };
+    indent.get_or_insert(depth);
+    match named_entry(entry.trim_start()) {
+        Some((name, text)) => docs.arguments.push(ArgumentDoc {
+            name: name.to_owned(),
+            text: text.to_owned(),
+            span,
+        }),
+        None => docs.malformed.push((trimmed.to_owned(), span)),
+    }
+}
+
+/// `name` and `text` from `` `name` - text``, `` `name`: text``, `name - text` or
+/// `name: text` (the dash may be `-`, `–` or `—`); a name in backticks needs no separator.
+fn named_entry(entry: &str) -> Option<(&str, &str)> {
+    let separators = ['-', ':', '–', '—'];
+    let (name, rest) = match entry.strip_prefix('`') {
+        Some(quoted) => {
+            let (name, rest) = quoted.split_once('`')?;
+            (name.trim(), rest.trim_start())
         }
         None => {
-            if let Some(last) = arguments.last_mut().filter(|_| !trimmed.is_empty()) {
-                if !last.text.is_empty() {
-                    last.text.push(' ');
-                }
-                last.text.push_str(trimmed);
+            let end = entry
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '#'))
+                .unwrap_or(entry.len());
+            let (name, rest) = entry.split_at(end);
+            let rest = rest.trim_start();
+            if !rest.starts_with(separators) {
+                return None;
             }
+            (name, rest)
         }
+    };
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    if name.is_empty() {
+        return None;
     }
+    Some((name, rest.trim_start_matches(separators).trim()))
 }
 
 /// Joins wrapped lines of a paragraph with spaces; keeps blank lines between paragraphs, list
@@ -170,6 +204,52 @@ mod tests {
             [
                 ("url", "absolute URL, http or https"),
                 ("max_chars", "how much to keep")
+            ]
+        );
+    }
+
+    fn arguments(d: &Docs) -> Vec<(&str, &str)> {
+        d.arguments
+            .iter()
+            .map(|a| (a.name.as_str(), a.text.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn bullets_without_backticks_name_their_argument() {
+        let d = docs(
+            " Adds.\n\n # Arguments\n * `c` - the c value\n * d - the d value,\n   wrapped\n * e: the e value\n * r#type — the kind",
+        );
+        assert_eq!(
+            arguments(&d),
+            [
+                ("c", "the c value"),
+                ("d", "the d value, wrapped"),
+                ("e", "the e value"),
+                ("type", "the kind")
+            ]
+        );
+        assert!(d.malformed.is_empty());
+    }
+
+    #[test]
+    fn a_bullet_that_names_nothing_is_malformed_not_glued() {
+        let d = docs(" Adds.\n\n # Arguments\n * `c` - the c value\n * the d value");
+        assert_eq!(arguments(&d), [("c", "the c value")]);
+        assert_eq!(d.malformed.len(), 1);
+        assert_eq!(d.malformed[0].0, "* the d value");
+    }
+
+    #[test]
+    fn indented_bullets_belong_to_the_entry_above() {
+        let d = docs(
+            " Sorts.\n\n # Arguments\n * `order` - the order:\n   - asc: up\n   - desc: down\n * `n` - how many",
+        );
+        assert_eq!(
+            arguments(&d),
+            [
+                ("order", "the order:\n- asc: up\n- desc: down"),
+                ("n", "how many")
             ]
         );
     }

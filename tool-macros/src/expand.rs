@@ -10,7 +10,7 @@ use syn::{ReturnType, Type};
 use crate::ast::{self, ParamKind, StateKind, ToolFn};
 use crate::attr::ArgDefault;
 use crate::ctxt::Ctxt;
-use crate::{fallback, valid};
+use crate::{checks, fallback, valid};
 
 /// Parses, checks and expands one `#[tool]`.
 pub fn tool(args: TokenStream, item: syn::ItemFn) -> TokenStream {
@@ -52,6 +52,7 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
         _ => None,
     });
     let body = call_body(tool, &private);
+    let checks = checks::emit(tool, &private);
     let doc = format!(
         "The declaration of the tool `{name}`: `{}::tool()` gives it to a toolbox.",
         ident
@@ -79,6 +80,8 @@ fn expand(tool: &ToolFn, krate: &TokenStream) -> TokenStream {
             #deserialize
 
             #(#defaults)*
+
+            #checks
 
             impl #krate::Tool for #ident {
                 fn spec(&self) -> #krate::ToolSpec {
@@ -290,6 +293,7 @@ fn deserialize_impl(decodings: &[Decoding], private: &TokenStream) -> TokenStrea
 
 fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStream {
     let name = tool.name();
+    let ident = &tool.item.sig.ident;
     let description = tool
         .attr
         .description
@@ -330,6 +334,7 @@ fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStrea
                 (&&&#probe).output_schema()
             })
             .with_annotations(annotations)
+            .with_function(::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)))
             #timeout
             #sequential
             #max_concurrency
@@ -443,17 +448,28 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     }
     let probe = output_probe(tool, private);
     let convert = if returns_result(tool) {
+        let at_error = Span::call_site().located_at(checks::error_type_span(tool));
+        let error_text = respan(
+            quote!((&&#private::error_probe(&__tool_returned)).error_text()),
+            at_error,
+        );
+        let finish = respan(
+            quote!(#private::finish_result(__tool_returned, __tool_convert, __tool_error_text)),
+            at_error,
+        );
         quote! {
             let __tool_error_text = {
                 #[allow(unused_imports)]
                 use #private::{ViaDisplay as _, ViaSource as _};
-                (&&#private::error_probe(&__tool_returned)).error_text()
+                #error_text
             };
-            #private::finish_result(__tool_returned, __tool_convert, __tool_error_text)
+            #finish
         }
     } else {
         quote!(__tool_convert(__tool_returned))
     };
+    let at_return = Span::call_site().located_at(return_type(tool).1);
+    let converter = respan(quote!((&&&#probe).converter()), at_return);
     let run = if is_async {
         // Located at the tool's name, so the error for a future that is not Send lands there,
         // but resolved like the rest of the expansion.
@@ -472,7 +488,7 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
         let __tool_convert = {
             #[allow(unused_imports)]
             use #private::{ViaJson as _, ViaJsonSchema as _, ViaText as _};
-            (&&&#probe).converter()
+            #converter
         };
         #run
         #convert

@@ -10,6 +10,7 @@
 
 mod ast;
 mod attr;
+mod checks;
 mod ctxt;
 mod docs;
 mod duration;

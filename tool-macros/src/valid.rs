@@ -30,6 +30,17 @@ fn signature(cx: &mut Ctxt, tool: &ToolFn) {
             "a tool cannot have a `where` clause; remove it",
         );
     }
+    if let Some(self_type) = tool.self_type().filter(|_| tool.receiver.is_none()) {
+        cx.error_spanned_by(
+            self_type,
+            format!(
+                "`#[tool]` goes on a free function, and `{}` uses `Self`, so it sits in an \
+                 `impl` block: move it out of the `impl` to a module, and receive what the type \
+                 holds as a `#[state]` parameter",
+                tool.item.sig.ident
+            ),
+        );
+    }
     if let Some(receiver) = &tool.receiver {
         cx.error_spanned_by(
             receiver,
@@ -103,11 +114,7 @@ fn parameters(cx: &mut Ctxt, tool: &ToolFn) {
         match &param.kind {
             ParamKind::Argument => {
                 argument_type(cx, ty);
-                if let Some(ident) = &param.ident {
-                    let name = match &param.arg.rename {
-                        Some(rename) => rename.value.clone(),
-                        None => crate::ast::UnrawString::unraw_string(ident),
-                    };
+                if let (Some(ident), Some(name)) = (&param.ident, param.wire_name()) {
                     if names.contains(&name) {
                         cx.error_spanned_by(
                             ident,
@@ -210,21 +217,39 @@ fn contains(tokens: TokenStream, pred: &dyn Fn(&TokenTree) -> bool) -> bool {
 }
 
 fn documented_arguments(cx: &mut Ctxt, tool: &ToolFn) {
-    for doc in &tool.docs.arguments {
+    for (line, span) in &tool.docs.malformed {
+        let fix = match line.split_whitespace().nth(1) {
+            Some(word) => format!("* `{word}` - what it is"),
+            None => "* `name` - what it is".to_owned(),
+        };
+        cx.push(syn::Error::new(
+            *span,
+            format!(
+                "this line of `# Arguments` names no argument; write each as `{fix}`, with the \
+                 parameter's name (or the name the model uses) first"
+            ),
+        ));
+    }
+    for (i, doc) in tool.docs.arguments.iter().enumerate() {
         let known = tool.params.iter().any(|p| {
             p.ident
                 .as_ref()
                 .is_some_and(|i| crate::ast::UnrawString::unraw_string(i) == doc.name)
         });
-        if !known {
-            cx.push(syn::Error::new(
-                doc.span,
-                format!(
-                    "the `# Arguments` section describes `{}`, which is not a parameter of this \
-                     tool; fix the name or remove the line",
-                    doc.name
-                ),
-            ));
-        }
+        let message = if !known {
+            format!(
+                "the `# Arguments` section describes `{}`, which is not a parameter of this \
+                 tool; fix the name or remove the line",
+                doc.name
+            )
+        } else if tool.docs.arguments[..i].iter().any(|d| d.name == doc.name) {
+            format!(
+                "`{}` is described twice in `# Arguments`; keep one line",
+                doc.name
+            )
+        } else {
+            continue;
+        };
+        cx.push(syn::Error::new(doc.span, message));
     }
 }

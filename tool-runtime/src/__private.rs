@@ -4,13 +4,14 @@ use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use inventory;
 pub use schemars;
 pub use serde;
 pub use serde_json;
 
+pub use crate::arguments::Constraints;
 pub use crate::registry::Registration;
 pub use crate::tool::BoxFuture;
 
@@ -20,9 +21,48 @@ use serde_json::Value;
 
 use crate::{ArgumentsRef, CallContext, Failure, State, ToolValue};
 
-/// The input schema of an arguments struct.
-pub fn input_schema<A: schemars::JsonSchema>() -> Value {
-    crate::schema::of::<A>()
+/// The input schema of an arguments struct, its constraints compiled on the way (when the
+/// toolbox asks the tool for its spec).
+pub fn input_schema<A: ToolArguments>() -> Value {
+    let schema = crate::schema::of::<A>();
+    A::constraints().get(|| schema.clone());
+    schema
+}
+
+/// The arguments struct of a `#[tool]`, which holds the constraints of its schema.
+pub trait ToolArguments: DeserializeOwned + schemars::JsonSchema {
+    /// The constraints, compiled once.
+    fn constraints() -> &'static ConstraintsCell;
+}
+
+/// The constraints of one tool's arguments, compiled the first time they are asked for.
+pub struct ConstraintsCell {
+    tool: &'static str,
+    constraints: OnceLock<Option<Constraints>>,
+}
+
+impl ConstraintsCell {
+    /// The empty cell of the tool `tool`.
+    pub const fn new(tool: &'static str) -> Self {
+        ConstraintsCell {
+            tool,
+            constraints: OnceLock::new(),
+        }
+    }
+
+    /// The constraints, compiled from `schema` the first time. A schema that cannot be checked
+    /// is the tool author's mistake, found when a toolbox is built: it panics there.
+    fn get(&self, schema: impl FnOnce() -> Value) -> Option<&Constraints> {
+        let compile = || {
+            Constraints::compile(&schema()).unwrap_or_else(|error| {
+                panic!(
+                    "the input schema of the tool `{}` cannot be checked: {error}",
+                    self.tool
+                )
+            })
+        };
+        self.constraints.get_or_init(compile).as_ref()
+    }
 }
 
 /// The types whose JSON Schema a tool argument can have. Generated code gives each argument's
@@ -217,9 +257,14 @@ pub fn default_argument<T: ArgumentDefault>() -> Decoded<T> {
     Decoded(T::default_argument())
 }
 
-/// Decodes a call's arguments.
-pub fn decode_arguments<A: DeserializeOwned>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
-    arguments.decode()
+/// Decodes a call's arguments, then checks them against what the schema states that decoding
+/// does not check (bounds, lengths, patterns, nested unknown fields, ...).
+pub fn decode_arguments<A: ToolArguments>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
+    let decoded = arguments.decode()?;
+    if let Some(constraints) = A::constraints().get(crate::schema::of::<A>) {
+        constraints.check(arguments)?;
+    }
+    Ok(decoded)
 }
 
 /// The state value of type `T`.
@@ -253,8 +298,19 @@ pub async fn run_blocking<R: Send + 'static>(
     crate::guard::run_blocking(context, f).await
 }
 
+/// The types a tool's `Result` can fail with: the model reads the error as text.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool's error: the model reads errors as text, and it has none",
+    label = "this error type needs `std::fmt::Display`",
+    note = "implement `Display` for it, derive it with `#[derive(thiserror::Error)]` and `#[error(\"...\")]`, or return `anyhow::Result<T>`"
+)]
+pub trait ErrorText: Display {}
+
+#[diagnostic::do_not_recommend]
+impl<E: Display> ErrorText for E {}
+
 /// Turns a tool's `Result` into a value or the tool's error, written by `error_text`.
-pub fn finish_result<T, E>(
+pub fn finish_result<T, E: ErrorText>(
     result: Result<T, E>,
     convert: fn(T) -> Result<ToolValue, Failure>,
     error_text: fn(&E) -> String,
@@ -402,16 +458,33 @@ impl<T: Serialize + schemars::JsonSchema> ViaJsonSchema<T> for &Probe<T> {
     }
 }
 
-/// Typed results without a schema: JSON text and structured content.
+/// The types a tool can return: text, or anything serde can write as JSON.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool's result: serde cannot write it as JSON for the model",
+    label = "this type needs `serde::Serialize`",
+    note = "derive it: `#[derive(serde::Serialize)]` (with `schemars::JsonSchema` for an output schema), or return `String`"
+)]
+pub trait ResultValue: Serialize {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize> ResultValue for T {}
+
+/// Typed results without a schema: JSON text and structured content. The last choice, taken
+/// for any type, so that a type serde cannot write is reported once, by [`ResultValue`].
 pub trait ViaJson<T> {
     /// How a value becomes the tool's output.
-    fn converter(&self) -> fn(T) -> Result<ToolValue, Failure>;
+    fn converter(&self) -> fn(T) -> Result<ToolValue, Failure>
+    where
+        T: ResultValue;
     /// The output schema.
     fn output_schema(&self) -> Option<Value>;
 }
 
-impl<T: Serialize> ViaJson<T> for Probe<T> {
-    fn converter(&self) -> fn(T) -> Result<ToolValue, Failure> {
+impl<T> ViaJson<T> for Probe<T> {
+    fn converter(&self) -> fn(T) -> Result<ToolValue, Failure>
+    where
+        T: ResultValue,
+    {
         to_json
     }
 

@@ -5,6 +5,10 @@ use serde_json::Value;
 
 use crate::Failure;
 
+mod constraints;
+
+pub use constraints::Constraints;
+
 /// The arguments of one call: JSON text as OpenAI sends it, or a JSON value as Anthropic,
 /// Gemini and MCP send it. Either is decoded straight into the tool's argument types.
 ///

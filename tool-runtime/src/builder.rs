@@ -250,6 +250,8 @@ impl ToolboxBuilder {
             tools.extend(crate::registry::registered());
         }
         let mut problems = Vec::new();
+        // Each state type missing, with every tool that needs it: one problem per type.
+        let mut missing: Vec<(crate::StateRequirement, Vec<String>)> = Vec::new();
         let mut entries: Vec<Entry> = Vec::with_capacity(tools.len());
         let mut index =
             HashMap::with_capacity_and_hasher(tools.len(), foldhash::fast::RandomState::default());
@@ -260,16 +262,29 @@ impl ToolboxBuilder {
                 let existing: &Entry = &entries[i];
                 let registered = registered_types.get_or_insert_with(registered_tool_types);
                 if !same_registered_tool(&*existing.tool, &*tool, registered) {
-                    problems.push(BuildProblem::DuplicateName(spec.name.to_string()));
+                    let functions = [&existing.spec.function, &spec.function];
+                    problems.push(BuildProblem::DuplicateName {
+                        name: spec.name.to_string(),
+                        functions: functions
+                            .into_iter()
+                            .flatten()
+                            .map(|f| f.to_string())
+                            .collect(),
+                    });
                 }
                 continue;
             }
             for need in tool.state_requirements() {
-                if !self.state.contains(need.type_id()) {
-                    problems.push(BuildProblem::MissingState {
-                        tool: spec.name.to_string(),
-                        type_name: need.type_name(),
-                    });
+                if self.state.contains(need.type_id()) {
+                    continue;
+                }
+                let name = spec.name.to_string();
+                match missing
+                    .iter_mut()
+                    .find(|(m, _)| m.type_id() == need.type_id())
+                {
+                    Some((_, tools)) => tools.push(name),
+                    None => missing.push((need, vec![name])),
                 }
             }
             for target in &self.targets {
@@ -284,6 +299,14 @@ impl ToolboxBuilder {
                 spec,
             });
         }
+        problems.extend(
+            missing
+                .into_iter()
+                .map(|(need, tools)| BuildProblem::MissingState {
+                    tools,
+                    type_name: need.type_name(),
+                }),
+        );
         if !problems.is_empty() {
             problems.dedup();
             return Err(BuildError { problems });
@@ -352,12 +375,18 @@ impl BuildError {
 #[non_exhaustive]
 pub enum BuildProblem {
     /// Two different tools have this name.
-    DuplicateName(String),
-    /// A tool has a `#[state]` parameter whose type the toolbox was not given.
+    DuplicateName {
+        /// The name.
+        name: String,
+        /// The Rust paths of the two functions ([`ToolSpec::function`](crate::ToolSpec::function)),
+        /// where the tools say.
+        functions: Vec<String>,
+    },
+    /// Tools have a `#[state]` parameter whose type the toolbox was not given.
     MissingState {
-        /// The tool.
-        tool: String,
-        /// The type it needs.
+        /// Every tool that needs it, in the order they were added.
+        tools: Vec<String>,
+        /// The type they need.
         type_name: &'static str,
     },
     /// A tool breaks a rule of a provider given to [`ToolboxBuilder::targets`].
@@ -367,15 +396,25 @@ pub enum BuildProblem {
 impl fmt::Display for BuildProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildProblem::DuplicateName(name) => write!(
-                f,
-                "two different tools are named {name:?}; rename one with #[tool(name = \"...\")]"
-            ),
-            BuildProblem::MissingState { tool, type_name } => write!(
-                f,
-                "tool {tool} needs state of type `{type_name}`; give it with \
-                 ToolboxBuilder::state or state_arc"
-            ),
+            BuildProblem::DuplicateName { name, functions } => {
+                write!(f, "two different tools are named {name:?}")?;
+                if let [first, second] = functions.as_slice() {
+                    write!(f, ", declared by `{first}` and `{second}`")?;
+                }
+                write!(f, "; rename one with #[tool(name = \"...\")]")
+            }
+            BuildProblem::MissingState { tools, type_name } => {
+                match tools.as_slice() {
+                    [tool] => write!(f, "tool {tool} needs")?,
+                    _ => write!(f, "tools {} need", tools.join(", "))?,
+                }
+                write!(
+                    f,
+                    " state of type `{type_name}`; give it with ToolboxBuilder::state or \
+                     state_arc (Toolbox::registered() gives no state: write \
+                     `Toolbox::builder().registered().state(value).build()`)"
+                )
+            }
             BuildProblem::ProviderRule(violation) => write!(f, "{violation}"),
         }
     }

@@ -42,6 +42,9 @@ pub struct ToolSpec {
     pub sequential: bool,
     /// At most this many calls of the tool run at once, across the toolbox.
     pub max_concurrency: Option<usize>,
+    /// The Rust path of the function that declares the tool (`my_crate::tools::search`), which
+    /// build errors name; `#[tool]` sets it, a tool written by hand may leave it `None`.
+    pub function: Option<Cow<'static, str>>,
 }
 
 impl ToolSpec {
@@ -60,6 +63,7 @@ impl ToolSpec {
             timeout: None,
             sequential: false,
             max_concurrency: None,
+            function: None,
         }
     }
 
@@ -90,6 +94,12 @@ impl ToolSpec {
     /// Caps how many calls of the tool run at once (at least one).
     pub fn with_max_concurrency(mut self, limit: usize) -> Self {
         self.max_concurrency = Some(limit.max(1));
+        self
+    }
+
+    /// Sets the Rust path of the function that declares the tool.
+    pub fn with_function(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.function = Some(path.into());
         self
     }
 }

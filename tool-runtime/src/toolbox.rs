@@ -93,7 +93,9 @@ impl Toolbox {
     }
 
     /// Every `#[tool]` linked into the binary, with default settings and no state. The same as
-    /// `Toolbox::builder().registered().build()`.
+    /// `Toolbox::builder().registered().build()`: when a tool has `#[state]` parameters, it
+    /// fails, saying which; give the state with the builder,
+    /// `Toolbox::builder().registered().state(value).build()`.
     pub fn registered() -> Result<Toolbox, BuildError> {
         Toolbox::builder().registered().build()
     }
