@@ -71,6 +71,7 @@ async fn over_http(calls: usize) -> Vec<Duration> {
             request = request.header("mcp-session-id", id);
         }
         let request = request.body(Full::new(Bytes::from(body))).expect("a request");
+        sender.ready().await.expect("the connection stays open");
         let response = sender.send_request(request).await.expect("an answer");
         let id = response.headers().get("mcp-session-id").map(|id| id.to_str().unwrap().to_owned());
         let body = response.into_body().collect().await.expect("a body").to_bytes();
