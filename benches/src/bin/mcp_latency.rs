@@ -28,7 +28,12 @@ async fn add(a: i64, b: i64) -> i64 {
 const REVISION: &str = "2025-06-18";
 
 fn server() -> McpServer {
-    McpServer::new(Toolbox::builder().tool(add::tool()).build().expect("one tool"))
+    McpServer::new(
+        Toolbox::builder()
+            .tool(add::tool())
+            .build()
+            .expect("one tool"),
+    )
 }
 
 fn initialize() -> String {
@@ -48,16 +53,23 @@ fn call(id: usize) -> String {
 /// Checks that `answer` is the result of call `id`.
 fn check(answer: &str, id: usize) {
     let expected = format!("\"text\":\"{}\"", id + 1);
-    assert!(answer.contains(&expected), "unexpected answer to call {id}: {answer}");
+    assert!(
+        answer.contains(&expected),
+        "unexpected answer to call {id}: {answer}"
+    );
 }
 
 /// The calls' latencies over one keep-alive HTTP connection.
 async fn over_http(calls: usize) -> Vec<Duration> {
     let http = server().serve_http("127.0.0.1:0").await.expect("bind");
-    let stream = TcpStream::connect(http.local_addr()).await.expect("connect");
+    let stream = TcpStream::connect(http.local_addr())
+        .await
+        .expect("connect");
     // As HTTP clients such as reqwest and undici do.
     stream.set_nodelay(true).expect("TCP_NODELAY");
-    let (mut sender, connection) = http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+    let (mut sender, connection) = http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
     tokio::spawn(connection);
     let authority = http.local_addr().to_string();
     let mut session = None;
@@ -70,10 +82,21 @@ async fn over_http(calls: usize) -> Vec<Duration> {
         if let Some(id) = session {
             request = request.header("mcp-session-id", id);
         }
-        let request = request.body(Full::new(Bytes::from(body))).expect("a request");
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .expect("a request");
+        sender.ready().await.expect("the connection stays open");
         let response = sender.send_request(request).await.expect("an answer");
-        let id = response.headers().get("mcp-session-id").map(|id| id.to_str().unwrap().to_owned());
-        let body = response.into_body().collect().await.expect("a body").to_bytes();
+        let id = response
+            .headers()
+            .get("mcp-session-id")
+            .map(|id| id.to_str().unwrap().to_owned());
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
         (id, String::from_utf8_lossy(&body).into_owned())
     };
     let (id, _) = post(initialize(), &session).await;
@@ -102,17 +125,28 @@ async fn over_stdio(calls: usize) -> Vec<Duration> {
     let mut input = child.stdin.take().expect("stdin is piped");
     let mut output = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
     let mut send = async |line: String| {
-        input.write_all(format!("{line}\n").as_bytes()).await.expect("the server reads");
+        input
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .expect("the server reads");
         input.flush().await.expect("the server reads");
     };
     send(initialize()).await;
-    output.next_line().await.expect("an answer").expect("the server answers");
+    output
+        .next_line()
+        .await
+        .expect("an answer")
+        .expect("the server answers");
     send(INITIALIZED.to_owned()).await;
     let mut latencies = Vec::with_capacity(calls);
     for id in 1..=calls {
         let started = Instant::now();
         send(call(id)).await;
-        let answer = output.next_line().await.expect("an answer").expect("the server answers");
+        let answer = output
+            .next_line()
+            .await
+            .expect("an answer")
+            .expect("the server answers");
         latencies.push(started.elapsed());
         check(&answer, id);
     }
@@ -165,5 +199,9 @@ async fn main() -> ExitCode {
         "HTTP p50 / stdio p50 = {ratio:.2} (target: at most 2): {}",
         if pass { "PASS" } else { "FAIL" }
     );
-    if pass { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

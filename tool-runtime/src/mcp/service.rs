@@ -43,14 +43,19 @@ const SESSION_HEADER: &str = "mcp-session-id";
 ///   session that is unknown, ended or deleted (`DELETE` of a live session answers 204); beyond
 ///   [`max_sessions`](HttpServerBuilder::max_sessions), the session idle for longest ends.
 ///
-/// It is cheap to clone: clones share their sessions. With axum:
+/// It is cheap to clone: clones share their sessions.
 ///
-/// ```ignore
+/// ```
+/// use tool_runtime::mcp::{HttpServer, McpServer};
+/// use tool_runtime::Toolbox;
+///
+/// let toolbox = Toolbox::builder().build().unwrap();
 /// let mcp = HttpServer::builder(McpServer::new(toolbox))
-///     .bearer_tokens([std::env::var("MCP_TOKEN")?])
+///     .bearer_tokens(["a-long-random-secret"])
 ///     .allowed_hosts(["tools.example.com"])
 ///     .into_service();
-/// let app = axum::Router::new().nest_service("/mcp", mcp);
+/// // With axum: axum::Router::new().nest_service("/mcp", mcp)
+/// # let _ = mcp;
 /// ```
 ///
 /// [`HttpServer`]: super::HttpServer
