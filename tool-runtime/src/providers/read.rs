@@ -16,14 +16,19 @@ use crate::{Arguments, ToolCall};
 /// use serde_json::json;
 /// use tool_runtime::providers::anthropic;
 ///
-/// let message = json!({"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1"}]});
+/// let message = json!({"role": "assistant", "content": {"type": "tool_use", "id": "toolu_1"}});
 /// let error = anthropic::read_calls(&message).unwrap_err();
-/// assert_eq!(error.path(), "/content/0/name");
+/// assert_eq!(error.path(), "/content");
 /// assert_eq!(
 ///     error.to_string(),
-///     "cannot read the Anthropic message: at `/content/0/name`, a string is expected; pass the \
+///     "cannot read the Anthropic message: at `/content`, a list is expected; pass the \
 ///      assistant message or the whole response, as it came."
 /// );
+///
+/// // One malformed call is refused on its own, not the message.
+/// let message = json!({"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1"}]});
+/// let calls = anthropic::read_calls(&message).unwrap();
+/// assert!(calls[0].refusal.as_deref().unwrap().contains("at `/content/0/name`"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadError {
