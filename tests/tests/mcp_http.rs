@@ -39,6 +39,8 @@ impl Raw {
     }
 
     fn at(url: String) -> Self {
+        // The workspace builds reqwest with rustls and no crypto provider: install ring first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Raw {
             http: reqwest::Client::new(),
             url,

@@ -62,8 +62,8 @@ async fn remote_tools_are_declared_as_the_server_describes_them() {
             "type": "object",
             "additionalProperties": false,
             "properties": {
-                "a": {"type": "integer", "format": "int64"},
-                "b": {"type": "integer", "format": "int64"}
+                "a": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
+                "b": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}
             },
             "required": ["a", "b"]
         })
@@ -72,7 +72,7 @@ async fn remote_tools_are_declared_as_the_server_describes_them() {
         add.output_schema,
         Some(json!({
             "type": "object",
-            "properties": {"result": {"type": "integer", "format": "int64"}},
+            "properties": {"result": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}},
             "required": ["result"]
         }))
     );

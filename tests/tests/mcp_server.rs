@@ -135,14 +135,14 @@ async fn lists_the_tools(transport: Transport) {
                 "type": "object",
                 "additionalProperties": false,
                 "properties": {
-                    "a": {"type": "integer", "format": "int64"},
-                    "b": {"type": "integer", "format": "int64"}
+                    "a": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
+                    "b": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}
                 },
                 "required": ["a", "b"]
             },
             "outputSchema": {
                 "type": "object",
-                "properties": {"result": {"type": "integer", "format": "int64"}},
+                "properties": {"result": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}},
                 "required": ["result"]
             },
             "annotations": {"readOnlyHint": true, "idempotentHint": true}
@@ -167,8 +167,8 @@ async fn lists_the_tools(transport: Transport) {
                     "population": {
                         "description": "How many people live there.",
                         "type": "integer",
-                        "format": "uint64",
-                        "minimum": 0
+                        "minimum": 0,
+                        "maximum": u64::MAX
                     }
                 },
                 "required": ["name", "population"]

@@ -412,11 +412,16 @@ async fn serde_and_schemars_attributes_on_parameters_reach_the_schema_and_the_de
         .unwrap();
     assert_eq!(
         toolbox
-            .call("roll", json!({"count": 2, "faces": 6}))
+            .call("roll", json!({"count": 2, "sides": 6}))
             .await
             .text(),
         "12"
     );
+    // The model is told `sides`: a serde alias the schema does not state is refused, as the
+    // schema says, so that what the decoder accepts is what the model was told.
+    let aliased = toolbox.call("roll", json!({"count": 2, "faces": 6})).await;
+    assert!(aliased.is_error());
+    assert!(aliased.text().contains("\"sides\""), "{}", aliased.text());
 }
 
 #[test]

@@ -493,10 +493,14 @@ impl<T> ViaJson<T> for Probe<T> {
     }
 }
 
-/// A typed result as JSON text and structured content; nothing (`None`) reads "none".
+/// A typed result as JSON text and structured content; nothing (`None`) reads "none", and is
+/// still a `null` structured value, as the output schema declares it.
 fn to_json<T: Serialize>(value: T) -> Result<ToolValue, Failure> {
     match serde_json::to_value(value) {
-        Ok(Value::Null) => Ok(ToolValue::text("none")),
+        Ok(Value::Null) => Ok(ToolValue {
+            text: "none".to_owned(),
+            structured: Some(Value::Null),
+        }),
         Ok(value) => Ok(ToolValue::json(value)),
         Err(e) => Err(Failure::Tool(format!(
             "its result could not be written as JSON: {e}"

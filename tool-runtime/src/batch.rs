@@ -36,6 +36,7 @@ pub struct ToolCall {
     pub progress: Option<OnProgress>,
     /// Why the call is not to be run, for a provider's call that was malformed: it is answered
     /// with this reason as a [`ToolError::Refused`], and the tool is not run. Usually `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
 }
 

@@ -34,14 +34,14 @@ const SESSION_HEADER: &str = "mcp-session-id";
 /// [`HttpServerBuilder::into_service`], which apply the same checks as a server:
 ///
 /// - a request from a browser page (with an `Origin` header) is refused with 403 unless the
-///   origin is on this machine or in [`allowed_origins`](HttpServerBuilder::allowed_origins);
+///   origin is on this machine or in [`allowed_origins`](super::HttpServerBuilder::allowed_origins);
 /// - with bearer tokens configured, a request without an accepted token gets 401 with a
 ///   `WWW-Authenticate` header;
-/// - a body larger than [`max_body_bytes`](HttpServerBuilder::max_body_bytes) is refused
+/// - a body larger than [`max_body_bytes`](super::HttpServerBuilder::max_body_bytes) is refused
 ///   before it is read, when its length is announced, and as it is read otherwise;
 /// - a session belongs to the identity that created it: any other gets 404, as does a
 ///   session that is unknown, ended or deleted (`DELETE` of a live session answers 204); beyond
-///   [`max_sessions`](HttpServerBuilder::max_sessions), the session idle for longest ends.
+///   [`max_sessions`](super::HttpServerBuilder::max_sessions), the session idle for longest ends.
 ///
 /// It is cheap to clone: clones share their sessions.
 ///
@@ -61,9 +61,6 @@ const SESSION_HEADER: &str = "mcp-session-id";
 /// [`HttpServer`]: super::HttpServer
 /// [`HttpServer::builder`]: super::HttpServer::builder
 /// [`HttpServerBuilder::into_service`]: super::HttpServerBuilder::into_service
-/// [`HttpServerBuilder::allowed_origins`]: super::HttpServerBuilder::allowed_origins
-/// [`HttpServerBuilder::max_body_bytes`]: super::HttpServerBuilder::max_body_bytes
-/// [`HttpServerBuilder::max_sessions`]: super::HttpServerBuilder::max_sessions
 #[derive(Clone)]
 pub struct McpHttpService {
     inner: StreamableHttpService<McpServer, LocalSessionManager>,
