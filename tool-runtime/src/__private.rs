@@ -310,7 +310,7 @@ pub trait ErrorText: Display {}
 impl<E: Display> ErrorText for E {}
 
 /// Turns a tool's `Result` into a value or the tool's error, written by `error_text`.
-pub fn finish_result<T, E: ErrorText>(
+pub fn finish_result<T, E>(
     result: Result<T, E>,
     convert: fn(T) -> Result<ToolValue, Failure>,
     error_text: fn(&E) -> String,
@@ -343,14 +343,20 @@ impl<E: std::error::Error + 'static> ViaSource<E> for &ErrorProbe<E> {
     }
 }
 
-/// Errors that are only `Display`.
+/// Errors that are only `Display`. Implemented for every error type, with the bound on the
+/// method, so that an error type without `Display` gets one error, [`ErrorText`]'s.
 pub trait ViaDisplay<E> {
     /// How an error becomes text.
-    fn error_text(&self) -> fn(&E) -> String;
+    fn error_text(&self) -> fn(&E) -> String
+    where
+        E: ErrorText;
 }
 
-impl<E: Display> ViaDisplay<E> for ErrorProbe<E> {
-    fn error_text(&self) -> fn(&E) -> String {
+impl<E> ViaDisplay<E> for ErrorProbe<E> {
+    fn error_text(&self) -> fn(&E) -> String
+    where
+        E: ErrorText,
+    {
         |error| format!("{error:#}")
     }
 }
