@@ -24,7 +24,9 @@ use crate::{BoxFuture, CallResult, CancellationToken, ToolCall, Toolbox};
 /// #[tokio::main(flavor = "current_thread")]
 /// async fn main() {
 ///     let mut service = Toolbox::builder().tool(double::tool()).build().unwrap();
-///     let result = service.call(ToolCall::new("call_1", "double", r#"{"n": 21}"#)).await.unwrap();
+///     let call = ToolCall::new("call_1", "double", r#"{"n": 21}"#);
+///     // `Toolbox::call` is the toolbox's own method; name the trait's.
+///     let result = Service::call(&mut service, call).await.unwrap();
 ///     assert_eq!((result.id.as_str(), result.output.text()), ("call_1", "42"));
 /// }
 /// ```
