@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::call::{Call, Outcome};
 use crate::guard::contain;
-use crate::{Arguments, OnProgress, ToolError, ToolOutput, Toolbox};
+use crate::{Approver, Arguments, OnProgress, ToolError, ToolOutput, Toolbox};
 
 /// One tool call a model asked for.
 ///
@@ -34,6 +34,11 @@ pub struct ToolCall {
     /// when someone listens. A listener is not data: serde leaves it out.
     #[serde(skip)]
     pub progress: Option<OnProgress>,
+    /// Who answers when the toolbox's [`Approval`](crate::Approval) policy asks a person about
+    /// this call; `None` leaves it to the policy's own approver, or its fallback. An approver
+    /// is not data: serde leaves it out.
+    #[serde(skip)]
+    pub approver: Option<Approver>,
     /// Why the call is not to be run, for a provider's call that was malformed: it is answered
     /// with this reason as a [`ToolError::Refused`], and the tool is not run. Usually `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +58,7 @@ impl ToolCall {
             arguments: arguments.into(),
             extras: serde_json::Map::new(),
             progress: None,
+            approver: None,
             refusal: None,
         }
     }
@@ -87,6 +93,13 @@ impl ToolCall {
         self.progress = Some(listener);
         self
     }
+
+    /// The same call, with `approver` answering when the toolbox's approval policy asks a
+    /// person about it (see [`Approval`](crate::Approval)).
+    pub fn with_approver(mut self, approver: Approver) -> Self {
+        self.approver = Some(approver);
+        self
+    }
 }
 
 /// The result of one call of a batch, with the call's id and tool name.
@@ -98,8 +111,8 @@ pub struct CallResult {
     pub name: String,
     /// What the model reads.
     pub output: ToolOutput,
-    /// How long the call ran, from its start (after any wait for a concurrency slot) to its
-    /// result.
+    /// How long the call ran, from its start (after any wait for approval or for a
+    /// concurrency slot) to its result.
     pub elapsed: Duration,
 }
 
@@ -258,10 +271,6 @@ impl AbortOnDrop {
         let id = call.id.clone();
         let name = call.name.clone();
         let task = tokio::spawn(async move {
-            let _slot = match &toolbox.inner.concurrency {
-                Some(limit) => Some(limit.acquire().await),
-                None => None,
-            };
             let outcome = match call.refusal {
                 Some(reason) => Outcome::refused(call.name, reason),
                 None => {
@@ -273,6 +282,8 @@ impl AbortOnDrop {
                             cancel: Some(&cancel),
                             deadline,
                             progress: call.progress.as_ref(),
+                            approver: call.approver.as_ref(),
+                            in_batch: true,
                         })
                         .await
                 }

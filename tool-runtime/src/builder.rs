@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 
 use crate::stats::Counters;
 use crate::toolbox::{CallPolicy, Entry, Inner};
-use crate::{State, Tool, ToolRef, Toolbox};
+use crate::{Approval, State, Tool, ToolRef, Toolbox};
 
 /// The default time a call may take when neither the tool nor the toolbox sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -97,6 +97,7 @@ pub struct ToolboxBuilder {
     max_output_chars: Option<Option<usize>>,
     max_blocking_calls: Option<usize>,
     limits: Option<Limits>,
+    approval: Option<Approval>,
 }
 
 impl ToolboxBuilder {
@@ -203,6 +204,38 @@ impl ToolboxBuilder {
     /// Sets the limits on arguments and batches (default: [`DEFAULT_LIMITS`]).
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = Some(limits);
+        self
+    }
+
+    /// Checks every call with `policy` before it runs: it may allow it, deny it, edit its
+    /// arguments, or ask a person ([`Approval`]). `Approval::ask_destructive()` asks before
+    /// each call of a `destructive` tool.
+    ///
+    /// ```
+    /// use tool_runtime::{tool, Approval, Approver, Decision, ToolCall, Toolbox};
+    ///
+    /// /// Sends money.
+    /// #[tool(destructive)]
+    /// async fn pay(cents: u64) -> String {
+    ///     format!("paid {cents} cents")
+    /// }
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     let toolbox = Toolbox::builder()
+    ///         .tool(pay::tool())
+    ///         .approval(Approval::ask_destructive())
+    ///         .build()
+    ///         .unwrap();
+    ///     // The person lowers the amount; the edit is checked as the model's arguments are.
+    ///     let lower = Approver::new(|_| async { Decision::Edit(serde_json::json!({"cents": 100})) });
+    ///     let call = ToolCall::new("1", "pay", r#"{"cents": 5000}"#).with_approver(lower);
+    ///     assert_eq!(toolbox.call_all([call]).await[0].output.text(), "paid 100 cents");
+    ///     assert_eq!(toolbox.stats("pay").unwrap().approvals, 1);
+    /// }
+    /// ```
+    pub fn approval(mut self, policy: Approval) -> Self {
+        self.approval = Some(policy);
         self
     }
 
@@ -337,6 +370,7 @@ impl ToolboxBuilder {
                         .unwrap_or(DEFAULT_MAX_BLOCKING_CALLS),
                 )),
                 declarations: Default::default(),
+                approval: self.approval,
             }),
         })
     }

@@ -10,12 +10,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::approval::Verdict;
 use crate::error::close_names;
 use crate::guard::{Deadline, Guarded, Polls, contain, contained_drop, escaped};
 use crate::toolbox::Entry;
 use crate::{
-    ArgumentsRef, AsArguments, CallContext, CallResult, Failure, OnProgress, ToolCall, ToolError,
-    ToolOutput, ToolValue, Toolbox,
+    ApprovalRequest, Approver, ArgumentsRef, AsArguments, CallContext, CallResult, Failure,
+    OnProgress, ToolCall, ToolError, ToolOutput, ToolValue, Toolbox,
 };
 
 /// The longest tool name looked up; a longer one is unknown without a search for close names.
@@ -35,6 +36,10 @@ pub(crate) struct Call<'a> {
     pub(crate) deadline: Option<(Instant, Duration)>,
     /// Where the tool's progress reports go, when someone listens.
     pub(crate) progress: Option<&'a OnProgress>,
+    /// Who answers when the approval policy asks a person, for this call.
+    pub(crate) approver: Option<&'a Approver>,
+    /// The call is one of a batch, and takes one of the toolbox's concurrency slots.
+    pub(crate) in_batch: bool,
 }
 
 /// How a call went.
@@ -121,6 +126,7 @@ impl Toolbox {
             name,
             arguments,
             progress,
+            approver,
             refusal,
             ..
         } = call;
@@ -134,6 +140,8 @@ impl Toolbox {
                     cancel: Some(cancel),
                     deadline: None,
                     progress: progress.as_ref(),
+                    approver: approver.as_ref(),
+                    in_batch: false,
                 })
                 .await
             }
@@ -147,9 +155,10 @@ impl Toolbox {
         }
     }
 
-    /// Runs one call: finds the tool, checks the arguments' size, waits for the tool's
-    /// concurrency slot, then runs the tool's future under its guards, in the call's span,
-    /// and counts the outcome.
+    /// Runs one call: finds the tool, checks the arguments' size, asks the approval policy
+    /// (that wait is outside the tool's timeout, inside the batch's deadline and the caller's
+    /// cancellation), waits for the batch's and the tool's concurrency slots, then runs the
+    /// tool's future under its guards, in the call's span, and counts the outcome.
     pub(crate) async fn run(&self, call: Call<'_>) -> Outcome {
         let inner = &*self.inner;
         let Some(index) = (call.name.len() <= MAX_NAME_BYTES)
@@ -168,6 +177,44 @@ impl Toolbox {
             entry.counters.record(Some(&error), Duration::ZERO);
             return Outcome::at_once(Err(error));
         }
+        // Arguments a policy or a person edited: checked as the model's are, here for their
+        // size, by the tool's own decoding for their schema.
+        let edited;
+        let mut call = call;
+        if let Some(policy) = &inner.approval {
+            let request =
+                ApprovalRequest::of(call.name, call.id, call.arguments, &entry.spec.annotations);
+            match policy
+                .check(request, call.approver, call.cancel, call.deadline)
+                .await
+            {
+                Verdict::Stop(error) => {
+                    entry.counters.record(Some(&error), Duration::ZERO);
+                    return Outcome::at_once(Err(error));
+                }
+                Verdict::Run { arguments, asked } => {
+                    if asked {
+                        entry.counters.approved();
+                    }
+                    if let Some(arguments) = arguments {
+                        edited = arguments;
+                        call.arguments = ArgumentsRef::Json(&edited);
+                        if let Err(failure) = call
+                            .arguments
+                            .check_limits(limits.argument_bytes, limits.nesting_depth)
+                        {
+                            let error = attach(&entry.spec.name, failure);
+                            entry.counters.record(Some(&error), Duration::ZERO);
+                            return Outcome::at_once(Err(error));
+                        }
+                    }
+                }
+            }
+        }
+        let _batch_slot = match &inner.concurrency {
+            Some(limit) if call.in_batch => Some(limit.acquire().await),
+            _ => None,
+        };
         let _slot = match &entry.limit {
             Some(limit) => Some(limit.acquire().await),
             None => None,
@@ -321,6 +368,8 @@ impl<'a> Call<'a> {
             cancel: None,
             deadline: None,
             progress: None,
+            approver: None,
+            in_batch: false,
         }
     }
 }

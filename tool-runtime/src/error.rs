@@ -80,6 +80,22 @@ pub enum ToolError {
         /// Why, as a sentence.
         reason: String,
     },
+    /// The call was not run: the approval policy, or the person it asked, declined it (see
+    /// [`Approval`](crate::Approval)).
+    Declined {
+        /// The tool.
+        tool: String,
+        /// Why, as the policy or the person said (may be empty).
+        reason: String,
+    },
+    /// The call was not run: it needed a person's approval and none came, either because no
+    /// one could be asked or because the batch's deadline came first.
+    Unapproved {
+        /// The tool.
+        tool: String,
+        /// How long the batch waited, when its deadline cut the wait.
+        waited: Option<Duration>,
+    },
 }
 
 impl ToolError {
@@ -93,12 +109,15 @@ impl ToolError {
             | ToolError::TimedOut { tool, .. }
             | ToolError::Cancelled { tool }
             | ToolError::BatchTooLarge { tool, .. }
-            | ToolError::Refused { tool, .. } => tool,
+            | ToolError::Refused { tool, .. }
+            | ToolError::Declined { tool, .. }
+            | ToolError::Unapproved { tool, .. } => tool,
         }
     }
 
     /// A short name for the kind of failure: `unknown_tool`, `invalid_arguments`, `failed`,
-    /// `panicked`, `timed_out`, `cancelled`, `batch_too_large` or `refused`.
+    /// `panicked`, `timed_out`, `cancelled`, `batch_too_large`, `refused`, `declined` or
+    /// `unapproved`.
     pub fn kind(&self) -> &'static str {
         match self {
             ToolError::UnknownTool { .. } => "unknown_tool",
@@ -109,6 +128,8 @@ impl ToolError {
             ToolError::Cancelled { .. } => "cancelled",
             ToolError::BatchTooLarge { .. } => "batch_too_large",
             ToolError::Refused { .. } => "refused",
+            ToolError::Declined { .. } => "declined",
+            ToolError::Unapproved { .. } => "unapproved",
         }
     }
 
@@ -181,6 +202,27 @@ impl fmt::Display for ToolError {
                 write!(f, "the call was not run: {reason}")
             }
             ToolError::Refused { tool, reason } => write!(f, "{tool} was not run: {reason}"),
+            ToolError::Declined { tool, reason } => {
+                write!(f, "{tool} was not run: the user declined it")?;
+                if !reason.is_empty() {
+                    write!(f, " ({reason})")?;
+                }
+                write!(
+                    f,
+                    ". Do not repeat the call; go on without it, or ask the user what to do."
+                )
+            }
+            ToolError::Unapproved { tool, waited } => {
+                write!(f, "{tool} was not run: it needs a person's approval and ")?;
+                match waited {
+                    None => write!(f, "none was available")?,
+                    Some(waited) => write!(f, "none came within {}", human(*waited))?,
+                }
+                write!(
+                    f,
+                    ". Go on without it, or ask the user to run it themselves."
+                )
+            }
         }
     }
 }

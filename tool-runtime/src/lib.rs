@@ -89,6 +89,7 @@
 
 #![warn(missing_docs)]
 
+mod approval;
 mod arguments;
 mod batch;
 mod builder;
@@ -115,6 +116,7 @@ pub mod mcp;
 #[doc(hidden)]
 pub mod __private;
 
+pub use approval::{Approval, ApprovalRequest, Approver, Decision};
 pub use arguments::{Arguments, ArgumentsRef, AsArguments};
 pub use batch::{BatchOptions, CallResult, ToolCall};
 pub use builder::{

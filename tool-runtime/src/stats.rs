@@ -28,7 +28,8 @@ use crate::ToolError;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ToolStats {
-    /// Calls that reached the tool (unknown tools are not counted).
+    /// Calls of the tool, including those refused before it ran (calls of unknown tools are
+    /// not counted).
     pub calls: u64,
     /// Calls that ended in an error of any kind.
     pub errors: u64,
@@ -41,6 +42,11 @@ pub struct ToolStats {
     /// Blocking (`fn`) calls still running on their thread although their time is up: the
     /// tool ignores cancellation. Their results will be dropped.
     pub running_late: u64,
+    /// Calls that ran because a person approved them (an [`Approval`](crate::Approval) asked).
+    pub approvals: u64,
+    /// Calls that were not run because the approval policy or a person declined them, or no
+    /// one could approve them in time.
+    pub denials: u64,
 }
 
 /// The counters behind [`ToolStats`], updated by every call.
@@ -51,6 +57,8 @@ pub(crate) struct Counters {
     panics: AtomicU64,
     nanos: AtomicU64,
     running_late: AtomicI64,
+    approvals: AtomicU64,
+    denials: AtomicU64,
     /// The same, through the `metrics` facade.
     #[cfg(feature = "metrics")]
     metrics: crate::interop::metrics::ToolMetrics,
@@ -66,6 +74,8 @@ impl Counters {
             panics: AtomicU64::new(0),
             nanos: AtomicU64::new(0),
             running_late: AtomicI64::new(0),
+            approvals: AtomicU64::new(0),
+            denials: AtomicU64::new(0),
             #[cfg(feature = "metrics")]
             metrics: crate::interop::metrics::ToolMetrics::new(_tool),
         }
@@ -84,6 +94,9 @@ impl Counters {
             match error {
                 ToolError::TimedOut { .. } => self.timeouts.fetch_add(1, Ordering::Relaxed),
                 ToolError::Panicked { .. } => self.panics.fetch_add(1, Ordering::Relaxed),
+                ToolError::Declined { .. } | ToolError::Unapproved { .. } => {
+                    self.denials.fetch_add(1, Ordering::Relaxed)
+                }
                 _ => 0,
             };
         }
@@ -94,6 +107,11 @@ impl Counters {
         self.running_late.fetch_add(delta, Ordering::Relaxed);
     }
 
+    /// One more call that a person approved.
+    pub(crate) fn approved(&self) {
+        self.approvals.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> ToolStats {
         ToolStats {
             calls: self.calls.load(Ordering::Relaxed),
@@ -102,6 +120,8 @@ impl Counters {
             panics: self.panics.load(Ordering::Relaxed),
             total_time: Duration::from_nanos(self.nanos.load(Ordering::Relaxed)),
             running_late: self.running_late.load(Ordering::Relaxed).max(0) as u64,
+            approvals: self.approvals.load(Ordering::Relaxed),
+            denials: self.denials.load(Ordering::Relaxed),
         }
     }
 }

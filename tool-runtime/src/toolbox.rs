@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub(crate) blocking: Arc<Semaphore>,
     /// The declarations for each provider, built when first exported.
     pub(crate) declarations: crate::providers::Declarations,
+    /// The policy of [`ToolboxBuilder::approval`], when one is set.
+    pub(crate) approval: Option<crate::Approval>,
 }
 
 /// The settings every call reads, as the builder set them.
