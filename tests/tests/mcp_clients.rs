@@ -81,8 +81,14 @@ fn which(program: &str) -> Option<PathBuf> {
 
 /// `mcp_test_server --http`, and the URL it serves at.
 async fn http_server() -> (Child, String) {
+    http_server_with(&[]).await
+}
+
+/// `mcp_test_server --http` with more `args`, and the URL it serves at.
+async fn http_server_with(args: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"))
         .arg("--http")
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -231,4 +237,114 @@ async fn the_typescript_sdk_over_http() {
     let Some(node) = node() else { return };
     let (_server, url) = http_server().await;
     drive(node, "http", &url, &HANDSHAKE_REVISIONS).await;
+}
+
+/// The revisions where a server can ask the client's user: elicitation came with 2025-06-18.
+const ELICITATION_REVISIONS: [&str; 3] = ["2025-06-18", "2025-11-25", MODERN_REVISION];
+
+/// `tests/clients/python/elicit.py` against `mcp_test_server --approval` over `transport`:
+/// the user is asked before each `delete_note` (a `destructive` tool) through the client's
+/// elicitation callback, which answers yes, no, decline and cancel in turn; only the yes runs
+/// the tool. A client without the capability gets the policy's fallback.
+async fn drive_elicitation(transport: &str, target: &str) {
+    // The interpreter python() found, with the elicitation driver instead of drive.py.
+    let Some(python) = python() else { return };
+    let output = Command::new(python.as_std().get_program())
+        .arg(clients_dir().join("python/elicit.py"))
+        .args([transport, target])
+        .args(ELICITATION_REVISIONS)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(120), output)
+        .await
+        .expect("the client finishes within 120 s")
+        .expect("the client runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the client failed:\n{stderr}");
+    let seen: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(
+        seen.len(),
+        ELICITATION_REVISIONS.len(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for (seen, revision) in seen.iter().zip(ELICITATION_REVISIONS) {
+        let context = format!("{revision} over {transport}: {seen:#}");
+        assert_eq!(seen.get("failure"), None, "{context}");
+        assert_eq!(seen["protocolVersion"], revision, "{context}");
+        let calls = &seen["calls"];
+        assert_eq!(
+            calls["yes"],
+            json!({"text": "deleted note-yes", "isError": false}),
+            "{context}"
+        );
+        let declined = |why: &str| {
+            json!({
+                "text": format!(
+                    "delete_note was not run: the user declined it ({why}). Do not repeat the \
+                     call; go on without it, or ask the user what to do."
+                ),
+                "isError": true
+            })
+        };
+        assert_eq!(
+            calls["no"],
+            declined("answered no to the approval form"),
+            "{context}"
+        );
+        assert_eq!(
+            calls["decline"],
+            declined("declined the approval form"),
+            "{context}"
+        );
+        assert_eq!(
+            calls["cancel"],
+            declined("dismissed the approval form without answering"),
+            "{context}"
+        );
+        assert_eq!(seen["deleted"], 1, "only the yes ran the tool: {context}");
+        assert_eq!(seen["add"], "5", "{context}");
+        // One form per call of the destructive tool, naming it and showing its arguments.
+        let forms = seen["forms"].as_array().expect("forms");
+        assert_eq!(forms.len(), 4, "{context}");
+        let message = forms[0]["message"].as_str().expect("a message");
+        assert!(message.contains("\"delete_note\""), "{context}");
+        assert!(message.contains("\"name\": \"note-yes\""), "{context}");
+        assert_eq!(
+            forms[0]["schema"]["required"],
+            json!(["approve"]),
+            "{context}"
+        );
+        assert_eq!(
+            forms[0]["schema"]["properties"]["approve"]["type"], "boolean",
+            "{context}"
+        );
+        assert_eq!(
+            seen["withoutForms"],
+            json!({
+                "text": "delete_note was not run: it needs a person's approval and none was \
+                         available. Go on without it, or ask the user to run it themselves.",
+                "isError": true
+            }),
+            "{context}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_answers_approval_forms_over_stdio() {
+    drive_elicitation("stdio", env!("CARGO_BIN_EXE_mcp_test_server")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_answers_approval_forms_over_http() {
+    if python().is_none() {
+        return;
+    }
+    let (_server, url) = http_server_with(&["--approval"]).await;
+    drive_elicitation("http", &url).await;
 }

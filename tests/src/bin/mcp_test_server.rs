@@ -2,15 +2,33 @@
 //! `tests/tests/mcp_clients.rs`): on stdio by default; with `--http`, on streamable HTTP at
 //! 127.0.0.1 on a free port, whose URL it prints as the first line of stdout, until its stdin
 //! closes. Its tools say on stderr what happened to them, since stdout carries the protocol.
+//! With `--approval`, it also has a `destructive` tool, `delete_note`, and asks a person before
+//! each of its calls (`Approval::ask_destructive()`), for `tests/clients/python/elicit.py`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tool_runtime::mcp::McpServer;
-use tool_runtime::{CallContext, Toolbox, tool};
+use tool_runtime::{Approval, CallContext, Toolbox, tool};
 
 /// How many `wait_for_cancel` calls were cancelled.
 static CANCELLED: AtomicUsize = AtomicUsize::new(0);
+
+/// How many notes `delete_note` deleted.
+static DELETED: AtomicUsize = AtomicUsize::new(0);
+
+/// Deletes a note.
+#[tool(destructive)]
+async fn delete_note(name: String) -> String {
+    DELETED.fetch_add(1, Ordering::SeqCst);
+    format!("deleted {name}")
+}
+
+/// How many notes were deleted so far.
+#[tool(read_only)]
+async fn notes_deleted() -> usize {
+    DELETED.load(Ordering::SeqCst)
+}
 
 /// Adds two numbers.
 #[tool(read_only)]
@@ -67,7 +85,14 @@ async fn count_up(n: u32, cx: &CallContext) -> u32 {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let toolbox = Toolbox::builder()
+    let flag = |name: &str| std::env::args().skip(1).any(|arg| arg == name);
+    let mut builder = Toolbox::builder();
+    if flag("--approval") {
+        builder = builder
+            .tools([delete_note::tool(), notes_deleted::tool()])
+            .approval(Approval::ask_destructive());
+    }
+    let toolbox = builder
         .tools([
             add::tool(),
             fail::tool(),
@@ -80,7 +105,7 @@ async fn main() -> std::io::Result<()> {
         .build()
         .map_err(std::io::Error::other)?;
     let server = McpServer::new(toolbox).with_implementation("mcp_test_server", "0.1.0");
-    if std::env::args().nth(1).as_deref() != Some("--http") {
+    if !flag("--http") {
         return server.serve_stdio().await;
     }
     let http = server.serve_http("127.0.0.1:0").await?;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::McpServer;
-use super::convert;
+use super::{convert, elicit};
 use crate::{OnProgress, Progress, ToolCall};
 
 /// How many progress reports wait to be sent before new ones are dropped: a tool reporting
@@ -39,14 +39,26 @@ impl ServerHandler for McpServer {
     /// Runs the call through the toolbox. It is cancelled when the client sends
     /// `notifications/cancelled` for it (rmcp cancels the request's token) or when the server
     /// stops (its input closed); each progress report of the tool becomes a
-    /// `notifications/progress` when the client sent a `progressToken`.
+    /// `notifications/progress` when the client sent a `progressToken`. When the toolbox's
+    /// approval policy asks a person and the client can show a form, its user is asked
+    /// ([`elicit`]): on 2026-07-28 the call is answered `input_required` until the client sends
+    /// it again with the answer.
     async fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let asking = match &self.toolbox.inner.approval {
+            Some(_) => elicit::asking(&mut request, &context),
+            None => None,
+        };
         let arguments = request.arguments.map_or(Value::Null, Value::Object);
         let mut call = ToolCall::new(context.id.to_string(), request.name, arguments);
+        let mut input_required = None;
+        if let Some(asking) = asking {
+            call = call.with_approver(asking.approver);
+            input_required = asking.input_required;
+        }
         let token = context.meta.get_progress_token();
         let (reports, mut progress) = mpsc::channel::<Progress>(PROGRESS_BACKLOG);
         if token.is_some() {
@@ -67,6 +79,13 @@ impl ServerHandler for McpServer {
         let result = loop {
             tokio::select! {
                 result = &mut running => break result,
+                input = async { input_required.as_mut().expect("checked").await },
+                    if input_required.is_some() => match input
+                {
+                    // Dropping the call ends its wait for approval: nothing ran or was counted.
+                    Ok(input) => return Ok(CallToolResponse::InputRequired(input)),
+                    Err(_) => input_required = None,
+                },
                 () = context.ct.cancelled(), if !cancel.is_cancelled() => cancel.cancel(),
                 Some(report) = progress.recv() => {
                     // A client that is gone gets no progress; the call goes on to its result.

@@ -25,6 +25,12 @@
 //! -32602; a `notifications/cancelled` for a call in flight drops the tool's future
 //! ([`Toolbox::call_with`](crate::Toolbox::call_with)).
 //!
+//! When the toolbox's [`Approval`](crate::Approval) policy asks a person about a call, and the
+//! client declared the elicitation capability, the client's user answers a yes/no form naming
+//! the tool and showing its arguments (`elicitation/create` up to 2025-11-25; on 2026-07-28,
+//! an `input_required` result the client answers by sending the call again): only an accepted
+//! yes runs the call. Without the capability, the policy's own approver or fallback decides.
+//!
 //! - [`McpServer::serve_stdio`]: over stdin and stdout, the way MCP clients start local servers;
 //! - [`McpServer::serve_http`]: streamable HTTP, on 127.0.0.1 unless told otherwise
 //!   ([`HttpServer`]);
@@ -74,6 +80,7 @@
 
 mod auth;
 mod convert;
+mod elicit;
 mod handler;
 mod http;
 mod remote;
