@@ -1,6 +1,8 @@
 //! A complete agent loop against any OpenAI-compatible Chat Completions endpoint: the example
 //! tools are sent with the conversation, each turn's tool calls run concurrently, and their
-//! results go back until the model answers.
+//! results go back until the model answers. Before each call of a destructive tool
+//! (`save_note`), you are asked on the terminal, `y/N`, with the tool and its arguments; the
+//! replay gives the recorded answers.
 //!
 //! ```text
 //! OPENAI_BASE_URL=https://api.openai.com/v1 OPENAI_API_KEY=sk-... cargo run --example agent
@@ -9,17 +11,20 @@
 //! cargo run --example agent                       # no endpoint: replays a recorded conversation
 //! ```
 
-use examples::agent::{Model, Step, run};
+use std::sync::Arc;
+
+use examples::agent::{Model, Notes, Person, Step, run, toolbox};
 use examples::{BoxError, Demo};
 
 const QUESTION: &str = "Which French cities are in the database? Summarise data/cities.csv, \
-                        tell me what the local server's /hello page says, and greet me: I'm Ada.";
+                        tell me what the local server's /hello page says, and greet me: I'm Ada. \
+                        Then save a note titled french-cities listing the French cities.";
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let demo = Demo::start().await?;
-    let (mut model, label) = match Model::from_env()? {
-        Some(model) => (model, ""),
+    let (mut model, person, label) = match Model::from_env()? {
+        Some(model) => (model, Person::Terminal, ""),
         None => {
             println!("No endpoint is set, so this run replays a recorded conversation.");
             println!(
@@ -28,11 +33,14 @@ async fn main() -> Result<(), BoxError> {
             println!(
                 "e.g. OPENAI_BASE_URL=http://127.0.0.1:11434/v1 OPENAI_MODEL=qwen3 for Ollama.\n"
             );
-            (Model::replay(&demo.server.url(""))?, "[replay] ")
+            let model = Model::replay(&demo.server.url(""))?;
+            (model, Person::replay()?, "[replay] ")
         }
     };
+    let notes = Arc::new(Notes::default());
+    let toolbox = toolbox(&demo, notes.clone(), person)?;
     println!("{label}user: {QUESTION}\n");
-    run(&demo.toolbox, &mut model, QUESTION, 8, |step| match step {
+    run(&toolbox, &mut model, QUESTION, 8, |step| match step {
         Step::Calls {
             turn,
             results,
@@ -56,5 +64,8 @@ async fn main() -> Result<(), BoxError> {
         Step::Answer(answer) => println!("{label}assistant: {answer}"),
     })
     .await?;
+    if let Some(note) = notes.get("french-cities") {
+        println!("\nthe note french-cities: {note}");
+    }
     Ok(())
 }

@@ -1,21 +1,145 @@
 //! An agent loop for OpenAI-compatible Chat Completions endpoints (OpenAI, llama.cpp's server,
 //! Ollama, vLLM, ...): send the conversation and the tools, run the turn's tool calls
-//! concurrently, feed the results back, until the model answers in words.
+//! concurrently, feed the results back, until the model answers in words. A person is asked
+//! before each call of a `destructive` tool ([`Person`]).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, Write};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
-use tool_runtime::Toolbox;
 use tool_runtime::providers::{Strict, openai};
+use tool_runtime::{Approval, ApprovalRequest, Approver, Decision, Toolbox, tool};
 
-use crate::BoxError;
+use crate::tools::{Database, FilesRoot, HttpClient};
+use crate::{BoxError, Demo};
 
 /// The recorded conversation the agent replays when no endpoint is set: the responses of a
 /// Chat Completions endpoint, as the API returned them, with the local server's address written
 /// `{server}` (it changes with every run).
 pub const RECORDING: &str = include_str!("../recorded/agent_conversation.json");
+
+/// The answers the person gave in the recorded conversation, in order: `"y"` or `"n"` to each
+/// destructive call.
+pub const RECORDED_ANSWERS: &str = include_str!("../recorded/agent_answers.json");
+
+/// At most this many characters of a call's arguments are shown when asking.
+const SHOWN_ARGUMENT_CHARS: usize = 500;
+
+/// The agent's notes, by title: what `save_note` writes.
+#[derive(Debug, Default)]
+pub struct Notes(Mutex<BTreeMap<String, String>>);
+
+impl Notes {
+    /// The note saved under `title`.
+    pub fn get(&self, title: &str) -> Option<String> {
+        self.0.lock().expect("never poisoned").get(title).cloned()
+    }
+}
+
+/// Saves a note under a title, replacing any note of that title.
+///
+/// # Arguments
+/// * `title` - a short name for the note
+/// * `text` - what the note says
+#[tool(destructive, timeout = "1s")]
+pub async fn save_note(
+    #[schemars(length(min = 1, max = 100))] title: String,
+    #[schemars(length(max = 10000))] text: String,
+    #[state] notes: &Notes,
+) -> String {
+    let replaced = notes
+        .0
+        .lock()
+        .expect("never poisoned")
+        .insert(title.clone(), text)
+        .is_some();
+    if replaced {
+        format!("replaced the note {title:?}")
+    } else {
+        format!("saved the note {title:?}")
+    }
+}
+
+/// The person asked before each call of a `destructive` tool.
+pub enum Person {
+    /// Asked on the terminal, `y/N`, with the tool and its arguments shown.
+    Terminal,
+    /// The recorded answers, given in order and shown as if typed; a call past them is
+    /// declined.
+    Replay(VecDeque<bool>),
+}
+
+impl Person {
+    /// The answers of the recorded conversation.
+    pub fn replay() -> Result<Person, BoxError> {
+        let answers: Vec<String> = serde_json::from_str(RECORDED_ANSWERS)?;
+        Ok(Person::Replay(answers.iter().map(|a| a == "y").collect()))
+    }
+
+    /// The person, as the approver of the toolbox's approval policy. One question is on
+    /// the terminal at a time.
+    pub fn approver(self) -> Approver {
+        let person = Arc::new(Mutex::new(self));
+        Approver::new(move |call: ApprovalRequest| {
+            let person = person.clone();
+            async move {
+                let asked = tokio::task::spawn_blocking(move || {
+                    person.lock().expect("never poisoned").ask(&call)
+                });
+                match asked.await {
+                    Ok(Ok(true)) => Decision::Allow,
+                    Ok(Ok(false)) => Decision::deny("they answered no"),
+                    // The terminal is closed or unreadable: no one answered.
+                    Ok(Err(_)) | Err(_) => Decision::Ask,
+                }
+            }
+        })
+    }
+
+    /// Shows the call and reads the answer: only `y` or `yes` runs it.
+    fn ask(&mut self, call: &ApprovalRequest) -> std::io::Result<bool> {
+        // Compact JSON escapes control characters: the model cannot write to the terminal.
+        let arguments = call.arguments.to_string();
+        let mut shown: String = arguments.chars().take(SHOWN_ARGUMENT_CHARS).collect();
+        if shown.len() < arguments.len() {
+            shown.push('…');
+        }
+        let mut out = std::io::stdout().lock();
+        write!(out, "  ? run {} {shown}  [y/N] ", call.tool)?;
+        out.flush()?;
+        let yes = match self {
+            Person::Terminal => {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+            }
+            Person::Replay(answers) => {
+                let yes = answers.pop_front().unwrap_or(false);
+                writeln!(out, "{} (recorded)", if yes { "y" } else { "n" })?;
+                yes
+            }
+        };
+        Ok(yes)
+    }
+}
+
+/// The demo's tools and `save_note` (writing to `notes`), with `person` asked before each
+/// call of a destructive tool.
+pub fn toolbox(demo: &Demo, notes: Arc<Notes>, person: Person) -> Result<Toolbox, BoxError> {
+    let toolbox = crate::toolbox_builder(
+        HttpClient::allowing([demo.server.addr()])?,
+        Database::open_read_only(&demo.database())?,
+        FilesRoot::new(&demo.files())?,
+    )
+    .tool(save_note::tool())
+    .state_arc(notes)
+    .approval(Approval::ask_destructive().approver(person.approver()))
+    .build()?;
+    Ok(toolbox)
+}
 
 /// Where completions come from.
 pub enum Model {
