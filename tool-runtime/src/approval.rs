@@ -70,6 +70,15 @@ impl ApprovalRequest {
 }
 
 /// What a policy or a person answers about a call.
+///
+/// ```
+/// use tool_runtime::Decision;
+///
+/// let no = Decision::deny("not on Fridays");
+/// assert_eq!(no, Decision::Deny { reason: "not on Fridays".into() });
+/// let smaller = Decision::Edit(serde_json::json!({"limit": 10}));
+/// # let _ = smaller;
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
     /// Run the call.
@@ -249,6 +258,24 @@ impl Approval {
     /// What applies when a call must be asked about and no one can answer: `Allow` runs it,
     /// `Deny` or `Edit` as they say. Default: the call is not run, and the model reads that it
     /// needs a person's approval and none was available ([`ToolError::Unapproved`]).
+    ///
+    /// ```
+    /// use tool_runtime::{tool, Approval, Decision, Toolbox};
+    ///
+    /// /// Restarts the service.
+    /// #[tool(destructive)]
+    /// async fn restart() -> String {
+    ///     "restarted".to_owned()
+    /// }
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     // Unattended at night: what would be asked is run.
+    ///     let policy = Approval::ask_destructive().fallback(Decision::Allow);
+    ///     let toolbox = Toolbox::builder().tool(restart::tool()).approval(policy).build().unwrap();
+    ///     assert_eq!(toolbox.call("restart", "{}").await.text(), "restarted");
+    /// }
+    /// ```
     pub fn fallback(mut self, decision: Decision) -> Self {
         self.fallback = Some(decision).filter(|d| *d != Decision::Ask);
         self

@@ -96,6 +96,17 @@ impl ToolCall {
 
     /// The same call, with `approver` answering when the toolbox's approval policy asks a
     /// person about it (see [`Approval`](crate::Approval)).
+    ///
+    /// ```
+    /// use tool_runtime::{Approver, Decision, ToolCall};
+    ///
+    /// let user = Approver::new(|request| async move {
+    ///     eprintln!("allowing {} {}", request.tool, request.arguments);
+    ///     Decision::Allow
+    /// });
+    /// let call = ToolCall::new("1", "delete_file", r#"{"path": "a.txt"}"#).with_approver(user);
+    /// assert!(call.approver.is_some());
+    /// ```
     pub fn with_approver(mut self, approver: Approver) -> Self {
         self.approver = Some(approver);
         self
