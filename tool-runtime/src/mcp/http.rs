@@ -299,6 +299,24 @@ impl HttpServerBuilder {
     /// replica has its own; it suits what any replica can rebuild (connection pools, caches,
     /// clients). What a conversation must find again on its next call belongs in a store all
     /// replicas share (a database), named by an argument the model passes.
+    ///
+    /// ```
+    /// use tool_runtime::mcp::{HttpServer, McpServer};
+    /// use tool_runtime::Toolbox;
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() -> std::io::Result<()> {
+    ///     // Each replica runs the same toolbox; a balancer in front sends requests to any.
+    ///     let server = McpServer::new(Toolbox::builder().build().unwrap());
+    ///     let replica = HttpServer::builder(server)
+    ///         .stateless()
+    ///         .bearer_tokens(["a-long-random-secret"])
+    ///         .bind("127.0.0.1:0")
+    ///         .await?;
+    ///     replica.shutdown().await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn stateless(mut self) -> Self {
         self.stateless = true;
         self
