@@ -783,7 +783,7 @@ async fn out_of_file_descriptors_the_accept_loop_waits_and_serves_again() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with(r#"{"status":"ok"}"#), "{response}");
 
-    drop(failures);
+    // Its stdin closes: the child stops.
     drop(commands);
     let status = within_10s("the child's end", child.wait()).await.unwrap();
     assert!(status.success());
