@@ -1,7 +1,8 @@
 //! An MCP server for the tests that start it as a child process (`tests/tests/mcp_child_process.rs`,
 //! `tests/tests/mcp_clients.rs`): on stdio by default; with `--http`, on streamable HTTP at
 //! 127.0.0.1 on a free port, whose URL it prints as the first line of stdout, until its stdin
-//! closes (`--http --stateless`: with no sessions). Its tools say on stderr what happened to them, since stdout carries the protocol.
+//! closes (`--http --stateless`: with no sessions). Its tools say on stderr what happened to
+//! them, since stdout carries the protocol.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
