@@ -1,14 +1,15 @@
 //! An MCP server for the tests that start it as a child process (`tests/tests/mcp_child_process.rs`,
 //! `tests/tests/mcp_clients.rs`): on stdio by default; with `--http`, on streamable HTTP at
 //! 127.0.0.1 on a free port, whose URL it prints as the first line of stdout, until its stdin
-//! closes. Its tools say on stderr what happened to them, since stdout carries the protocol.
-//! With `--approval`, it also has a `destructive` tool, `delete_note`, and asks a person before
-//! each of its calls (`Approval::ask_destructive()`), for `tests/clients/python/elicit.py`.
+//! closes (`--http --stateless`: with no sessions). Its tools say on stderr what happened to
+//! them, since stdout carries the protocol. With `--approval`, it also has a `destructive`
+//! tool, `delete_note`, and asks a person before each of its calls
+//! (`Approval::ask_destructive()`), for `tests/clients/python/elicit.py`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tool_runtime::mcp::McpServer;
+use tool_runtime::mcp::{HttpServer, McpServer};
 use tool_runtime::{Approval, CallContext, Toolbox, tool};
 
 /// How many `wait_for_cancel` calls were cancelled.
@@ -108,7 +109,11 @@ async fn main() -> std::io::Result<()> {
     if !flag("--http") {
         return server.serve_stdio().await;
     }
-    let http = server.serve_http("127.0.0.1:0").await?;
+    let mut http = HttpServer::builder(server);
+    if flag("--stateless") {
+        http = http.stateless();
+    }
+    let http = http.bind("127.0.0.1:0").await?;
     println!("{}", http.url());
     // Serve until the test closes stdin (or dies).
     let mut stdin = tokio::io::stdin();
