@@ -10,7 +10,7 @@ use examples::tools::{
     read_file,
 };
 use serde_json::json;
-use tool_runtime::CallContext;
+use tool_runtime::{CallContext, Toolbox};
 
 fn failure(result: Result<impl std::fmt::Debug, impl std::fmt::Display>) -> String {
     match result {
@@ -128,6 +128,52 @@ async fn fetch_reports_each_kind_of_failure() {
     );
 }
 
+#[tokio::test]
+async fn fetch_tries_again_what_may_not_recur() {
+    let server = LocalServer::start().await.unwrap();
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let http = HttpClient::allowing([server.addr(), closed]).unwrap();
+    let toolbox = Toolbox::builder()
+        .tool(fetch_url::tool())
+        .state(http)
+        .build()
+        .unwrap();
+    let attempts = || toolbox.stats("fetch_url").unwrap().attempts;
+
+    let busy = server.url("/busy");
+    assert_eq!(
+        toolbox.call("fetch_url", json!({"url": busy})).await.text(),
+        format!("fetch_url failed: {busy} answered 503 Service Unavailable (after 3 attempts)")
+    );
+    assert_eq!(attempts(), 3);
+
+    let refused = format!("http://{closed}/");
+    assert_eq!(
+        toolbox
+            .call("fetch_url", json!({"url": refused}))
+            .await
+            .text(),
+        format!(
+            "fetch_url failed: could not fetch {refused}: could not connect (after 3 attempts)"
+        )
+    );
+    assert_eq!(attempts(), 6);
+
+    // A page that is not there will not be there on a second try.
+    let missing = server.url("/missing");
+    assert_eq!(
+        toolbox
+            .call("fetch_url", json!({"url": missing}))
+            .await
+            .text(),
+        format!("fetch_url failed: {missing} answered 404 Not Found")
+    );
+    assert_eq!(attempts(), 7);
+}
+
 fn database() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cities.sqlite");
@@ -218,6 +264,29 @@ async fn query_refuses_writes_and_reports_sql_errors() {
     );
     let still = query_db("SELECT count(*) AS n FROM cities".into(), None, &db, &cx).unwrap();
     assert_eq!(still.rows[0]["n"], json!(8), "nothing was deleted");
+}
+
+#[tokio::test]
+async fn query_tries_again_while_a_writer_locks_the_database() {
+    let (dir, db) = database();
+    let writer = rusqlite::Connection::open(dir.path().join("cities.sqlite")).unwrap();
+    writer.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let toolbox = Toolbox::builder()
+        .tool(query_db::tool())
+        .state(db)
+        .build()
+        .unwrap();
+    let count = json!({"sql": "SELECT count(*) AS n FROM cities"});
+    assert_eq!(
+        toolbox.call("query_db", count.clone()).await.text(),
+        "query_db failed: the database refused the query: database is locked (after 3 attempts)"
+    );
+    assert_eq!(toolbox.stats("query_db").unwrap().attempts, 3);
+    writer.execute_batch("COMMIT").unwrap();
+    assert_eq!(
+        toolbox.call("query_db", count).await.text(),
+        r#"{"columns":["n"],"rows":[{"n":8}],"truncated":false}"#
+    );
 }
 
 fn files() -> (tempfile::TempDir, FilesRoot) {

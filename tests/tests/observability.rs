@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use tool_runtime::{ToolCall, Toolbox, tool};
+use tool_runtime::{ToolCall, Toolbox, Transient, tool};
 
 /// Blocks its thread: the mistake the watchdog catches.
 #[tool]
@@ -182,9 +182,40 @@ async fn every_call_has_a_span_with_tool_id_duration_and_outcome() {
     assert_eq!(
         closed,
         [
-            "tool_call: tool=\"flaky\" call_id=\"c1\" outcome=\"ok\" elapsed_ms=<n>",
-            "tool_call: tool=\"flaky\" call_id=\"c2\" outcome=\"failed\" elapsed_ms=<n>",
+            "tool_call: tool=\"flaky\" call_id=\"c1\" outcome=\"ok\" elapsed_ms=<n> attempts=1",
+            "tool_call: tool=\"flaky\" call_id=\"c2\" outcome=\"failed\" elapsed_ms=<n> attempts=1",
         ]
+    );
+}
+
+/// Fails transiently on its first two attempts.
+#[tool(idempotent)]
+async fn busy_twice(
+    #[state] attempts: &std::sync::atomic::AtomicUsize,
+) -> Result<String, Transient> {
+    match attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+        0 | 1 => Err(Transient::new("busy")),
+        _ => Ok("done".into()),
+    }
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn the_span_of_a_call_counts_its_attempts() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let spans = Spans::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(spans.clone()));
+    let toolbox = Toolbox::builder()
+        .tool(busy_twice::tool())
+        .state(std::sync::atomic::AtomicUsize::new(0))
+        .build()
+        .unwrap();
+    toolbox
+        .call_all([ToolCall::new("c1", "busy_twice", json!({}))])
+        .await;
+    assert_eq!(
+        *spans.0.lock().unwrap(),
+        ["tool_call: tool=\"busy_twice\" call_id=\"c1\" outcome=\"ok\" elapsed_ms=<n> attempts=3"]
     );
 }
 

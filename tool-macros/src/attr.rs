@@ -9,7 +9,7 @@ use crate::ctxt::Ctxt;
 use crate::duration;
 
 const TOOL_OPTIONS: &str = "name, description, timeout, read_only, destructive, idempotent, \
-                            open_world, sequential, max_concurrency, crate";
+                            open_world, sequential, max_concurrency, retries, crate";
 const ARG_OPTIONS: &str = "description, default, rename";
 
 /// A value written in an attribute, with the span of the tokens that wrote it.
@@ -30,6 +30,8 @@ pub struct ToolAttr {
     pub open_world: Option<bool>,
     pub sequential: Option<bool>,
     pub max_concurrency: Option<u32>,
+    /// As written: `valid` checks the bound.
+    pub retries: Option<Spanned<u64>>,
     pub krate: Option<syn::Path>,
 }
 
@@ -140,6 +142,27 @@ fn positive_int(cx: &mut Ctxt, meta: &Meta) -> Option<u32> {
     }
 }
 
+/// A whole number written as `key = 3`.
+fn whole_number(cx: &mut Ctxt, meta: &Meta, example: &str) -> Option<Spanned<u64>> {
+    let message = format!("expected a whole number: `{example}`");
+    let Meta::NameValue(nv) = meta else {
+        cx.error_spanned_by(meta, message);
+        return None;
+    };
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = &nv.value
+        && let Ok(value) = int.base10_parse::<u64>()
+    {
+        return Some(Spanned {
+            value,
+            span: int.span(),
+        });
+    }
+    cx.error_spanned_by(&nv.value, message);
+    None
+}
+
 /// Parses the tokens inside `#[tool(...)]`.
 pub fn tool_attr(cx: &mut Ctxt, tokens: TokenStream) -> ToolAttr {
     let mut attr = ToolAttr::default();
@@ -182,6 +205,11 @@ pub fn tool_attr(cx: &mut Ctxt, tokens: TokenStream) -> ToolAttr {
             "max_concurrency" => {
                 if let Some(limit) = positive_int(cx, &meta) {
                     set(cx, &mut attr.max_concurrency, limit, &meta, "tool");
+                }
+            }
+            "retries" => {
+                if let Some(retries) = whole_number(cx, &meta, "retries = 3") {
+                    set(cx, &mut attr.retries, retries, &meta, "tool");
                 }
             }
             "crate" => match &meta {

@@ -323,6 +323,10 @@ fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStrea
         let n = n as usize;
         quote!(.with_max_concurrency(#n))
     });
+    let retries = tool.attr.retries.as_ref().map(|retries| {
+        let n = retries.value as u32;
+        quote!(.with_retries(#n))
+    });
     let probe = output_probe(tool, private);
     quote! {
         let mut annotations = #krate::Annotations::default();
@@ -338,6 +342,7 @@ fn spec(tool: &ToolFn, krate: &TokenStream, private: &TokenStream) -> TokenStrea
             #timeout
             #sequential
             #max_concurrency
+            #retries
     }
 }
 
@@ -449,19 +454,19 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     let probe = output_probe(tool, private);
     let convert = if returns_result(tool) {
         let at_error = Span::call_site().located_at(checks::error_type_span(tool));
-        let error_text = respan(
-            quote!((&&#private::error_probe(&__tool_returned)).error_text()),
+        let failure = respan(
+            quote!((&&&#private::error_probe(&__tool_returned)).failure()),
             at_error,
         );
         let finish = respan(
-            quote!(#private::finish_result(__tool_returned, __tool_convert, __tool_error_text)),
+            quote!(#private::finish_result(__tool_returned, __tool_convert, __tool_failure)),
             at_error,
         );
         quote! {
-            let __tool_error_text = {
+            let __tool_failure = {
                 #[allow(unused_imports)]
-                use #private::{ViaDisplay as _, ViaSource as _};
-                #error_text
+                use #private::{ViaDisplay as _, ViaDynError as _, ViaSource as _};
+                #failure
             };
             #finish
         }

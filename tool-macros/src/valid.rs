@@ -12,6 +12,7 @@ pub fn check(cx: &mut Ctxt, tool: &ToolFn) {
     signature(cx, tool);
     name(cx, tool);
     description(cx, tool);
+    retries(cx, tool);
     parameters(cx, tool);
     documented_arguments(cx, tool);
 }
@@ -97,6 +98,23 @@ fn description(cx: &mut Ctxt, tool: &ToolFn) {
                 tool.name()
             ),
         );
+    }
+}
+
+/// The runtime's bound on retries (`MAX_RETRIES` in `tool-runtime/src/retry.rs`).
+const MAX_RETRIES: u64 = 10;
+
+fn retries(cx: &mut Ctxt, tool: &ToolFn) {
+    if let Some(retries) = &tool.attr.retries
+        && retries.value > MAX_RETRIES
+    {
+        cx.push(syn::Error::new(
+            retries.span,
+            format!(
+                "a call is retried at most {MAX_RETRIES} times, within its timeout; write a \
+                 number from 0 to {MAX_RETRIES}, such as `retries = 3`"
+            ),
+        ));
     }
 }
 

@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::error::is_transient;
 use crate::{ArgumentsRef, CallContext, Failure, State, ToolValue};
 
 /// The input schema of an arguments struct, its constraints compiled on the way (when the
@@ -309,21 +310,23 @@ pub trait ErrorText: Display {}
 #[diagnostic::do_not_recommend]
 impl<E: Display> ErrorText for E {}
 
-/// Turns a tool's `Result` into a value or the tool's error, written by `error_text`.
+/// Turns a tool's `Result` into a value or the tool's failure, made by `failure`.
 pub fn finish_result<T, E>(
     result: Result<T, E>,
     convert: fn(T) -> Result<ToolValue, Failure>,
-    error_text: fn(&E) -> String,
+    failure: fn(&E) -> Failure,
 ) -> Result<ToolValue, Failure> {
     match result {
         Ok(value) => convert(value),
-        Err(error) => Err(Failure::Tool(error_text(&error))),
+        Err(error) => Err(failure(&error)),
     }
 }
 
-/// Stands for a tool's error type, so that the way its errors become text is chosen by the
-/// type: the whole `source()` chain of a `std::error::Error`, else its alternate `Display`
-/// (which is anyhow's chain).
+/// Stands for a tool's error type, so that the way its errors become the tool's failure is
+/// chosen by the type: a `std::error::Error` reads as its whole `source()` chain; an error
+/// that holds a `dyn Error` (anyhow's, `Box<dyn Error + Send + Sync>`) and any other error
+/// read as their alternate `Display` (which is anyhow's chain). The first two are transient
+/// when their chain holds a [`Transient`](crate::Transient).
 pub struct ErrorProbe<E>(PhantomData<fn() -> E>);
 
 /// The probe of the error type of `result`.
@@ -331,33 +334,58 @@ pub fn error_probe<T, E>(_: &Result<T, E>) -> ErrorProbe<E> {
     ErrorProbe(PhantomData)
 }
 
-/// Errors with a `source()` chain.
-pub trait ViaSource<E> {
-    /// How an error becomes text.
-    fn error_text(&self) -> fn(&E) -> String;
+/// The tool's failure with the text `text`, transient or not.
+fn tool_failure(text: String, transient: bool) -> Failure {
+    if transient {
+        Failure::Transient(text)
+    } else {
+        Failure::Tool(text)
+    }
 }
 
-impl<E: std::error::Error + 'static> ViaSource<E> for &ErrorProbe<E> {
-    fn error_text(&self) -> fn(&E) -> String {
-        |error| crate::error::chain_text(error)
+/// Errors with a `source()` chain.
+pub trait ViaSource<E> {
+    /// How an error becomes the tool's failure.
+    fn failure(&self) -> fn(&E) -> Failure;
+}
+
+impl<E: std::error::Error + 'static> ViaSource<E> for &&ErrorProbe<E> {
+    fn failure(&self) -> fn(&E) -> Failure {
+        |error| tool_failure(crate::error::chain_text(error), is_transient(error))
+    }
+}
+
+/// Errors that hold a `dyn Error` without being one: `anyhow::Error`,
+/// `Box<dyn Error + Send + Sync>`.
+pub trait ViaDynError<E> {
+    /// How an error becomes the tool's failure.
+    fn failure(&self) -> fn(&E) -> Failure;
+}
+
+impl<E> ViaDynError<E> for &ErrorProbe<E>
+where
+    E: AsRef<dyn std::error::Error + Send + Sync + 'static> + Display,
+{
+    fn failure(&self) -> fn(&E) -> Failure {
+        |error| tool_failure(format!("{error:#}"), is_transient(error.as_ref()))
     }
 }
 
 /// Errors that are only `Display`. Implemented for every error type, with the bound on the
 /// method, so that an error type without `Display` gets one error, [`ErrorText`]'s.
 pub trait ViaDisplay<E> {
-    /// How an error becomes text.
-    fn error_text(&self) -> fn(&E) -> String
+    /// How an error becomes the tool's failure.
+    fn failure(&self) -> fn(&E) -> Failure
     where
         E: ErrorText;
 }
 
 impl<E> ViaDisplay<E> for ErrorProbe<E> {
-    fn error_text(&self) -> fn(&E) -> String
+    fn failure(&self) -> fn(&E) -> Failure
     where
         E: ErrorText,
     {
-        |error| format!("{error:#}")
+        |error| Failure::Tool(format!("{error:#}"))
     }
 }
 

@@ -13,6 +13,7 @@ use tracing::Instrument;
 use crate::approval::Verdict;
 use crate::error::close_names;
 use crate::guard::{Deadline, Guarded, Polls, contain, contained_drop, escaped};
+use crate::retry;
 use crate::toolbox::Entry;
 use crate::{
     ApprovalRequest, Approver, ArgumentsRef, AsArguments, CallContext, CallResult, Failure,
@@ -48,6 +49,9 @@ pub(crate) struct Outcome {
     /// The longest poll over the slow-poll threshold, if any.
     pub(crate) slow_poll: Option<Duration>,
     pub(crate) elapsed: Duration,
+    /// How many times the tool was started: none when the call ended before, more than one
+    /// when it was retried.
+    pub(crate) attempts: u32,
 }
 
 impl Toolbox {
@@ -225,17 +229,22 @@ impl Toolbox {
             call_id = call.id.unwrap_or(""),
             outcome = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
+            attempts = tracing::field::Empty,
         );
         let outcome = self.guarded(index, call).instrument(span.clone()).await;
         let error = outcome.result.as_ref().err();
         entry.counters.record(error, outcome.elapsed);
         span.record("outcome", error.map_or("ok", ToolError::kind));
         span.record("elapsed_ms", outcome.elapsed.as_millis() as u64);
+        span.record("attempts", outcome.attempts);
         outcome
     }
 
     /// Runs the tool at `index` with its context, its panics contained, under its deadline
-    /// and its caller's cancellation.
+    /// and its caller's cancellation. A transient failure ([`Failure::Transient`]) is tried
+    /// again, after a pause, as often as the tool allows ([`retry`]), every attempt under the
+    /// call's one deadline and cancellation; an attempt that times out has used up the
+    /// deadline, so it is the last.
     async fn guarded(&self, index: usize, call: Call<'_>) -> Outcome {
         let inner = &*self.inner;
         let entry: &Entry = &inner.entries[index];
@@ -247,62 +256,60 @@ impl Toolbox {
         let token = call
             .cancel
             .map_or_else(CancellationToken::new, CancellationToken::child_token);
-        let mut context = CallContext::new()
-            .with_deadline(deadline)
-            .with_cancellation(token.clone())
-            .with_toolbox(self.clone(), index);
-        if let Some(id) = call.id {
-            context = context.with_call_id(id);
-        }
-        if let Some(listener) = call.progress {
-            context = context.with_progress(listener.clone());
-        }
+        let context = || {
+            let mut context = CallContext::new()
+                .with_deadline(deadline)
+                .with_cancellation(token.clone())
+                .with_toolbox(self.clone(), index);
+            if let Some(id) = call.id {
+                context = context.with_call_id(id);
+            }
+            if let Some(listener) = call.progress {
+                context = context.with_progress(listener.clone());
+            }
+            context
+        };
+        let retries = retry::retries(&entry.spec);
         let mut polls = Polls::default();
-        let started_tool = catch_unwind(AssertUnwindSafe(|| {
-            entry.tool.call(call.arguments, context, &inner.state)
-        }));
-        let result = match started_tool {
-            Err(payload) => Err(attach(tool, Failure::Panicked(contain(payload)))),
-            Ok(future) => {
-                let timed = async {
-                    let guarded = Guarded::new(future, tool, inner.policy.slow_poll, &mut polls);
-                    let output = Deadline::new(guarded, deadline).await;
-                    // A tool that held its thread past its deadline: its value is not
-                    // delivered, as it would not have been had the tool yielded in time.
-                    let late = polls.ended.is_some_and(|ended| ended > deadline);
-                    let output = match output {
-                        Some(Ok(Ok(value))) if late => {
-                            tracing::warn!(
-                                tool,
-                                "a tool answered after its deadline; its result was dropped"
-                            );
-                            contained_drop(Some(value));
-                            None
-                        }
-                        output => output,
-                    };
-                    match output {
-                        Some(Ok(result)) => result.map_err(|failure| attach(tool, failure)),
-                        Some(Err(message)) => Err(attach(tool, Failure::Panicked(message))),
-                        None => {
-                            token.cancel();
-                            Err(ToolError::TimedOut {
-                                tool: tool.to_owned(),
-                                after: given,
-                            })
-                        }
-                    }
+        let mut attempts = 0;
+        let timed = async {
+            let mut attempt_started = started;
+            loop {
+                attempts += 1;
+                let attempt = self.attempt(entry, call.arguments, context(), deadline, &mut polls);
+                let Some(result) = attempt.await else {
+                    token.cancel();
+                    return Err(ToolError::TimedOut {
+                        tool: tool.to_owned(),
+                        after: given,
+                    });
                 };
-                match call.cancel {
-                    Some(cancel) => tokio::select! {
-                        biased;
-                        () = cancel.cancelled() => Err(ToolError::Cancelled { tool: tool.to_owned() }),
-                        result = timed => result,
-                    },
-                    None => timed.await,
-                }
+                let pause = match &result {
+                    Err(Failure::Transient(_)) if attempts <= retries => {
+                        let ended = polls.ended.unwrap_or_else(Instant::now);
+                        let took = ended.saturating_duration_since(attempt_started);
+                        retry::pause(attempts, took, deadline)
+                    }
+                    _ => None,
+                };
+                let Some(pause) = pause else {
+                    return result.map_err(|failure| after(attempts, attach(tool, failure)));
+                };
+                // The call goes on: it ends with a later attempt, not with this one.
+                polls.ended = None;
+                tokio::time::sleep(pause).await;
+                attempt_started = Instant::now();
             }
         };
+        let result = match call.cancel {
+            Some(cancel) => tokio::select! {
+                biased;
+                () = cancel.cancelled() => Err(ToolError::Cancelled { tool: tool.to_owned() }),
+                result = timed => result,
+            },
+            None => timed.await,
+        };
+        entry.counters.attempted(attempts);
         let elapsed = polls
             .ended
             .unwrap_or_else(Instant::now)
@@ -311,6 +318,46 @@ impl Toolbox {
             result,
             slow_poll: polls.slow,
             elapsed,
+            attempts,
+        }
+    }
+
+    /// One attempt: the tool's future, made and polled with its panics contained, until it
+    /// answers or `deadline` passes (`None`).
+    async fn attempt(
+        &self,
+        entry: &Entry,
+        arguments: ArgumentsRef<'_>,
+        context: CallContext,
+        deadline: Instant,
+        polls: &mut Polls,
+    ) -> Option<Result<ToolValue, Failure>> {
+        let inner = &*self.inner;
+        let tool = entry.spec.name.as_ref();
+        let started_tool = catch_unwind(AssertUnwindSafe(|| {
+            entry.tool.call(arguments, context, &inner.state)
+        }));
+        let future = match started_tool {
+            Ok(future) => future,
+            Err(payload) => return Some(Err(Failure::Panicked(contain(payload)))),
+        };
+        let guarded = Guarded::new(future, tool, inner.policy.slow_poll, polls);
+        let output = Deadline::new(guarded, deadline).await;
+        // A tool that held its thread past its deadline: its value is not delivered, as it
+        // would not have been had the tool yielded in time.
+        let late = polls.ended.is_some_and(|ended| ended > deadline);
+        match output {
+            Some(Ok(Ok(value))) if late => {
+                tracing::warn!(
+                    tool,
+                    "a tool answered after its deadline; its result was dropped"
+                );
+                contained_drop(Some(value));
+                None
+            }
+            Some(Ok(result)) => Some(result),
+            Some(Err(message)) => Some(Err(Failure::Panicked(message))),
+            None => None,
         }
     }
 
@@ -381,6 +428,7 @@ impl Outcome {
             result,
             slow_poll: None,
             elapsed: Duration::ZERO,
+            attempts: 0,
         }
     }
 
@@ -398,9 +446,19 @@ fn attach(tool: &str, failure: Failure) -> ToolError {
             path,
             message,
         },
-        Failure::Tool(message) => ToolError::Failed { tool, message },
+        Failure::Tool(message) | Failure::Transient(message) => ToolError::Failed { tool, message },
         Failure::Panicked(message) => ToolError::Panicked { tool, message },
     }
+}
+
+/// `error`, saying after how many attempts it came when there were several.
+fn after(attempts: u32, mut error: ToolError) -> ToolError {
+    if let ToolError::Failed { message, .. } = &mut error
+        && attempts > 1
+    {
+        message.push_str(&format!(" (after {attempts} attempts)"));
+    }
+    error
 }
 
 /// A short id that ties the model's redacted message to the logged error.

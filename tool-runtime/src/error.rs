@@ -1,5 +1,7 @@
-//! Why a call failed, and the plain sentences the model reads about it.
+//! Why a call failed, and the plain sentences the model reads about it; [`Transient`], the
+//! wrapper by which a tool's error says that trying again may help.
 
+use std::error::Error;
 use std::fmt;
 use std::time::Duration;
 
@@ -228,6 +230,68 @@ impl fmt::Display for ToolError {
 }
 
 impl std::error::Error for ToolError {}
+
+/// A tool's error that may not recur: a timeout, a dropped connection, a busy server. For a
+/// tool that may be called again (`#[tool(idempotent)]`, `#[tool(read_only)]` or
+/// `#[tool(retries = N)]`), the toolbox tries the call again after a pause, within the call's
+/// deadline; the model reads only the last result.
+///
+/// Wrap the error where it is known to be transient: `.map_err(Transient::new)?` in a tool
+/// that returns `anyhow::Result` or `Box<dyn Error + Send + Sync>`, or a `#[source]` field of
+/// type `Transient` in an error enum (not `#[error(transparent)]`, which hides its source).
+/// The toolbox finds it anywhere in the error's chain of causes. It reads exactly as the
+/// error it wraps, causes included.
+///
+/// ```
+/// use std::io;
+/// use tool_runtime::{tool, Toolbox, Transient};
+///
+/// /// Reads the price of a stock.
+/// #[tool(read_only)]
+/// async fn price(symbol: String) -> anyhow::Result<String> {
+///     let quote = ask_exchange(&symbol).map_err(Transient::new)?;
+///     Ok(quote)
+/// }
+///
+/// fn ask_exchange(_symbol: &str) -> io::Result<String> {
+///     Err(io::Error::new(io::ErrorKind::TimedOut, "the exchange did not answer"))
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let toolbox = Toolbox::builder().tool(price::tool()).build().unwrap();
+///     let output = toolbox.call("price", r#"{"symbol": "ACME"}"#).await;
+///     assert_eq!(output.text(), "price failed: the exchange did not answer (after 3 attempts)");
+///     assert_eq!(toolbox.stats("price").unwrap().attempts, 3);
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Transient(Box<dyn Error + Send + Sync>);
+
+impl Transient {
+    /// Marks `error` as transient; a message (`&str`, `String`) works too.
+    pub fn new(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        Transient(error.into())
+    }
+}
+
+impl fmt::Display for Transient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// The wrapped error's causes are its own: the chain reads as if it were not wrapped.
+impl Error for Transient {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// Whether `error`, or one of its causes, is [`Transient`].
+pub(crate) fn is_transient(error: &(dyn Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |&e| e.source()).any(|e| e.is::<Transient>())
+}
 
 /// An error's message followed by each of its causes (`source()`), separated by `: `; a
 /// cause whose text the message already includes is not repeated.

@@ -99,6 +99,7 @@ mod error;
 mod guard;
 mod output;
 mod registry;
+mod retry;
 mod schema;
 mod snapshot;
 mod spec;
@@ -124,7 +125,7 @@ pub use builder::{
     DEFAULT_SLOW_POLL, DEFAULT_TIMEOUT, Limits, ToolboxBuilder,
 };
 pub use context::{CallContext, OnProgress, Progress};
-pub use error::ToolError;
+pub use error::{ToolError, Transient};
 pub use output::ToolOutput;
 pub use spec::{Annotations, ToolSpec};
 pub use state::State;

@@ -42,6 +42,11 @@ pub struct ToolSpec {
     pub sequential: bool,
     /// At most this many calls of the tool run at once, across the toolbox.
     pub max_concurrency: Option<usize>,
+    /// How many times a call that failed transiently ([`Transient`](crate::Transient)) is
+    /// tried again, within its deadline (at most 10); `None`: twice for a tool whose hints say
+    /// it is idempotent or, failing that, read-only, never for another.
+    #[serde(default)]
+    pub retries: Option<u32>,
     /// The Rust path of the function that declares the tool (`my_crate::tools::search`), which
     /// build errors name; `#[tool]` sets it, a tool written by hand may leave it `None`.
     pub function: Option<Cow<'static, str>>,
@@ -63,6 +68,7 @@ impl ToolSpec {
             timeout: None,
             sequential: false,
             max_concurrency: None,
+            retries: None,
             function: None,
         }
     }
@@ -94,6 +100,21 @@ impl ToolSpec {
     /// Caps how many calls of the tool run at once (at least one).
     pub fn with_max_concurrency(mut self, limit: usize) -> Self {
         self.max_concurrency = Some(limit.max(1));
+        self
+    }
+
+    /// Sets how many times a call that failed transiently is tried again (`#[tool(retries =
+    /// N)]`); `0` never retries, even an idempotent tool.
+    ///
+    /// ```
+    /// use tool_runtime::ToolSpec;
+    ///
+    /// let spec = ToolSpec::new("send", "Sends a message.", serde_json::json!({"type": "object"}))
+    ///     .with_retries(2);
+    /// assert_eq!(spec.retries, Some(2));
+    /// ```
+    pub fn with_retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
         self
     }
 

@@ -1,4 +1,4 @@
-//! Per-tool counters: calls, errors, timeouts, panics and time spent.
+//! Per-tool counters: calls, errors, timeouts, panics, attempts and time spent.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
@@ -37,6 +37,9 @@ pub struct ToolStats {
     pub timeouts: u64,
     /// Calls that panicked.
     pub panics: u64,
+    /// Times the tool was started: one per call that reached it, plus one per retry of a
+    /// transient failure.
+    pub attempts: u64,
     /// Time spent in the tool's calls, summed.
     pub total_time: Duration,
     /// Blocking (`fn`) calls still running on their thread although their time is up: the
@@ -55,6 +58,7 @@ pub(crate) struct Counters {
     errors: AtomicU64,
     timeouts: AtomicU64,
     panics: AtomicU64,
+    attempts: AtomicU64,
     nanos: AtomicU64,
     running_late: AtomicI64,
     approvals: AtomicU64,
@@ -72,6 +76,7 @@ impl Counters {
             errors: AtomicU64::new(0),
             timeouts: AtomicU64::new(0),
             panics: AtomicU64::new(0),
+            attempts: AtomicU64::new(0),
             nanos: AtomicU64::new(0),
             running_late: AtomicI64::new(0),
             approvals: AtomicU64::new(0),
@@ -102,6 +107,12 @@ impl Counters {
         }
     }
 
+    /// `attempts` more starts of the tool.
+    pub(crate) fn attempted(&self, attempts: u32) {
+        self.attempts
+            .fetch_add(u64::from(attempts), Ordering::Relaxed);
+    }
+
     /// One more (`1`) or one fewer (`-1`) blocking call running after its time was up.
     pub(crate) fn running_late(&self, delta: i64) {
         self.running_late.fetch_add(delta, Ordering::Relaxed);
@@ -118,6 +129,7 @@ impl Counters {
             errors: self.errors.load(Ordering::Relaxed),
             timeouts: self.timeouts.load(Ordering::Relaxed),
             panics: self.panics.load(Ordering::Relaxed),
+            attempts: self.attempts.load(Ordering::Relaxed),
             total_time: Duration::from_nanos(self.nanos.load(Ordering::Relaxed)),
             running_late: self.running_late.load(Ordering::Relaxed).max(0) as u64,
             approvals: self.approvals.load(Ordering::Relaxed),

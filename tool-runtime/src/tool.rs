@@ -161,6 +161,9 @@ pub enum Failure {
     },
     /// The tool returned an error.
     Tool(String),
+    /// The tool returned an error that may not recur (see [`Transient`](crate::Transient)):
+    /// the toolbox may try the call again. The model reads it as [`Failure::Tool`].
+    Transient(String),
     /// The tool panicked.
     Panicked(String),
 }
@@ -169,6 +172,19 @@ impl Failure {
     /// The tool's own error, from anything `Display`.
     pub fn tool(error: impl fmt::Display) -> Self {
         Failure::Tool(format!("{error:#}"))
+    }
+
+    /// The tool's own error, from anything `Display`, when trying again may help: a timeout,
+    /// a dropped connection, a busy server.
+    ///
+    /// ```
+    /// use tool_runtime::Failure;
+    ///
+    /// let failure = Failure::transient("the server is busy");
+    /// assert_eq!(failure, Failure::Transient("the server is busy".to_owned()));
+    /// ```
+    pub fn transient(error: impl fmt::Display) -> Self {
+        Failure::Transient(format!("{error:#}"))
     }
 }
 
@@ -184,6 +200,7 @@ impl fmt::Display for Failure {
                 message,
             }
             | Failure::Tool(message)
+            | Failure::Transient(message)
             | Failure::Panicked(message) => f.write_str(message),
         }
     }

@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::time::Instant;
-use tool_runtime::{CallContext, tool};
+use tool_runtime::{CallContext, Transient, tool};
 
 /// How many rows `query_db` returns unless asked otherwise.
 pub const DEFAULT_MAX_ROWS: u32 = 50;
@@ -31,6 +31,9 @@ pub const MAX_SQL_BYTES: i32 = 100_000;
 pub const MAX_QUERY_TIME: Duration = Duration::from_secs(5);
 /// SQLite calls the progress handler every this many virtual-machine steps.
 const PROGRESS_STEPS: i32 = 1_000;
+/// How long a query waits for a writer's lock before it fails as busy, a transient failure
+/// the toolbox tries again after a pause (rusqlite's default, 5 s, is the tool's whole time).
+const BUSY_WAIT: Duration = Duration::from_millis(250);
 
 /// One SQLite file, opened read-only by each call on a connection of its own.
 ///
@@ -69,6 +72,7 @@ impl Database {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let connection = Connection::open_with_flags(self.path.as_path(), flags)?;
+        connection.busy_timeout(BUSY_WAIT)?;
         connection.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
         connection.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
         connection.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)?;
@@ -146,6 +150,10 @@ pub enum QueryError {
     /// SQLite refused or failed the query.
     #[error("the database refused the query: {0}")]
     Sql(String),
+    /// One of the errors above that may not recur (the database was busy or locked by a
+    /// writer): the toolbox tries the call again. It reads as the error it wraps.
+    #[error("{0}")]
+    Transient(#[source] Transient),
 }
 
 /// Run one read-only SQL query on the SQLite database and return the rows as JSON objects.
@@ -278,6 +286,12 @@ fn sql_error(error: &rusqlite::Error) -> QueryError {
         rusqlite::Error::MultipleStatement => QueryError::Several,
         rusqlite::Error::SqliteFailure(e, _) if e.code == ErrorCode::OperationInterrupted => {
             QueryError::Stopped
+        }
+        rusqlite::Error::SqliteFailure(e, message)
+            if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
+        {
+            let message = message.clone().unwrap_or_else(|| e.to_string());
+            QueryError::Transient(Transient::new(QueryError::Sql(message)))
         }
         rusqlite::Error::SqliteFailure(_, Some(message)) => QueryError::Sql(message.clone()),
         rusqlite::Error::SqliteFailure(e, None) => QueryError::Sql(e.to_string()),

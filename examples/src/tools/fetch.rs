@@ -13,7 +13,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::redirect::{Attempt, Policy};
 use reqwest::{Client, Url};
-use tool_runtime::{CallContext, tool};
+use tool_runtime::{CallContext, Transient, tool};
 
 use super::cut::cut_chars;
 
@@ -262,6 +262,18 @@ pub enum FetchError {
         /// Its content type, escaped.
         content_type: String,
     },
+    /// One of the errors above that may not recur (a timeout, a failed connection, a server
+    /// that answered 429, 502, 503 or 504): the toolbox tries the call again. It reads as the
+    /// error it wraps.
+    #[error("{0}")]
+    Transient(#[source] Transient),
+}
+
+impl FetchError {
+    /// This error, marked as one that may not recur.
+    fn transient(self) -> Self {
+        FetchError::Transient(Transient::new(self))
+    }
 }
 
 /// Fetch a web page over http or https and return the start of its body as text.
@@ -301,9 +313,13 @@ pub async fn fetch_url(
     let mut response = request.send().await.map_err(request_failed)?;
     let status = response.status();
     if !status.is_success() {
-        return Err(FetchError::Status {
+        let error = FetchError::Status {
             url: shown,
             status: status.to_string(),
+        };
+        return Err(match status.as_u16() {
+            429 | 502 | 503 | 504 => error.transient(),
+            _ => error,
         });
     }
     if let Some(content_type) = response.headers().get(CONTENT_TYPE) {
@@ -349,6 +365,8 @@ fn is_text(content_type: &str) -> bool {
 
 /// What the model is told about a failed request. Whatever stopped the connection (refused,
 /// filtered, reset, no route), it reads "could not connect", so the tool is no port scanner.
+/// A timeout, a failed connection and a connection lost while sending or receiving are
+/// transient.
 fn request_error(error: &reqwest::Error, url: &str) -> FetchError {
     let mut source = StdError::source(error);
     while let Some(cause) = source {
@@ -365,19 +383,21 @@ fn request_error(error: &reqwest::Error, url: &str) -> FetchError {
         }
         source = cause.source();
     }
-    let reason = if error.is_timeout() {
-        "the request timed out"
+    let (reason, transient) = if error.is_timeout() {
+        ("the request timed out", true)
     } else if error.is_connect() {
-        "could not connect"
+        ("could not connect", true)
     } else if error.is_redirect() {
-        "a redirect could not be followed"
+        ("a redirect could not be followed", false)
     } else {
-        "the connection failed while sending or receiving"
+        let lost = error.is_request() || error.is_body();
+        ("the connection failed while sending or receiving", lost)
     };
-    FetchError::Request {
+    let error = FetchError::Request {
         url: url.to_owned(),
         reason: reason.to_owned(),
-    }
+    };
+    if transient { error.transient() } else { error }
 }
 
 /// `text` fit for one line of an error or a log: control characters escaped, cut when long.

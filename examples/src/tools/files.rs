@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
-use tool_runtime::tool;
+use tool_runtime::{Transient, tool};
 
 /// How many bytes `read_file` reads unless asked otherwise.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024;
@@ -132,6 +132,33 @@ pub enum FileError {
         "this system cannot confine reads to the folder (openat2 needs Linux 5.6 or later), so no file is read"
     )]
     Unconfined,
+    /// One of the errors above that may not recur (the file changed while it was opened, an
+    /// I/O error that timed out or lost its connection, as on a network file system): the
+    /// toolbox tries the call again. It reads as the error it wraps.
+    #[error("{0}")]
+    Transient(#[source] Transient),
+}
+
+impl FileError {
+    /// This error, marked as transient when it may not recur.
+    fn classified(self) -> Self {
+        let transient = match &self {
+            FileError::Changed(_) => true,
+            FileError::Io { error, .. } => matches!(
+                error.kind(),
+                io::ErrorKind::TimedOut
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::Interrupted
+            ),
+            _ => false,
+        };
+        if transient {
+            FileError::Transient(Transient::new(self))
+        } else {
+            self
+        }
+    }
 }
 
 /// Read a UTF-8 text file inside the folder this tool is given.
@@ -145,6 +172,10 @@ pub fn read_file(
     max_bytes: Option<u64>,
     #[state] root: &FilesRoot,
 ) -> Result<String, FileError> {
+    read(path, max_bytes, root).map_err(FileError::classified)
+}
+
+fn read(path: String, max_bytes: Option<u64>, root: &FilesRoot) -> Result<String, FileError> {
     let max_bytes = max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
     if max_bytes == 0 || max_bytes > MAX_BYTES {
         return Err(FileError::BadLimit(max_bytes));

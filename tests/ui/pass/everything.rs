@@ -30,7 +30,7 @@ pub struct Db;
 ///
 /// # Arguments
 /// * `query` - what to look for
-#[tool(name = "list_things", timeout = "500ms", read_only, destructive = false, idempotent, open_world = false)]
+#[tool(name = "list_things", timeout = "500ms", read_only, destructive = false, idempotent, open_world = false, retries = 4)]
 pub async fn list(
     query: String,
     order: Option<Order>,
