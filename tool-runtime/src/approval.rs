@@ -320,11 +320,13 @@ impl Approval {
         let (decision, asked) = tokio::select! {
             biased;
             () = cancelled => return Verdict::Stop(ToolError::Cancelled { tool }),
+            // Before the deadline: a decision at hand is taken even when the time is up (the
+            // tool's own deadline then says so).
+            decided = decide => decided,
             () = late => {
                 let waited = deadline.map(|(_, given)| given);
                 return Verdict::Stop(ToolError::Unapproved { tool, waited });
             }
-            decided = decide => decided,
         };
         match decision {
             Decision::Allow => Verdict::Run {
