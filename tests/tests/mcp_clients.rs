@@ -202,11 +202,9 @@ fn check(seen: &Value, revision: &str, transport: &str, serving: Serving) {
     if transport_drops_late_progress(seen) {
         // The TypeScript SDK drops progress handled after the response
         // (modelcontextprotocol/typescript-sdk#2580): every report is on the wire, in order
-        // and before the response, yet only those read in an earlier chunk reach the callback.
-        assert!(
-            !progress.is_empty() && expected.starts_with(&progress),
-            "{context}"
-        );
+        // and before the response, yet only those read in an earlier chunk reach the callback;
+        // on a loaded machine that can be none of them. The Python SDK checks them all.
+        assert!(expected.starts_with(&progress), "{context}");
     } else {
         assert_eq!(progress, expected, "{context}");
     }
