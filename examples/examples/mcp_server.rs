@@ -1,15 +1,26 @@
 //! The five example tools as an MCP server, on the demo environment (a local HTTP server, a
 //! SQLite database and a folder, made on this machine): over stdio by default, the way MCP
-//! clients start local servers, or over streamable HTTP with `--http [ADDR]` (127.0.0.1:8000
-//! when no address is given). Over HTTP, the environment variable `MCP_TOKEN` makes every
-//! request need `Authorization: Bearer $MCP_TOKEN`; an address other machines reach needs it,
-//! or `--allow-unauthenticated-remote` for a network you trust.
+//! clients start local servers, or over streamable HTTP.
 //!
 //! ```text
 //! cargo run --example mcp_server                              # stdio
-//! cargo run --example mcp_server -- --http 127.0.0.1:8000    # http://127.0.0.1:8000/mcp
+//! cargo run --example mcp_server -- --http                   # http://127.0.0.1:8000/mcp
+//! cargo run --example mcp_server -- --port 9001 --stateless  # http://127.0.0.1:9001/mcp, no sessions
 //! MCP_TOKEN=$(openssl rand -hex 32) cargo run --example mcp_server -- --http 0.0.0.0:8000
 //! ```
+//!
+//! Over HTTP:
+//! - `--http [ADDR]` serves at ADDR (127.0.0.1:8000 when no address is given); `--port N`
+//!   serves on port N (of 127.0.0.1, or of the address `--http` gives);
+//! - `--stateless` keeps no session, so that several replicas can serve behind a load balancer
+//!   (see `deploy/`);
+//! - the environment variable `MCP_TOKEN` makes every request need `Authorization: Bearer
+//!   $MCP_TOKEN`; an address other machines reach needs it, or `--allow-unauthenticated-remote`
+//!   for a network you trust;
+//! - `MCP_ALLOWED_HOSTS` and `MCP_ALLOWED_ORIGINS` (comma-separated) name the host names clients
+//!   reach the server by and the browser origins that may use it;
+//! - `/healthz` and `/readyz` answer health checks. On `SIGTERM` or Ctrl-C, readiness fails for
+//!   `MCP_DRAIN_SECONDS` (5 by default) while the server goes on serving, then it stops.
 //!
 //! An MCP client starts it from its configuration, as in Claude Desktop's
 //! `claude_desktop_config.json`:
@@ -19,41 +30,79 @@
 //!   "args": ["run", "-q", "--manifest-path", "/path/to/tool-runtime/Cargo.toml", "--example", "mcp_server"]}}}
 //! ```
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use examples::{BoxError, Demo};
 use tool_runtime::mcp::{DEFAULT_HTTP_ADDR, HttpServer, McpServer};
 
-/// Where to serve: stdio, or HTTP on an address, perhaps open to anyone who reaches it.
-enum Transport {
-    Stdio,
-    Http { addr: String, open: bool },
+const USAGE: &str = "usage: mcp_server [--http [ADDR]] [--port N] [--stateless] \
+                     [--allow-unauthenticated-remote]; with no argument it serves stdio";
+
+/// How to serve HTTP, from the command line.
+#[derive(Default)]
+struct Http {
+    addr: Option<SocketAddr>,
+    port: Option<u16>,
+    stateless: bool,
+    open: bool,
 }
 
-const USAGE: &str = "usage: mcp_server [--http [ADDR] [--allow-unauthenticated-remote]]; with \
-                     no argument it serves stdio";
-
-fn transport(args: impl Iterator<Item = String>) -> Result<Transport, BoxError> {
-    let args: Vec<String> = args.collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let open = "--allow-unauthenticated-remote";
-    match args.as_slice() {
-        [] => Ok(Transport::Stdio),
-        ["--http", rest @ ..] => {
-            let (addr, open) = match rest {
-                [] => (DEFAULT_HTTP_ADDR.to_string(), false),
-                [flag] if *flag == open => (DEFAULT_HTTP_ADDR.to_string(), true),
-                [addr] => (addr.to_string(), false),
-                [addr, flag] if *flag == open => (addr.to_string(), true),
-                _ => return Err(USAGE.into()),
-            };
-            Ok(Transport::Http { addr, open })
-        }
-        _ => Err(USAGE.into()),
+/// HTTP settings, or `None` for stdio.
+fn http(args: impl Iterator<Item = String>) -> Result<Option<Http>, BoxError> {
+    let mut args = args.peekable();
+    if args.peek().is_none() {
+        return Ok(None);
     }
+    let mut http = Http::default();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--http" => {
+                if let Some(addr) = args.next_if(|next| !next.starts_with("--")) {
+                    http.addr = Some(addr.parse().map_err(|_| format!("{addr}: {USAGE}"))?);
+                }
+            }
+            "--port" => {
+                let port = args.next().ok_or(USAGE)?;
+                http.port = Some(port.parse().map_err(|_| format!("{port}: {USAGE}"))?);
+            }
+            "--stateless" => http.stateless = true,
+            "--allow-unauthenticated-remote" => http.open = true,
+            _ => return Err(USAGE.into()),
+        }
+    }
+    Ok(Some(http))
+}
+
+/// A comma-separated list from the environment variable `name`.
+fn list_from_env(name: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Waits for Ctrl-C or, on Unix, `SIGTERM` (how Kubernetes and Docker ask a process to stop).
+async fn stop_requested() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            stopped = tokio::signal::ctrl_c() => stopped,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
 }
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let transport = transport(std::env::args().skip(1))?;
+    let http = http(std::env::args().skip(1))?;
     let demo = Demo::start().await?;
     let instructions = format!(
         "fetch_url reads the pages of a local site: {} (also /article, /data.json, \
@@ -66,31 +115,54 @@ async fn main() -> Result<(), BoxError> {
         .with_implementation("tool-runtime-examples", env!("CARGO_PKG_VERSION"))
         .with_instructions(instructions);
     // stdout carries the protocol on stdio: everything for people goes to stderr.
-    match transport {
-        Transport::Stdio => {
-            eprintln!("serving the example tools on stdio");
-            server.serve_stdio().await?;
-        }
-        Transport::Http { addr, open } => {
-            let mut builder = HttpServer::builder(server);
-            let token = std::env::var("MCP_TOKEN").ok();
-            if let Some(token) = &token {
-                builder = builder.bearer_tokens([token.clone()]);
-            }
-            if open {
-                builder = builder.allow_unauthenticated_remote();
-            }
-            let http = builder.bind(addr).await?;
-            if open && token.is_none() && !http.local_addr().ip().is_loopback() {
-                eprintln!(
-                    "warning: anyone who reaches {} may call every tool without a token",
-                    http.url()
-                );
-            }
-            eprintln!("serving the example tools at {}; Ctrl-C stops", http.url());
-            tokio::signal::ctrl_c().await?;
-            http.shutdown().await;
-        }
+    let Some(http) = http else {
+        eprintln!("serving the example tools on stdio");
+        server.serve_stdio().await?;
+        return Ok(());
+    };
+    let mut addr = http.addr.unwrap_or(DEFAULT_HTTP_ADDR);
+    if let Some(port) = http.port {
+        addr.set_port(port);
     }
+    let mut builder = HttpServer::builder(server)
+        .allowed_hosts(list_from_env("MCP_ALLOWED_HOSTS"))
+        .allowed_origins(list_from_env("MCP_ALLOWED_ORIGINS"));
+    let token = std::env::var("MCP_TOKEN")
+        .ok()
+        .filter(|token| !token.is_empty());
+    if let Some(token) = &token {
+        builder = builder.bearer_tokens([token.clone()]);
+    }
+    if http.open {
+        builder = builder.allow_unauthenticated_remote();
+    }
+    if http.stateless {
+        builder = builder.stateless();
+    }
+    let server = builder.bind(addr).await?;
+    if http.open && token.is_none() && !server.local_addr().ip().is_loopback() {
+        eprintln!(
+            "warning: anyone who reaches {} may call every tool without a token",
+            server.url()
+        );
+    }
+    let sessions = if http.stateless {
+        "stateless"
+    } else {
+        "with sessions"
+    };
+    eprintln!(
+        "serving the example tools at {} ({sessions}); Ctrl-C stops",
+        server.url()
+    );
+    stop_requested().await?;
+    let drain: u64 = std::env::var("MCP_DRAIN_SECONDS")
+        .ok()
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or(5);
+    eprintln!("stopping: not ready any more, serving for {drain} s more");
+    server.drain();
+    tokio::time::sleep(Duration::from_secs(drain)).await;
+    server.shutdown().await;
     Ok(())
 }

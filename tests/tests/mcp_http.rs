@@ -454,3 +454,380 @@ async fn the_service_mounts_in_an_axum_app() {
     assert_eq!(health.text().await.unwrap(), "ok");
     app.abort();
 }
+
+/// `tools/list` without a session, as a stateless server takes it: its status and body.
+async fn list_without_session(raw: &Raw) -> (StatusCode, String) {
+    let list = r#"{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}"#;
+    let response = raw.post(list, &[]).await;
+    (response.status(), response.text().await.unwrap())
+}
+
+/// A session opened on one replica is unknown to another: a server that keeps sessions needs
+/// a balancer with affinity, and a stateless one does not.
+#[tokio::test]
+async fn a_session_of_one_replica_is_unknown_to_another_unless_stateless() {
+    let first = builder().bind("127.0.0.1:0").await.unwrap();
+    let second = builder().bind("127.0.0.1:0").await.unwrap();
+    let id = Raw::new(&first).session(&[]).await;
+    let (status, _) = Raw::new(&second).list(&id, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    first.shutdown().await;
+    second.shutdown().await;
+
+    let first = builder().stateless().bind("127.0.0.1:0").await.unwrap();
+    let second = builder().stateless().bind("127.0.0.1:0").await.unwrap();
+    let response = Raw::new(&first).post(INITIALIZE, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("mcp-session-id").is_none());
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("\"protocolVersion\":\"2025-06-18\""),
+        "{body}"
+    );
+    let (status, body) = list_without_session(&Raw::new(&second)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("\"wait_for_cancel\""), "{body}");
+    // A stateless server has no session to end.
+    let deleted = Raw::new(&second)
+        .send(reqwest::Method::DELETE, "", &[])
+        .await;
+    assert_eq!(deleted.status(), StatusCode::METHOD_NOT_ALLOWED);
+    first.shutdown().await;
+    second.shutdown().await;
+}
+
+/// A balancer in front of `upstreams` that sends each request to the next one in turn, and
+/// counts how many each got.
+struct RoundRobin {
+    url: String,
+    served: Arc<Vec<std::sync::atomic::AtomicUsize>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RoundRobin {
+    async fn start(upstreams: Vec<String>) -> RoundRobin {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let served: Arc<Vec<AtomicUsize>> =
+            Arc::new(upstreams.iter().map(|_| AtomicUsize::new(0)).collect());
+        let next = Arc::new(AtomicUsize::new(0));
+        let http = reqwest::Client::new();
+        let counts = served.clone();
+        let forward = move |request: axum::extract::Request| {
+            let turn = next.fetch_add(1, Ordering::SeqCst) % upstreams.len();
+            counts[turn].fetch_add(1, Ordering::SeqCst);
+            let upstream = upstreams[turn].clone();
+            let http = http.clone();
+            async move {
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+                let mut headers = parts.headers;
+                headers.remove("host");
+                let answer = http
+                    .request(parts.method, upstream)
+                    .headers(headers)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let mut response = axum::response::Response::builder().status(answer.status());
+                for (name, value) in answer.headers() {
+                    response = response.header(name, value);
+                }
+                let body = axum::body::Body::from_stream(answer.bytes_stream());
+                response.body(body).unwrap()
+            }
+        };
+        let app = axum::Router::new().fallback(forward);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        RoundRobin { url, served, task }
+    }
+
+    fn served(&self) -> Vec<usize> {
+        self.served
+            .iter()
+            .map(|count| count.load(std::sync::atomic::Ordering::SeqCst))
+            .collect()
+    }
+}
+
+/// Two stateless replicas of one toolbox behind a balancer that alternates between them: an
+/// MCP client (rmcp's, with the initialize handshake) works end to end, each request answered
+/// by whichever replica gets it.
+#[tokio::test]
+async fn stateless_replicas_answer_a_client_whose_requests_alternate_between_them() {
+    let first = builder().stateless().bind("127.0.0.1:0").await.unwrap();
+    let second = builder().stateless().bind("127.0.0.1:0").await.unwrap();
+    let balancer = RoundRobin::start(vec![first.url(), second.url()]).await;
+    let client = mcp_tools::http_client(balancer.url.clone()).await;
+    let tools = client.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), 6);
+    for a in 0..6 {
+        let arguments = json!({"a": a, "b": 1});
+        let call = rmcp::model::CallToolRequestParams::new("add")
+            .with_arguments(serde_json::from_value(arguments).unwrap());
+        let result = client.call_tool(call).await.unwrap();
+        assert_eq!(result.structured_content, Some(json!({"result": a + 1})));
+    }
+    let call = rmcp::model::CallToolRequestParams::new("city")
+        .with_arguments(serde_json::from_value(json!({"name": "Lyon"})).unwrap());
+    let result = client.call_tool(call).await.unwrap();
+    assert_eq!(result.is_error, Some(true));
+    let served = balancer.served();
+    assert!(served.iter().all(|&count| count >= 4), "{served:?}");
+    client.cancel().await.unwrap();
+    balancer.task.abort();
+    first.shutdown().await;
+    second.shutdown().await;
+}
+
+/// In stateless mode, a call is cancelled when its client closes the request's connection:
+/// the tool's future is dropped.
+#[tokio::test]
+async fn a_stateless_call_is_cancelled_when_its_client_goes_away() {
+    let probe = Arc::new(Probe::default());
+    let server = HttpServer::builder(McpServer::new(mcp_tools::toolbox(&probe)))
+        .stateless()
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let call = r#"{"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "wait_for_cancel", "arguments": {}}}"#;
+    let raw = Raw::new(&server);
+    let waiting = tokio::spawn(async move { raw.post(call, &[]).await });
+    within_10s("the call's start", probe.started.notified()).await;
+    waiting.abort();
+    within_10s("the call's cancellation", probe.dropped.notified()).await;
+    server.shutdown().await;
+}
+
+/// Counts from 1 to `n`, reporting each step as progress.
+#[tool_runtime::tool]
+async fn count_up(n: u32, cx: &tool_runtime::CallContext) -> u32 {
+    for step in 1..=n {
+        cx.progress(f64::from(step), Some(f64::from(n)), &format!("step {step}"));
+        tokio::task::yield_now().await;
+    }
+    n
+}
+
+/// Progress reports reach a stateless server's client, on the stream of their request; an
+/// answer without them is one JSON body.
+#[tokio::test]
+async fn a_stateless_server_streams_progress_and_answers_plain_calls_in_json() {
+    let toolbox = tool_runtime::Toolbox::builder()
+        .tools([mcp_tools::add::tool(), count_up::tool()])
+        .build()
+        .unwrap();
+    let server = HttpServer::builder(McpServer::new(toolbox))
+        .stateless()
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let raw = Raw::new(&server);
+    let call = r#"{"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 1, "b": 2}}}"#;
+    let response = raw.post(call, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["result"]["structuredContent"], json!({"result": 3}));
+    let call = r#"{"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+        "params": {"name": "count_up", "arguments": {"n": 2}, "_meta": {"progressToken": "p"}}}"#;
+    let response = raw.post(call, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let body = response.text().await.unwrap();
+    let progress = body.find("notifications/progress").expect(&body);
+    let result = body.find("\"result\"").expect(&body);
+    assert!(progress < result, "{body}");
+    server.shutdown().await;
+}
+
+/// `GET` of `path` on `server`: its status and JSON body.
+async fn probe_health(server: &HttpServer, path: &str) -> (StatusCode, Value) {
+    let url = format!("http://{}{path}", server.local_addr());
+    let response = within_10s("an answer", reqwest::get(url)).await.unwrap();
+    let status = response.status();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Liveness and readiness, outside the MCP path and with no token; readiness fails once the
+/// server drains, while it goes on serving MCP.
+#[tokio::test]
+async fn health_checks_answer_without_a_token_and_readiness_fails_while_draining() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = builder()
+        .bearer_tokens(["s3cret"])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let ok = (StatusCode::OK, json!({"status": "ok"}));
+    assert_eq!(probe_health(&server, "/healthz").await, ok);
+    let ready = (StatusCode::OK, json!({"status": "ready"}));
+    assert_eq!(probe_health(&server, "/readyz").await, ready);
+    let raw = Raw::new(&server);
+    assert_eq!(
+        raw.post(INITIALIZE, &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    server.drain();
+    let draining = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"status": "draining"}),
+    );
+    assert_eq!(probe_health(&server, "/readyz").await, draining);
+    assert_eq!(probe_health(&server, "/healthz").await, ok);
+    let token = [("authorization", "Bearer s3cret")];
+    let id = raw.session(&token).await;
+    assert_eq!(raw.list(&id, &token).await.0, StatusCode::OK);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn health_paths_can_move_or_be_turned_off() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = builder()
+        .health_paths(Some("/livez"), None)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    assert_eq!(
+        probe_health(&server, "/livez").await,
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+    assert_eq!(
+        probe_health(&server, "/healthz").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        probe_health(&server, "/readyz").await.0,
+        StatusCode::NOT_FOUND
+    );
+    server.shutdown().await;
+}
+
+/// Set in the child process of the test below, which serves with few file descriptors.
+const FEW_DESCRIPTORS: &str = "TOOL_RUNTIME_TEST_FEW_DESCRIPTORS";
+
+/// Out of file descriptors, the accept loop keeps trying at a calm pace (not thousands of
+/// times a second) and serves again once descriptors are free. The server runs in a child
+/// process (this test, run again) whose limit is 64 descriptors; this process holds 100
+/// connections to it, then lets them go.
+#[tokio::test]
+async fn out_of_file_descriptors_the_accept_loop_waits_and_serves_again() {
+    if std::env::var_os(FEW_DESCRIPTORS).is_some() {
+        return serve_with_few_descriptors().await;
+    }
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let this = "out_of_file_descriptors_the_accept_loop_waits_and_serves_again";
+    let mut child = tokio::process::Command::new("sh")
+        .args(["-c", r#"ulimit -n 64 && exec "$0" "$@""#])
+        .arg(std::env::current_exe().unwrap())
+        .args([this, "--exact", "--nocapture", "--test-threads=1"])
+        .env(FEW_DESCRIPTORS, "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut commands = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The child's answer after `prefix`, the lines of the test harness aside.
+    let mut answer = async |prefix: &str| loop {
+        let line = within_10s("the child's answer", lines.next_line())
+            .await
+            .unwrap()
+            .expect("the child goes on");
+        // The harness writes the test's name on the line before its first output.
+        if let Some((_, rest)) = line.split_once(prefix) {
+            return rest.trim().to_owned();
+        }
+    };
+    let addr = answer("serving at ").await;
+    let mut failures = async || {
+        commands.write_all(b"failures\n").await.unwrap();
+        answer("failures: ").await.parse::<usize>().unwrap()
+    };
+
+    let mut held = Vec::new();
+    for _ in 0..100 {
+        held.push(TcpStream::connect(&addr).await.unwrap());
+    }
+    within_10s("an accept failure", async {
+        while failures().await == 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let before = failures().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let tries = failures().await - before;
+    // It pauses 100 ms after a failure: about 10 tries in a second. A loop retrying at once
+    // would fail thousands of times.
+    assert!((1..=20).contains(&tries), "{tries} accept failures in 1 s");
+
+    drop(held);
+    let mut stream = within_10s("a connection", TcpStream::connect(&addr))
+        .await
+        .unwrap();
+    let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    within_10s("the answer", stream.read_to_end(&mut response))
+        .await
+        .unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with(r#"{"status":"ok"}"#), "{response}");
+
+    // Its stdin closes: the child stops.
+    drop(commands);
+    let status = within_10s("the child's end", child.wait()).await.unwrap();
+    assert!(status.success());
+}
+
+/// The child's part: serves, answers `failures` on stdin with how many accepts failed so far,
+/// and stops when stdin closes.
+async fn serve_with_few_descriptors() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// Counts the server's warnings that an accept failed.
+    struct AcceptFailures(Arc<AtomicUsize>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for AcceptFailures {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            let metadata = event.metadata();
+            if *metadata.level() == tracing::Level::WARN
+                && metadata.target() == "tool_runtime::mcp::http"
+            {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    let failures = Arc::new(AtomicUsize::new(0));
+    let subscriber = tracing_subscriber::registry().with(AcceptFailures(failures.clone()));
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    // Held connections must not be closed for a slow start while the test counts.
+    let server = builder()
+        .header_read_timeout(Duration::from_secs(60))
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    println!("serving at {}", server.local_addr());
+    let mut commands = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(command)) = commands.next_line().await {
+        assert_eq!(command, "failures");
+        println!("failures: {}", failures.load(Ordering::SeqCst));
+    }
+    server.shutdown().await;
+}

@@ -1,12 +1,12 @@
 //! An MCP server for the tests that start it as a child process (`tests/tests/mcp_child_process.rs`,
 //! `tests/tests/mcp_clients.rs`): on stdio by default; with `--http`, on streamable HTTP at
 //! 127.0.0.1 on a free port, whose URL it prints as the first line of stdout, until its stdin
-//! closes. Its tools say on stderr what happened to them, since stdout carries the protocol.
+//! closes (`--http --stateless`: with no sessions). Its tools say on stderr what happened to them, since stdout carries the protocol.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tool_runtime::mcp::McpServer;
+use tool_runtime::mcp::{HttpServer, McpServer};
 use tool_runtime::{CallContext, Toolbox, tool};
 
 /// How many `wait_for_cancel` calls were cancelled.
@@ -80,10 +80,15 @@ async fn main() -> std::io::Result<()> {
         .build()
         .map_err(std::io::Error::other)?;
     let server = McpServer::new(toolbox).with_implementation("mcp_test_server", "0.1.0");
-    if std::env::args().nth(1).as_deref() != Some("--http") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) != Some("--http") {
         return server.serve_stdio().await;
     }
-    let http = server.serve_http("127.0.0.1:0").await?;
+    let mut http = HttpServer::builder(server);
+    if args.iter().any(|arg| arg == "--stateless") {
+        http = http.stateless();
+    }
+    let http = http.bind("127.0.0.1:0").await?;
     println!("{}", http.url());
     // Serve until the test closes stdin (or dies).
     let mut stdin = tokio::io::stdin();

@@ -43,6 +43,12 @@ pub const DEFAULT_HTTP_ADDR: SocketAddr =
 ///   once: further clients wait to be accepted;
 /// - sessions, bodies: see [`McpHttpService`].
 ///
+/// By default each client of a revision before 2026-07-28 gets a session, kept in this process;
+/// [`stateless`](HttpServerBuilder::stateless) serves every request on its own, so that several
+/// replicas behind a load balancer can answer any request. Load balancers and orchestrators
+/// probe [`/healthz` and `/readyz`](HttpServerBuilder::health_paths); [`HttpServer::drain`]
+/// turns readiness off before a shutdown.
+///
 /// It listens on this machine only unless told otherwise: binding an address that other
 /// machines reach fails unless requests need a bearer token
 /// ([`bearer_tokens`](HttpServerBuilder::bearer_tokens)) or
@@ -69,6 +75,8 @@ pub const DEFAULT_HTTP_ADDR: SocketAddr =
 pub struct HttpServer {
     local_addr: SocketAddr,
     path: String,
+    /// Cancelled when the server is draining: readiness answers 503 from then on.
+    draining: CancellationToken,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -87,6 +95,9 @@ pub struct HttpServerBuilder {
     max_connections: usize,
     max_sessions: usize,
     max_body_bytes: usize,
+    stateless: bool,
+    liveness_path: Option<String>,
+    readiness_path: Option<String>,
 }
 
 impl HttpServer {
@@ -103,6 +114,9 @@ impl HttpServer {
             max_connections: 1024,
             max_sessions: 10_000,
             max_body_bytes: 4 * 1024 * 1024,
+            stateless: false,
+            liveness_path: Some("/healthz".to_owned()),
+            readiness_path: Some("/readyz".to_owned()),
         }
     }
 
@@ -122,9 +136,36 @@ impl HttpServer {
         format!("http://{}{}", self.local_addr, self.path)
     }
 
+    /// Turns readiness off (the [readiness path](HttpServerBuilder::health_paths) answers 503)
+    /// while the server goes on serving every request, so that load balancers stop sending new
+    /// ones here before [`shutdown`](Self::shutdown): call this first when asked to stop
+    /// (Kubernetes sends `SIGTERM`), wait a few probe periods, then shut down.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tool_runtime::mcp::McpServer;
+    /// use tool_runtime::Toolbox;
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let server = McpServer::new(Toolbox::builder().build().unwrap());
+    ///     let http = server.serve_http("127.0.0.1:0").await?;
+    ///     // On SIGTERM:
+    ///     http.drain();
+    ///     tokio::time::sleep(Duration::from_millis(10)).await; // a few probe periods
+    ///     http.shutdown().await;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn drain(&self) {
+        self.draining.cancel();
+    }
+
     /// Stops listening, ends every session (cancelling the calls in flight), lets the
-    /// requests in progress finish, and waits for the connections to close.
+    /// requests in progress finish, and waits for the connections to close. Readiness answers
+    /// 503 meanwhile.
     pub async fn shutdown(self) {
+        self.draining.cancel();
         self.stop.cancel();
         // The task ends once its connections have; it only fails if it panicked.
         if let Err(error) = self.task.await {
@@ -237,6 +278,71 @@ impl HttpServerBuilder {
         self
     }
 
+    /// Serves every request on its own, with no session: any replica serving the same tools
+    /// answers any request, so several can run behind a load balancer with no affinity. Off by
+    /// default, because a session is what lets clients of the older revisions cancel a call
+    /// and answer the server's questions (below); clients of the 2026-07-28 revision, which has
+    /// no sessions, are served this way in either case.
+    ///
+    /// What changes for clients of the revisions with a session (2024-11-05 to 2025-11-25):
+    ///
+    /// - `initialize` is answered and no `Mcp-Session-Id` is given; `DELETE` and the `GET`
+    ///   stream answer 405, as the specification allows.
+    /// - Progress reports still reach the client, on the stream of the request they belong to.
+    /// - A call is cancelled when its client closes the request's connection (as clients of
+    ///   2026-07-28 do to cancel). A `notifications/cancelled` is not acted on: it comes in a
+    ///   request of its own, which another replica may receive. The call ends at its timeout.
+    /// - The server cannot send requests to the client (elicitation, sampling): the answer
+    ///   would come in a request of its own, to any replica.
+    ///
+    /// What a tool may keep: state given to the toolbox (`#[state]`) is per process, so each
+    /// replica has its own; it suits what any replica can rebuild (connection pools, caches,
+    /// clients). What a conversation must find again on its next call belongs in a store all
+    /// replicas share (a database), named by an argument the model passes.
+    ///
+    /// ```
+    /// use tool_runtime::mcp::{HttpServer, McpServer};
+    /// use tool_runtime::Toolbox;
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() -> std::io::Result<()> {
+    ///     // Each replica runs the same toolbox; a balancer in front sends requests to any.
+    ///     let server = McpServer::new(Toolbox::builder().build().unwrap());
+    ///     let replica = HttpServer::builder(server)
+    ///         .stateless()
+    ///         .bearer_tokens(["a-long-random-secret"])
+    ///         .bind("127.0.0.1:0")
+    ///         .await?;
+    ///     replica.shutdown().await;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn stateless(mut self) -> Self {
+        self.stateless = true;
+        self
+    }
+
+    /// Where the health checks are answered, outside the MCP path and with no token needed:
+    /// liveness (the process answers: 200 `{"status":"ok"}`) at `/healthz` and readiness
+    /// (200 `{"status":"ready"}`, or 503 `{"status":"draining"}` once
+    /// [`HttpServer::drain`] or [`HttpServer::shutdown`] was called) at `/readyz` by default.
+    /// `None` turns one off; a path that is the MCP path is not a health check.
+    ///
+    /// ```
+    /// use tool_runtime::mcp::{HttpServer, McpServer};
+    /// use tool_runtime::Toolbox;
+    ///
+    /// let server = McpServer::new(Toolbox::builder().build().unwrap());
+    /// // Liveness at /livez, no readiness check.
+    /// let builder = HttpServer::builder(server).health_paths(Some("/livez"), None);
+    /// # let _ = builder;
+    /// ```
+    pub fn health_paths(mut self, liveness: Option<&str>, readiness: Option<&str>) -> Self {
+        self.liveness_path = liveness.map(str::to_owned);
+        self.readiness_path = readiness.map(str::to_owned);
+        self
+    }
+
     /// The largest request body accepted, in bytes; 4 MiB by default.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
@@ -269,6 +375,7 @@ impl HttpServerBuilder {
             ));
         }
         let stop = CancellationToken::new();
+        let draining = CancellationToken::new();
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(self.header_read_timeout)
@@ -280,6 +387,9 @@ impl HttpServerBuilder {
             Some((resource.metadata_path(), resource.document().to_string()))
         });
         let routes = Routes {
+            liveness: self.liveness_path.clone(),
+            readiness: self.readiness_path.clone(),
+            draining: draining.clone(),
             service: self.service(stop.clone(), Some(ip)),
             path: path.clone(),
             metadata,
@@ -294,6 +404,7 @@ impl HttpServerBuilder {
         Ok(HttpServer {
             local_addr,
             path,
+            draining,
             stop,
             task,
         })
@@ -311,7 +422,12 @@ impl HttpServerBuilder {
                 .map(|ip| ip.to_string()),
         );
         hosts.extend(self.allowed_hosts);
+        // Answers that need no stream (no progress report came before the result) are sent
+        // as one JSON body rather than as an event stream; rmcp does so for the requests it
+        // serves without a session.
         let config = StreamableHttpServerConfig::default()
+            .with_legacy_session_mode(!self.stateless)
+            .with_json_response(true)
             .with_cancellation_token(stop)
             .with_allowed_hosts(hosts)
             .with_max_request_body_bytes(self.max_body_bytes);
@@ -323,6 +439,7 @@ impl HttpServerBuilder {
             allowed_origins: self.allowed_origins,
             max_body_bytes: self.max_body_bytes,
             max_sessions: self.max_sessions,
+            stateless: self.stateless,
             sessions: Mutex::default(),
         };
         McpHttpService::new(inner, manager, checks)
@@ -337,6 +454,10 @@ impl HttpServerBuilder {
 
 /// What the server answers on which path.
 struct Routes {
+    liveness: Option<String>,
+    readiness: Option<String>,
+    /// Cancelled once the server drains: readiness fails.
+    draining: CancellationToken,
     service: McpHttpService,
     path: String,
     /// The path of the OAuth metadata and the document, when configured.
@@ -348,6 +469,19 @@ impl Routes {
         let path = request.uri().path();
         if path == self.path {
             return self.service.handle(request).await;
+        }
+        if request.method() == Method::GET {
+            if self.liveness.as_deref() == Some(path) {
+                return json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned());
+            }
+            if self.readiness.as_deref() == Some(path) {
+                return if self.draining.is_cancelled() {
+                    let body = r#"{"status":"draining"}"#.to_owned();
+                    json_response(StatusCode::SERVICE_UNAVAILABLE, body)
+                } else {
+                    json_response(StatusCode::OK, r#"{"status":"ready"}"#.to_owned())
+                };
+            }
         }
         if let Some((metadata_path, document)) = &self.metadata
             && request.method() == Method::GET

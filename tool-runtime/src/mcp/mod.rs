@@ -66,6 +66,21 @@
 //! }
 //! ```
 //!
+//! # Several replicas behind a load balancer
+//!
+//! [`HttpServerBuilder::stateless`] serves every request on its own: no session is kept, so
+//! any replica serving the same toolbox answers any request, with no affinity at the balancer.
+//! Progress reports still reach the client on the stream of their request, and a call is
+//! cancelled when its client closes that stream; what else changes for clients of the revisions
+//! with sessions is listed there. State given to the toolbox (`#[state]`) is per replica: it
+//! suits what every replica can rebuild (pools, caches, clients), not what a conversation must
+//! find again on its next call, which belongs in a store the replicas share.
+//!
+//! The server answers health checks at `/healthz` (liveness) and `/readyz` (readiness, 503 once
+//! [`HttpServer::drain`] was called), outside the MCP path and with no token needed
+//! ([`HttpServerBuilder::health_paths`]). The repository's `deploy/` folder has a container
+//! file and Kubernetes manifests for the example server run this way.
+//!
 //! # Using the tools of an MCP server
 //!
 //! [`remote_tools`] lists a server's tools through an rmcp client and gives them as

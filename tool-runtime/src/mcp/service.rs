@@ -41,7 +41,9 @@ const SESSION_HEADER: &str = "mcp-session-id";
 ///   before it is read, when its length is announced, and as it is read otherwise;
 /// - a session belongs to the identity that created it: any other gets 404, as does a
 ///   session that is unknown, ended or deleted (`DELETE` of a live session answers 204); beyond
-///   [`max_sessions`](super::HttpServerBuilder::max_sessions), the session idle for longest ends.
+///   [`max_sessions`](super::HttpServerBuilder::max_sessions), the session idle for longest ends;
+/// - with [`stateless`](super::HttpServerBuilder::stateless), there are no sessions: every
+///   request is served on its own, and a session id a request names is not looked at.
 ///
 /// It is cheap to clone: clones share their sessions.
 ///
@@ -76,6 +78,8 @@ pub(super) struct Checks {
     pub(super) allowed_origins: Vec<String>,
     pub(super) max_body_bytes: usize,
     pub(super) max_sessions: usize,
+    /// No sessions: rmcp serves every request on its own.
+    pub(super) stateless: bool,
     pub(super) sessions: Mutex<HashMap<String, Session>>,
 }
 
@@ -153,6 +157,7 @@ impl McpHttpService {
             .and_then(|id| id.to_str().ok())
             .map(str::to_owned);
         if let Some(id) = &session
+            && !checks.stateless
             && !self
                 .session_is_usable(id, &identity, request.method())
                 .await
@@ -345,6 +350,7 @@ mod tests {
             allowed_origins: allowed.iter().map(|o| o.to_string()).collect(),
             max_body_bytes: 0,
             max_sessions: 0,
+            stateless: false,
             sessions: Mutex::default(),
         }
     }
