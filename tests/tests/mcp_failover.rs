@@ -4,6 +4,7 @@
 //! mid-call has its idempotent calls retried elsewhere and its other calls reported as an
 //! unknown outcome (run once at most), a restarted replica is probed back, and the toolbox's
 //! deadline and cancellation hold across the retries. Runs are counted in the tools' state.
+//! The replicas keep sessions, except in one test where they are stateless.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -155,6 +156,8 @@ async fn relay(listener: TcpListener, backend: SocketAddr, pull: CancellationTok
 
 /// Three replicas behind their plugs.
 struct Cluster {
+    /// Whether the replicas keep no session (`HttpServerBuilder::stateless`).
+    stateless: bool,
     shared: Arc<Shared>,
     hanging: mpsc::UnboundedReceiver<usize>,
     replicas: Vec<Arc<Replica>>,
@@ -164,12 +167,17 @@ struct Cluster {
 
 impl Cluster {
     async fn start() -> Cluster {
+        Cluster::start_with(false).await
+    }
+
+    async fn start_with(stateless: bool) -> Cluster {
         let (tx, hanging) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             mode: Mutex::new(Mode::Answer),
             hanging: tx,
         });
         let mut cluster = Cluster {
+            stateless,
             shared,
             hanging,
             replicas: Vec::new(),
@@ -198,11 +206,11 @@ impl Cluster {
             .state(replica.clone())
             .build()
             .unwrap();
-        let server = McpServer::new(toolbox)
-            .serve_http("127.0.0.1:0")
-            .await
-            .unwrap();
-        (replica, server)
+        let mut server = HttpServer::builder(McpServer::new(toolbox));
+        if self.stateless {
+            server = server.stateless();
+        }
+        (replica, server.bind("127.0.0.1:0").await.unwrap())
     }
 
     fn urls(&self) -> Vec<String> {
@@ -358,7 +366,15 @@ async fn a_dead_server_gets_no_calls_and_none_are_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_dying_mid_call_retries_idempotent_calls_only() {
-    let mut cluster = Cluster::start().await;
+    dying_mid_call(Cluster::start().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stateless_server_dying_mid_call_retries_idempotent_calls_only() {
+    dying_mid_call(Cluster::start_with(true).await).await;
+}
+
+async fn dying_mid_call(mut cluster: Cluster) {
     let (_servers, toolbox) = toolbox(&cluster, Duration::from_secs(10)).await;
 
     // Read-only: the call that was lost with its replica is sent to another one.
