@@ -19,6 +19,9 @@
 //!   for a network you trust;
 //! - `MCP_ALLOWED_HOSTS` and `MCP_ALLOWED_ORIGINS` (comma-separated) name the host names clients
 //!   reach the server by and the browser origins that may use it;
+//! - `--call-log FILE` adds the tool `record_call(id, delay_ms)`, neither read-only nor
+//!   idempotent, which appends `id` to FILE when it runs: `deploy/local-cluster.sh` counts the
+//!   calls run twice from the replicas' logs;
 //! - `/healthz` and `/readyz` answer health checks. On `SIGTERM` or Ctrl-C, readiness fails for
 //!   `MCP_DRAIN_SECONDS` (5 by default) while the server goes on serving, then it stops.
 //!
@@ -30,14 +33,42 @@
 //!   "args": ["run", "-q", "--manifest-path", "/path/to/tool-runtime/Cargo.toml", "--example", "mcp_server"]}}}
 //! ```
 
+use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
+use examples::tools::{Database, FilesRoot, HttpClient};
 use examples::{BoxError, Demo};
 use tool_runtime::mcp::{DEFAULT_HTTP_ADDR, HttpServer, McpServer};
+use tool_runtime::tool;
 
 const USAGE: &str = "usage: mcp_server [--http [ADDR]] [--port N] [--stateless] \
-                     [--allow-unauthenticated-remote]; with no argument it serves stdio";
+                     [--allow-unauthenticated-remote] [--call-log FILE]; with no argument it \
+                     serves stdio";
+
+/// Where `record_call` appends the ids of the calls it runs.
+struct CallLog(Mutex<std::fs::File>);
+
+/// Records a call: appends `id` to the server's call log, then waits `delay_ms`. Not
+/// idempotent: a client must never send it twice.
+///
+/// # Arguments
+/// * `id` - the call's id, unique to it
+/// * `delay_ms` - how long to wait after recording, in milliseconds (at most 10,000)
+#[tool(timeout = "15s", open_world = false)]
+async fn record_call(
+    id: String,
+    #[arg(default)]
+    #[schemars(range(max = 10_000))]
+    delay_ms: u64,
+    #[state] log: &CallLog,
+) -> Result<String, std::io::Error> {
+    writeln!(log.0.lock().expect("never poisoned"), "{id}")?;
+    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    Ok(format!("recorded {id}"))
+}
 
 /// How to serve HTTP, from the command line.
 #[derive(Default)]
@@ -46,6 +77,7 @@ struct Http {
     port: Option<u16>,
     stateless: bool,
     open: bool,
+    call_log: Option<PathBuf>,
 }
 
 /// HTTP settings, or `None` for stdio.
@@ -68,6 +100,7 @@ fn http(args: impl Iterator<Item = String>) -> Result<Option<Http>, BoxError> {
             }
             "--stateless" => http.stateless = true,
             "--allow-unauthenticated-remote" => http.open = true,
+            "--call-log" => http.call_log = Some(args.next().ok_or(USAGE)?.into()),
             _ => return Err(USAGE.into()),
         }
     }
@@ -111,7 +144,22 @@ async fn main() -> Result<(), BoxError> {
          summarises CSV text.",
         demo.server.url("/hello")
     );
-    let server = McpServer::new(demo.toolbox.clone())
+    let mut toolbox = demo.toolbox.clone();
+    if let Some(path) = http.as_ref().and_then(|http| http.call_log.as_ref()) {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        toolbox = examples::toolbox_builder(
+            HttpClient::allowing([demo.server.addr()])?,
+            Database::open_read_only(&demo.database())?,
+            FilesRoot::new(&demo.files())?,
+        )
+        .tool(record_call::tool())
+        .state(CallLog(Mutex::new(file)))
+        .build()?;
+    }
+    let server = McpServer::new(toolbox)
         .with_implementation("tool-runtime-examples", env!("CARGO_PKG_VERSION"))
         .with_instructions(instructions);
     // stdout carries the protocol on stdio: everything for people goes to stderr.

@@ -92,10 +92,17 @@
 //! [`remote_tools`] lists a server's tools through an rmcp client and gives them as
 //! [`ToolRef`](crate::ToolRef)s: added to a toolbox, they are called like local tools, under
 //! the toolbox's timeouts and with their failures as text ([`RemoteTool`]).
+//!
+//! With the feature `mcp-client` (rmcp's streamable HTTP client, on reqwest),
+//! [`RemoteServers`] uses several servers at HTTP URLs serving the same tools as one: calls
+//! spread over them, fail over when a server dies, and a call that may have run is never sent
+//! twice unless the tool is idempotent.
 
 mod auth;
 mod convert;
 mod elicit;
+#[cfg(feature = "mcp-client")]
+mod endpoints;
 mod handler;
 mod http;
 mod remote;
@@ -104,6 +111,8 @@ mod server;
 mod service;
 
 pub use auth::Identity;
+#[cfg(feature = "mcp-client")]
+pub use endpoints::{ConnectError, Endpoint, RemoteServers, RemoteServersBuilder};
 pub use http::{DEFAULT_HTTP_ADDR, HttpServer, HttpServerBuilder};
 pub use remote::{RemoteTool, remote_tools};
 pub use server::McpServer;

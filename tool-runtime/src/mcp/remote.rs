@@ -1,11 +1,16 @@
-//! [`RemoteTool`]: a tool of an MCP server, called through an rmcp client like a local tool.
+//! [`RemoteTool`]: a tool of an MCP server, called through an rmcp client like a local tool,
+//! on one server or on any of several ([`RemoteServers`](super::RemoteServers)); and how a call
+//! that got no answer is told apart: nothing sent, or sent and perhaps run.
 
 use std::sync::Arc;
 
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, JsonObject};
-use rmcp::{Peer, RoleClient, ServiceError};
+use rmcp::transport::DynamicTransportError;
+use rmcp::{ErrorData, Peer, RoleClient, ServiceError};
 use serde_json::Value;
 
+#[cfg(feature = "mcp-client")]
+use super::endpoints::Servers;
 use crate::{
     Annotations, ArgumentsRef, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec,
     ToolValue,
@@ -65,14 +70,33 @@ pub async fn remote_tools(peer: &Peer<RoleClient>) -> Result<Vec<ToolRef>, Servi
 /// a call sends `tools/call` through the client.
 ///
 /// A result with `isError: true` is the tool's failure ([`Failure::Tool`]), with the result's
-/// text as the message; so is a JSON-RPC error, or a request that got no answer (the client
-/// stopped, the connection closed). When the toolbox
-/// stops a call (its timeout, a cancelled batch), the request is dropped, and rmcp tells the
-/// server with `notifications/cancelled`.
+/// text as the message; so is a JSON-RPC error. A request that got no answer is a failure too,
+/// saying which of two cases it was:
+///
+/// - nothing reached the server (the client had stopped, the connection was refused, the
+///   server answered 503 or 429, or 404 for a session it no longer knows): "the MCP server did
+///   not answer the call (…)";
+/// - the request was sent and the answer never came (the connection broke, the response
+///   stream ended early, a balancer answered 502 or 504): the call may have run, and the
+///   model reads "unknown outcome: the server stopped answering after the call was sent, so it
+///   may or may not have run. Check whether it did before calling again."
+///
+/// When the toolbox stops a call (its timeout, a cancelled batch), the request is dropped, and
+/// rmcp tells the server with `notifications/cancelled`.
 #[derive(Debug)]
 pub struct RemoteTool {
-    peer: Peer<RoleClient>,
+    route: Route,
     tool: rmcp::model::Tool,
+}
+
+/// Where a remote tool's calls go.
+#[derive(Debug)]
+enum Route {
+    /// One server, through its client.
+    Peer(Peer<RoleClient>),
+    /// Any of several servers serving the same tools.
+    #[cfg(feature = "mcp-client")]
+    Servers(Arc<Servers>),
 }
 
 impl RemoteTool {
@@ -97,7 +121,28 @@ impl RemoteTool {
     /// # let _ = weather_tool;
     /// ```
     pub fn new(peer: Peer<RoleClient>, tool: rmcp::model::Tool) -> Self {
-        RemoteTool { peer, tool }
+        RemoteTool {
+            route: Route::Peer(peer),
+            tool,
+        }
+    }
+
+    /// The tool `tool`, called on any of `servers`.
+    #[cfg(feature = "mcp-client")]
+    pub(crate) fn on_servers(servers: Arc<Servers>, tool: rmcp::model::Tool) -> Self {
+        RemoteTool {
+            route: Route::Servers(servers),
+            tool,
+        }
+    }
+
+    /// Whether a call that may have run can be sent again: the server declared the tool
+    /// idempotent or read-only.
+    #[cfg_attr(not(feature = "mcp-client"), allow(dead_code))]
+    fn may_repeat(&self) -> bool {
+        self.tool.annotations.as_ref().is_some_and(|hints| {
+            hints.idempotent_hint == Some(true) || hints.read_only_hint == Some(true)
+        })
     }
 }
 
@@ -135,17 +180,89 @@ impl Tool for RemoteTool {
             let arguments: JsonObject = arguments.decode()?;
             let request =
                 CallToolRequestParams::new(self.tool.name.clone()).with_arguments(arguments);
-            match self.peer.call_tool(request).await {
+            let answer = match &self.route {
+                Route::Peer(peer) => send(peer, request).await.map_err(Lost::failure)?,
+                #[cfg(feature = "mcp-client")]
+                Route::Servers(servers) => servers.call(request, self.may_repeat()).await?,
+            };
+            match answer {
                 Ok(result) => value(&self.tool.name, result),
-                Err(ServiceError::McpError(error)) => {
-                    Err(Failure::Tool(error.message.into_owned()))
-                }
-                Err(error) => Err(Failure::Tool(format!(
-                    "the MCP server did not answer the call ({error})"
-                ))),
+                Err(error) => Err(Failure::Tool(error.message.into_owned())),
             }
         })
     }
+}
+
+/// What the model reads when a call was sent and its answer never came.
+pub(crate) const UNKNOWN_OUTCOME: &str = "unknown outcome: the server stopped answering after \
+     the call was sent, so it may or may not have run. Check whether it did before calling again.";
+
+/// Why a request got no answer from a server.
+#[derive(Debug)]
+pub(crate) enum Lost {
+    /// Nothing reached the server: the request may be sent again, anywhere.
+    NotSent(String),
+    /// The request was sent and its answer never came: the call may have run.
+    MayHaveRun(String),
+}
+
+impl Lost {
+    /// The failure the model reads when the request is not sent again.
+    pub(crate) fn failure(self) -> Failure {
+        match self {
+            Lost::NotSent(why) => {
+                Failure::Tool(format!("the MCP server did not answer the call ({why})"))
+            }
+            Lost::MayHaveRun(why) => {
+                tracing::warn!(%why, "an MCP call was sent and got no answer: its outcome is unknown");
+                Failure::Tool(UNKNOWN_OUTCOME.to_owned())
+            }
+        }
+    }
+}
+
+/// Sends `tools/call` through `peer`: the server's answer (its result, or its JSON-RPC error),
+/// or why there was none.
+pub(crate) async fn send(
+    peer: &Peer<RoleClient>,
+    request: CallToolRequestParams,
+) -> Result<Result<CallToolResult, ErrorData>, Lost> {
+    // A client that has stopped sends nothing; once the request is handed to a live one, a
+    // closed transport may have come after the server got it.
+    if peer.is_transport_closed() {
+        return Err(Lost::NotSent(ServiceError::TransportClosed.to_string()));
+    }
+    match peer.call_tool(request).await {
+        Ok(result) => Ok(Ok(result)),
+        Err(ServiceError::McpError(error)) => Ok(Err(error)),
+        Err(ServiceError::TransportSend(error)) if nothing_sent(&error) => {
+            Err(Lost::NotSent(error.error.to_string()))
+        }
+        Err(error) => Err(Lost::MayHaveRun(error.to_string())),
+    }
+}
+
+/// Whether an HTTP request failed before the server could run it: the connection was refused
+/// (or could not be made), the server or a balancer said it was unavailable (503) or too busy
+/// (429), or the server no longer knew the session (404) and a new one failed too.
+#[cfg(feature = "mcp-client")]
+fn nothing_sent(error: &DynamicTransportError) -> bool {
+    use rmcp::transport::streamable_http_client::StreamableHttpError;
+    match error
+        .error
+        .downcast_ref::<StreamableHttpError<reqwest::Error>>()
+    {
+        Some(StreamableHttpError::Client(error)) => error.is_connect(),
+        Some(StreamableHttpError::HttpStatus(status)) => matches!(status.status, 429 | 503),
+        Some(StreamableHttpError::SessionExpired) => true,
+        _ => false,
+    }
+}
+
+/// Without the HTTP client, a transport that failed to send may have sent part of the request.
+#[cfg(not(feature = "mcp-client"))]
+fn nothing_sent(_error: &DynamicTransportError) -> bool {
+    false
 }
 
 /// The value of a `CallToolResult`: its text blocks, one per line (other blocks as their JSON),
