@@ -159,7 +159,7 @@ fn a_failing_budget_names_the_total_the_budget_and_the_largest_tools() {
         tool: "count_labels".into(),
         tokens: labels,
     });
-    expected.sort_by(|a, b| b.tokens.cmp(&a.tokens));
+    expected.sort_by_key(|c| (std::cmp::Reverse(c.tokens), c.tool.clone()));
     expected.truncate(3);
     assert_eq!(largest, &expected);
     assert_eq!(
