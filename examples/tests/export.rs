@@ -163,3 +163,66 @@ fn assert_portable(schema: &Value, at: &str) {
         _ => {}
     }
 }
+
+#[tokio::test]
+async fn the_cost_table_lists_every_tool_most_expensive_first_with_the_librarys_counts() {
+    use examples::export::{COST_COLUMNS, cost_rows, cost_table};
+    use tool_runtime::providers::budget;
+
+    let demo = Demo::start().await.unwrap();
+    let toolbox = &demo.toolbox;
+    let rows = cost_rows(toolbox).unwrap();
+    assert_eq!(rows.len(), 5);
+    for pair in rows.windows(2) {
+        assert!(pair[0].total >= pair[1].total, "{rows:?}");
+    }
+    for (column, (provider, _)) in COST_COLUMNS.into_iter().enumerate() {
+        for cost in budget::costs(toolbox, provider).unwrap() {
+            let row = rows.iter().find(|r| r.tool == cost.tool).unwrap();
+            assert_eq!(row.tokens[column], cost.tokens, "{} {provider}", cost.tool);
+        }
+    }
+    for row in &rows {
+        assert_eq!(row.total, row.tokens.iter().sum::<usize>());
+    }
+
+    // The printed table: the header, one line per tool in that order, then the sums.
+    let table = cost_table(toolbox).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0],
+        "| tool | OpenAI | OpenAI strict | Responses | Anthropic | Gemini | Ollama | MCP | total |"
+    );
+    for (line, row) in lines[2..].iter().zip(&rows) {
+        let cells: Vec<String> = row.tokens.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            *line,
+            format!("| {} | {} | {} |", row.tool, cells.join(" | "), row.total)
+        );
+    }
+    let sum: usize = rows.iter().map(|r| r.total).sum();
+    assert!(lines[7].starts_with("| all tools | ") && lines[7].ends_with(&format!(" | {sum} |")));
+}
+
+#[tokio::test]
+async fn the_example_tools_declarations_are_estimated_within_the_stated_bound() {
+    use examples::export::COST_COLUMNS;
+    use tool_runtime::providers::budget::{self, COUNTING, Counting, ESTIMATE_ERROR_PERCENT};
+
+    assert_eq!(
+        COUNTING,
+        Counting::Exact,
+        "the examples build `token-count`"
+    );
+    let demo = Demo::start().await.unwrap();
+    for (provider, _) in COST_COLUMNS {
+        for declaration in budget::declarations(&demo.toolbox, provider).unwrap() {
+            let text = declaration.to_string();
+            let (exact, estimate) = (budget::tokens(&text), budget::estimate(&text));
+            assert!(
+                exact.abs_diff(estimate) * 100 <= exact * ESTIMATE_ERROR_PERCENT,
+                "{provider}: {exact} tokens, estimated {estimate}: {text}"
+            );
+        }
+    }
+}

@@ -455,3 +455,64 @@ fn every_signature_shape_exports_a_strict_schema_that_keeps_openai_rules() {
     }
     assert_eq!(non_strict, ["tag"], "only the map cannot be strict");
 }
+
+#[test]
+fn every_signature_shape_s_declarations_are_estimated_within_the_stated_bound() {
+    use tool_runtime::providers::Provider;
+    use tool_runtime::providers::budget::{self, ESTIMATE_ERROR_PERCENT};
+
+    let shapes = || {
+        [
+            fetch_url::tool(),
+            list_rows::tool(),
+            query::tool(),
+            describe::tool(),
+            tag::tool(),
+            count_rows::tool(),
+            now::tool(),
+            weather::tool(),
+            untyped::tool(),
+            roll::tool(),
+        ]
+    };
+    let toolbox = tool_runtime::Toolbox::builder()
+        .tools(shapes())
+        .state(Pool)
+        .state(Vec::<String>::new())
+        .build()
+        .unwrap();
+    let mut measured = 0;
+    for provider in [
+        Provider::OpenAiChat,
+        Provider::OpenAiStrict,
+        Provider::OpenAiResponses,
+        Provider::Anthropic,
+        Provider::Gemini,
+        Provider::Ollama,
+        Provider::Mcp,
+    ] {
+        // Gemini and Ollama cannot declare `tag`'s map: the other tools alone.
+        let declarations = match budget::declarations(&toolbox, provider) {
+            Ok(declarations) => declarations,
+            Err(_) => {
+                let others = tool_runtime::Toolbox::builder()
+                    .tools(shapes().into_iter().filter(|t| t.spec().name != "tag"))
+                    .state(Pool)
+                    .state(Vec::<String>::new())
+                    .build()
+                    .unwrap();
+                budget::declarations(&others, provider).unwrap()
+            }
+        };
+        for declaration in declarations {
+            let text = declaration.to_string();
+            let (exact, estimate) = (budget::tokens(&text), budget::estimate(&text));
+            assert!(
+                exact.abs_diff(estimate) * 100 <= exact * ESTIMATE_ERROR_PERCENT,
+                "{provider}: {exact} tokens, estimated {estimate}: {text}"
+            );
+            measured += 1;
+        }
+    }
+    assert!(measured >= 65, "{measured}");
+}

@@ -7,6 +7,7 @@ use syn::{FnArg, Ident, ItemFn, PatType, Type};
 use crate::attr::{self, ArgAttr, ToolAttr};
 use crate::ctxt::Ctxt;
 use crate::docs::{self, Docs};
+use crate::site;
 
 /// A function under `#[tool]`.
 pub struct ToolFn {
@@ -17,6 +18,9 @@ pub struct ToolFn {
     pub params: Vec<Param>,
     /// A `self` parameter: rejected by validation.
     pub receiver: Option<syn::Receiver>,
+    /// The `impl` or trait block the function sits in, when it can be told: rejected by
+    /// validation.
+    pub block: Option<site::Block>,
 }
 
 /// One parameter of the function.
@@ -65,12 +69,18 @@ pub fn parse(cx: &mut Ctxt, args: TokenStream, mut item: ItemFn) -> ToolFn {
         }
     }
     rust_names(&mut docs, &params);
+    // A method is refused for its `self` already.
+    let block = match receiver {
+        Some(_) => None,
+        None => site::enclosing_block(&item),
+    };
     ToolFn {
         item,
         attr,
         docs,
         params,
         receiver,
+        block,
     }
 }
 

@@ -11,7 +11,7 @@ pub fn emit(tool: &ToolFn, errors: TokenStream, krate: &TokenStream) -> TokenStr
     let item = &tool.item;
     let vis = &item.vis;
     let ident = &item.sig.ident;
-    if tool.receiver.is_some() || tool.self_type().is_some() {
+    if tool.receiver.is_some() || tool.block.is_some() || tool.self_type().is_some() {
         // A method: the stub could not sit in its `impl` block, and nothing can register it.
         return quote!(#item #errors);
     }

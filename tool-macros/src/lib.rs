@@ -4,8 +4,8 @@
 //! implementation detail whose version is pinned by `tool-runtime`.
 //!
 //! The macro works in three steps, one module each: `ast` and `attr` parse the function and
-//! its options, `valid` checks them and collects every mistake with its span, and `expand`
-//! writes the tool. When there are mistakes, `fallback` still emits the function and a stub
+//! its options (`site` tells whether it sits in an `impl` or trait block), `valid` checks them
+//! and collects every mistake with its span, and `expand` writes the tool. When there are mistakes, `fallback` still emits the function and a stub
 //! tool, so the user sees one error per mistake rather than a cascade.
 
 mod ast;
@@ -16,6 +16,7 @@ mod docs;
 mod duration;
 mod expand;
 mod fallback;
+mod site;
 mod valid;
 
 use proc_macro::TokenStream;

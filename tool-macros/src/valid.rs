@@ -6,6 +6,7 @@ use syn::Type;
 
 use crate::ast::{ParamKind, StateKind, ToolFn};
 use crate::ctxt::Ctxt;
+use crate::site::Block;
 
 /// Checks `tool`, recording each problem in `cx`.
 pub fn check(cx: &mut Ctxt, tool: &ToolFn) {
@@ -31,7 +32,21 @@ fn signature(cx: &mut Ctxt, tool: &ToolFn) {
             "a tool cannot have a `where` clause; remove it",
         );
     }
-    if let Some(self_type) = tool.self_type().filter(|_| tool.receiver.is_none()) {
+    if let Some(block) = tool.block {
+        let ident = &tool.item.sig.ident;
+        let message = match block {
+            Block::Impl => format!(
+                "`#[tool]` cannot be used inside an `impl` block: move `{ident}` out of the \
+                 `impl` to module level, and receive what the type holds as a `#[state]` \
+                 parameter"
+            ),
+            Block::Trait => format!(
+                "`#[tool]` cannot be used inside a trait: move `{ident}` out of the trait to \
+                 module level"
+            ),
+        };
+        cx.error_spanned_by(ident, message);
+    } else if let Some(self_type) = tool.self_type().filter(|_| tool.receiver.is_none()) {
         cx.error_spanned_by(
             self_type,
             format!(

@@ -98,6 +98,7 @@ pub struct ToolboxBuilder {
     max_blocking_calls: Option<usize>,
     limits: Option<Limits>,
     approval: Option<Approval>,
+    budgets: Vec<crate::providers::budget::Budget>,
 }
 
 impl ToolboxBuilder {
@@ -276,6 +277,56 @@ impl ToolboxBuilder {
         self
     }
 
+    /// Checks, when the toolbox is built, that the tools' declarations to `provider` take at
+    /// most `max_tokens` (as [`providers::budget::costs`] counts them, summed): every request
+    /// carries them. Over it, [`OverBudget::Fail`] fails the build with a
+    /// [`BuildProblem::OverBudget`] naming the total, the budget and the most expensive tools;
+    /// [`OverBudget::Warn`] logs the same sentence as one `tracing` warning. A provider the
+    /// tools cannot be declared to is reported as its rules are by [`ToolboxBuilder::targets`].
+    ///
+    /// ```
+    /// use tool_runtime::providers::budget::OverBudget;
+    /// use tool_runtime::providers::Provider;
+    /// use tool_runtime::{tool, BuildProblem, Toolbox};
+    ///
+    /// /// Get the weather for a city.
+    /// #[tool]
+    /// async fn get_weather(city: String) -> String {
+    ///     format!("Sunny in {city}")
+    /// }
+    ///
+    /// # fn main() {
+    /// let fits = Toolbox::builder()
+    ///     .tool(get_weather::tool())
+    ///     .token_budget(Provider::OpenAiStrict, 2_000, OverBudget::Fail)
+    ///     .build();
+    /// assert!(fits.is_ok());
+    /// let error = Toolbox::builder()
+    ///     .tool(get_weather::tool())
+    ///     .token_budget(Provider::OpenAiStrict, 10, OverBudget::Fail)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(&error.problems()[0], BuildProblem::OverBudget { budget: 10, .. }));
+    /// # }
+    /// ```
+    ///
+    /// [`providers::budget::costs`]: crate::providers::budget::costs
+    /// [`OverBudget::Fail`]: crate::providers::budget::OverBudget::Fail
+    /// [`OverBudget::Warn`]: crate::providers::budget::OverBudget::Warn
+    pub fn token_budget(
+        mut self,
+        provider: crate::providers::Provider,
+        max_tokens: usize,
+        over: crate::providers::budget::OverBudget,
+    ) -> Self {
+        self.budgets.push(crate::providers::budget::Budget {
+            provider,
+            max_tokens,
+            over,
+        });
+        self
+    }
+
     /// Checks the tools (unique names, state present) and computes their specs once.
     pub fn build(self) -> Result<Toolbox, BuildError> {
         let mut tools = self.tools;
@@ -350,7 +401,7 @@ impl ToolboxBuilder {
             .enumerate()
             .map(|(i, e)| (Box::from(e.spec.name.as_ref()), i))
             .collect();
-        Ok(Toolbox {
+        let toolbox = Toolbox {
             inner: Arc::new(Inner {
                 entries,
                 index,
@@ -372,7 +423,14 @@ impl ToolboxBuilder {
                 declarations: Default::default(),
                 approval: self.approval,
             }),
-        })
+        };
+        // Counted on the built toolbox, whose declarations are then cached for the requests.
+        let problems = crate::providers::budget::check(&toolbox, &self.budgets);
+        if problems.is_empty() {
+            Ok(toolbox)
+        } else {
+            Err(BuildError { problems })
+        }
     }
 }
 
@@ -425,6 +483,18 @@ pub enum BuildProblem {
     },
     /// A tool breaks a rule of a provider given to [`ToolboxBuilder::targets`].
     ProviderRule(crate::providers::Violation),
+    /// The tools' declarations to a provider take more tokens than the budget given to
+    /// [`ToolboxBuilder::token_budget`].
+    OverBudget {
+        /// The provider.
+        provider: crate::providers::Provider,
+        /// The tokens all the declarations take.
+        tokens: usize,
+        /// The budget.
+        budget: usize,
+        /// The most expensive tools, at most three, most expensive first.
+        largest: Vec<crate::providers::budget::ToolCost>,
+    },
 }
 
 impl fmt::Display for BuildProblem {
@@ -450,6 +520,12 @@ impl fmt::Display for BuildProblem {
                 )
             }
             BuildProblem::ProviderRule(violation) => write!(f, "{violation}"),
+            BuildProblem::OverBudget {
+                provider,
+                tokens,
+                budget,
+                largest,
+            } => crate::providers::budget::over_budget(f, *provider, *tokens, *budget, largest),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! express is reported by tool, place and rule ([`Violation`]); [`ToolboxBuilder::targets`]
 //! checks it when the toolbox is built. [`snapshot`] and [`compare`] tell, in a crate's own
 //! tests, which changes to its tools break the models and clients written against them.
+//! [`budget`] tells what each tool's declaration costs in tokens, per provider.
 //!
 //! ```
 //! use serde_json::json;
@@ -58,6 +59,7 @@
 //! [`ToolboxBuilder::targets`]: crate::ToolboxBuilder::targets
 
 pub mod anthropic;
+pub mod budget;
 pub mod gemini;
 pub mod mcp;
 pub mod ollama;
