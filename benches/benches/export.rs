@@ -86,7 +86,8 @@ impl ServerHandler for RmcpServer {}
 fn rmcp_server(toolbox: &Toolbox) -> RmcpServer {
     let mut router = ToolRouter::new();
     for declaration in &mcp::tools_list(toolbox, NullStyle::default()) {
-        let tool = serde_json::from_value(declaration.clone()).expect("rmcp reads our tools");
+        let tool: rmcp::model::Tool =
+            serde_json::from_value(declaration.clone()).expect("rmcp reads our tools");
         router.add_route(ToolRoute::new_dyn(tool, |_| {
             Box::pin(async { unreachable!("the benchmark lists tools, it calls none") })
         }));
