@@ -1,43 +1,25 @@
-//! Dispatch of one trivial tool through tool-runtime, a hand-written floor, rmcp and rig, and
-//! the export of 100 tools' declarations. Every variant takes the model's arguments as the JSON
-//! text `{"a":1,"b":2}` and gives the result as a `String`, awaited in the same tokio runtime.
-//! Two more variants, the floor and tool-runtime calling `scale(x, factor)` with a 17-digit
-//! decimal, show what a call costs when tool-runtime's quick reader of arguments leaves the
-//! text to serde_json.
+//! Dispatch of one call through `Toolbox::call` against a hand-written floor, on five shapes of
+//! arguments a model sends, and against rmcp and rig on the smallest. Every variant takes the
+//! model's arguments as JSON text and gives the result as a `String`, awaited in the same
+//! tokio runtime; the variants are timed side by side in interleaved rounds, and each ratio is
+//! the median of the rounds' ratios.
 //!
-//! Run with `cargo bench --bench dispatch`. After criterion's own output, a summary prints the
-//! medians side by side with the ratios and PASS/FAIL against the targets.
+//! Run with `cargo bench --bench dispatch` in `benches/`; `-- --test` checks that every
+//! variant gives the expected text, without measuring.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use criterion::Criterion;
 use serde::Deserialize;
 use tokio::runtime::Runtime;
-
-/// The arguments the model sends, the same for every variant.
-const ARGS: &str = r#"{"a":1,"b":2}"#;
-
-/// Arguments of `scale` that tool-runtime's quick reader leaves to serde_json (a decimal of 17
-/// digits), for the cost of a call when it gives up.
-const SCALE_ARGS: &str = r#"{"x":0.30000000000000004,"factor":2}"#;
-
-/// What `scale` gives for them.
-const SCALED: &str = "0.6000000000000001";
-
-/// The arguments of `scale`, for the floor.
-#[derive(Deserialize)]
-pub struct ScaleArgs {
-    x: f64,
-    factor: f64,
-}
+use tool_runtime_benches::{interleaved, verdict};
 
 /// The arguments of `add`, for the floor, rmcp and rig.
 #[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AddArgs {
     /// The first addend.
     pub a: i64,
@@ -45,8 +27,74 @@ pub struct AddArgs {
     pub b: i64,
 }
 
+/// The nested struct of `search_issues`.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// `owner/name`.
+    pub repository: String,
+    /// `open` or `closed`.
+    pub state: String,
+    /// Labels every issue has.
+    pub labels: Vec<String>,
+    /// Who opened them.
+    pub author: Option<String>,
+    /// RFC 3339.
+    pub updated_after: String,
+}
+
+/// The enum of `forecast`.
+#[derive(Deserialize, schemars::JsonSchema, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// Degrees Celsius.
+    Celsius,
+    /// Degrees Fahrenheit.
+    Fahrenheit,
+}
+
+/// The tools' bodies, the same for the floor and for `#[tool]`: cheap, so that the figures
+/// are dispatch's, not the tools'.
+mod body {
+    use super::{Filter, Unit};
+
+    pub fn search_issues(
+        query: &str,
+        tags: &[String],
+        limit: Option<u32>,
+        filter: &Filter,
+        sort: &str,
+        include_comments: bool,
+        page_token: Option<&str>,
+    ) -> String {
+        format!(
+            "{} issues of {} matching {} bytes, {} tags, {} labels, by {sort}, comments {include_comments}, page {}",
+            limit.unwrap_or(10),
+            filter.repository,
+            query.len(),
+            tags.len(),
+            filter.labels.len(),
+            page_token.is_some(),
+        )
+    }
+
+    pub fn forecast(city: &str, unit: &Unit, days: u8) -> String {
+        format!("{days} days in {city}, in {unit:?}")
+    }
+
+    pub fn review_code(language: &str, code: &str) -> String {
+        format!("{} bytes of {language}", code.len())
+    }
+
+    pub fn summarize(text: &str) -> String {
+        format!("{} bytes of text", text.len())
+    }
+}
+
 mod ours {
     use tool_runtime::tool;
+
+    use super::{Filter, Unit, body};
 
     /// Adds two integers.
     ///
@@ -58,21 +106,56 @@ mod ours {
         a + b
     }
 
-    /// Multiplies a number by a factor.
-    ///
-    /// # Arguments
-    /// * `x` - the number
-    /// * `factor` - the factor
+    /// Searches a repository's issues.
     #[tool]
-    pub async fn scale(x: f64, factor: f64) -> f64 {
-        x * factor
+    pub async fn search_issues(
+        query: String,
+        tags: Vec<String>,
+        limit: Option<u32>,
+        filter: Filter,
+        sort: String,
+        include_comments: bool,
+        page_token: Option<String>,
+    ) -> String {
+        let page_token = page_token.as_deref();
+        body::search_issues(
+            &query,
+            &tags,
+            limit,
+            &filter,
+            &sort,
+            include_comments,
+            page_token,
+        )
+    }
+
+    /// The weather of the next days.
+    #[tool]
+    pub async fn forecast(city: String, unit: Unit, days: u8) -> String {
+        body::forecast(&city, &unit, days)
+    }
+
+    /// Reviews code.
+    #[tool]
+    pub async fn review_code(language: String, code: String) -> String {
+        body::review_code(&language, &code)
+    }
+
+    /// Summarizes a text.
+    #[tool]
+    pub async fn summarize(text: String) -> String {
+        body::summarize(&text)
     }
 }
 
 /// The floor: what any registry keyed by name must do at the least, with nothing else (no
-/// timeout, no panic catching, no error text, no boxed future).
+/// timeout, no panic catching, no error text, no boxed future): a `HashMap` lookup,
+/// `serde_json::from_str` into a struct of the tool's arguments (unknown fields refused, as
+/// `#[tool]` refuses them), the call and `to_string`.
 mod floor {
-    use super::{AddArgs, HashMap, ScaleArgs};
+    use serde::Deserialize;
+
+    use super::{AddArgs, Filter, HashMap, Unit, body};
 
     pub type Handler = fn(&str) -> serde_json::Result<String>;
 
@@ -81,22 +164,85 @@ mod floor {
         Ok((a + b).to_string())
     }
 
-    fn scale(arguments: &str) -> serde_json::Result<String> {
-        let ScaleArgs { x, factor } = serde_json::from_str(arguments)?;
-        Ok((x * factor).to_string())
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SearchIssues {
+        query: String,
+        tags: Vec<String>,
+        limit: Option<u32>,
+        filter: Filter,
+        sort: String,
+        include_comments: bool,
+        page_token: Option<String>,
+    }
+
+    fn search_issues(arguments: &str) -> serde_json::Result<String> {
+        let a: SearchIssues = serde_json::from_str(arguments)?;
+        let page_token = a.page_token.as_deref();
+        Ok(body::search_issues(
+            &a.query,
+            &a.tags,
+            a.limit,
+            &a.filter,
+            &a.sort,
+            a.include_comments,
+            page_token,
+        ))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Forecast {
+        city: String,
+        unit: Unit,
+        days: u8,
+    }
+
+    fn forecast(arguments: &str) -> serde_json::Result<String> {
+        let a: Forecast = serde_json::from_str(arguments)?;
+        Ok(body::forecast(&a.city, &a.unit, a.days))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ReviewCode {
+        language: String,
+        code: String,
+    }
+
+    fn review_code(arguments: &str) -> serde_json::Result<String> {
+        let a: ReviewCode = serde_json::from_str(arguments)?;
+        Ok(body::review_code(&a.language, &a.code))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Summarize {
+        text: String,
+    }
+
+    fn summarize(arguments: &str) -> serde_json::Result<String> {
+        let a: Summarize = serde_json::from_str(arguments)?;
+        Ok(body::summarize(&a.text))
     }
 
     pub fn registry() -> HashMap<&'static str, Handler> {
-        HashMap::from([("add", add as Handler), ("scale", scale as Handler)])
+        HashMap::from([
+            ("add", add as Handler),
+            ("search_issues", search_issues as Handler),
+            ("forecast", forecast as Handler),
+            ("review_code", review_code as Handler),
+            ("summarize", summarize as Handler),
+        ])
     }
 }
 
-/// The same tool as an rmcp server's tool, declared with rmcp's macros.
+/// `add` as an rmcp server's tool, declared with rmcp's macros.
 mod mcp {
-    use rmcp::handler::server::tool::ToolCallContext;
+    use rmcp::handler::server::tool::{ToolCallContext, ToolRouter};
     use rmcp::handler::server::wrapper::Parameters;
     use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, NumberOrString};
-    use rmcp::service::{Peer, RequestContext, RunningService};
+    use rmcp::service::{Peer, RequestContext};
     use rmcp::{RoleServer, tool, tool_router};
 
     use super::AddArgs;
@@ -116,23 +262,19 @@ mod mcp {
     /// rmcp builds a `RequestContext` only around a `Peer`, and makes a `Peer` only for a
     /// running service. So the server is started once on an in-memory pipe that nothing ever
     /// writes to, to get a peer; the calls below go straight to the router, not through it.
-    pub fn peer(
-        server: Server,
-    ) -> (
-        Peer<RoleServer>,
-        RunningService<RoleServer, Server>,
-        tokio::io::DuplexStream,
-    ) {
+    pub fn peer(rt: &tokio::runtime::Runtime) -> Peer<RoleServer> {
         let (ours, theirs) = tokio::io::duplex(64);
-        let running = rmcp::service::serve_directly(server, ours, None);
-        (running.peer().clone(), running, theirs)
+        let running = rt.block_on(async { rmcp::service::serve_directly(Server, ours, None) });
+        let peer = running.peer().clone();
+        // Both ends live as long as the benchmark: the service waits for input that never comes.
+        std::mem::forget((running, theirs));
+        peer
     }
 
     /// One call as rmcp's `call_tool` handler makes it: the arguments parsed into a JSON
     /// object, a request context, the router's call, and the text of the result.
     pub async fn call(
-        router: &rmcp::handler::server::tool::ToolRouter<Server>,
-        server: &Server,
+        router: &ToolRouter<Server>,
         peer: &Peer<RoleServer>,
         name: &'static str,
         arguments: &str,
@@ -141,7 +283,7 @@ mod mcp {
         let params = CallToolRequestParams::new(name).with_arguments(arguments);
         let context = RequestContext::new(NumberOrString::Number(1), peer.clone());
         let response = router
-            .call(ToolCallContext::new(server, params, context))
+            .call(ToolCallContext::new(&Server, params, context))
             .await
             .expect("the call succeeds");
         let CallToolResponse::Complete(result) = response else {
@@ -152,7 +294,7 @@ mod mcp {
     }
 }
 
-/// The same tool as a rig tool, in a rig `ToolSet` (in rig-agent since rig 0.44).
+/// `add` as a rig tool, in a rig `ToolSet` (in rig-agent since rig 0.44).
 mod rig {
     use rig_agent::tool::{ToolContext, ToolSet};
     use rig_core::tool::Tool;
@@ -194,386 +336,253 @@ mod rig {
     }
 }
 
-/// 100 tools of the shape of a real one (a doc comment, three parameters of which one
-/// optional), for the export of declarations: one `#[tool]` under 100 names. (100 `#[tool]`
-/// functions made by a `macro_rules!` do not compile yet: the attribute's expansion names
-/// `__future` with two different hygiene contexts when the function's name comes from a macro.)
-mod hundred {
-    use std::sync::Arc;
-
-    use tool_runtime::{
-        ArgumentsRef, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec, ToolValue, tool,
-    };
-
-    /// Looks up records matching a query in one of the catalogues.
-    ///
-    /// Returns at most `limit` records, one per line.
-    ///
-    /// # Arguments
-    /// * `query` - the words to look for
-    /// * `limit` - how many records to return at most (default 10)
-    /// * `exact` - whether every word must match
-    #[tool(read_only)]
-    async fn lookup(query: String, limit: Option<u32>, exact: bool) -> String {
-        format!("{query} {limit:?} {exact}")
-    }
-
-    /// `lookup` under another name.
-    struct Renamed {
-        name: String,
-        inner: ToolRef,
-    }
-
-    impl Tool for Renamed {
-        fn spec(&self) -> ToolSpec {
-            let mut spec = self.inner.spec();
-            spec.name = self.name.clone().into();
-            spec
-        }
-
-        fn call<'a>(
-            &'a self,
-            arguments: ArgumentsRef<'a>,
-            context: CallContext,
-            state: &'a State,
-        ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
-            self.inner.call(arguments, context, state)
-        }
-    }
-
-    /// The 100 tools.
-    pub fn all() -> Vec<ToolRef> {
-        (0..100)
-            .map(|i| {
-                Arc::new(Renamed {
-                    name: format!("lookup_{i:02}"),
-                    inner: lookup::tool(),
-                }) as ToolRef
-            })
-            .collect()
-    }
+/// One shape of arguments: the tool that takes it, the JSON text, and the target of
+/// `Toolbox::call` over the floor.
+struct Shape {
+    label: &'static str,
+    tool: &'static str,
+    arguments: String,
+    target: f64,
 }
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
+fn shapes() -> [Shape; 5] {
+    let search = r#"{"query":"tokio runtime shutdown hangs with spawn_blocking tasks","tags":["bug","tokio","runtime","shutdown"],"limit":20,"filter":{"repository":"tokio-rs/tokio","state":"open","labels":["A-tokio","C-bug","M-runtime"],"author":null,"updated_after":"2025-06-01T00:00:00Z"},"sort":"updated","include_comments":true,"page_token":"eyJvZmZzZXQiOjQwfQ"}"#;
+    let code = "fn main() {\n\tlet path = \"C:\\\\Users\\\\ada\\\\notes.txt\";\n\tlet text = std::fs::read_to_string(path).expect(\"a \\\"readable\\\" file\");\n\tprintln!(\"{}\\t{}\", path, text.len());\n}\n";
+    let prose = "The committee met on Tuesday to review the quarterly figures, and most of the \
+                 discussion turned on whether the new warehouse would open before the winter. \
+                 Several members asked for a clearer schedule, while others wanted the budget \
+                 revisited first. ";
+    [
+        Shape {
+            label: "{\"a\":1,\"b\":2}",
+            tool: "add",
+            arguments: r#"{"a":1,"b":2}"#.to_owned(),
+            target: 2.0,
+        },
+        Shape {
+            label: "an object with strings, Option, Vec, nested struct",
+            tool: "search_issues",
+            arguments: search.to_owned(),
+            target: 1.2,
+        },
+        Shape {
+            label: "an enum argument",
+            tool: "forecast",
+            arguments: r#"{"city":"Paris","unit":"fahrenheit","days":3}"#.to_owned(),
+            target: 1.2,
+        },
+        Shape {
+            label: "4 KiB of code with escapes",
+            tool: "review_code",
+            arguments: format!(
+                r#"{{"language":"rust","code":{}}}"#,
+                serde_json::to_string(&repeat_to(code, 4096)).expect("JSON")
+            ),
+            target: 1.2,
+        },
+        Shape {
+            label: "4 KiB of plain prose",
+            tool: "summarize",
+            arguments: format!(
+                r#"{{"text":{}}}"#,
+                serde_json::to_string(&repeat_to(prose, 4096)).expect("JSON")
+            ),
+            target: 1.2,
+        },
+    ]
 }
 
-/// The four ways of making the same call, built once.
-struct Dispatch {
-    toolbox: tool_runtime::Toolbox,
-    /// A toolbox of `scale` alone.
-    scale_toolbox: tool_runtime::Toolbox,
+/// `text` repeated and cut to `len` bytes (ASCII).
+fn repeat_to(text: &str, len: usize) -> String {
+    let mut repeated = text.repeat(len.div_ceil(text.len()));
+    repeated.truncate(len);
+    repeated
+}
+
+/// The ways of making a call.
+#[derive(Clone, Copy, PartialEq)]
+enum Way {
+    Floor,
+    Toolbox,
+    /// The `#[tool]`'s own `Tool::call`, with no toolbox around it.
+    Alone,
+    Rmcp,
+    Rig,
+}
+
+/// Everything the calls need, built once.
+struct Bench {
     floor: HashMap<&'static str, floor::Handler>,
-    router: rmcp::handler::server::tool::ToolRouter<mcp::Server>,
-    server: mcp::Server,
-    peer: rmcp::service::Peer<rmcp::RoleServer>,
-    rig: rig_agent::tool::ToolSet,
-    /// `add` alone, called without a toolbox, and an empty state for it.
+    toolbox: tool_runtime::Toolbox,
     add: tool_runtime::ToolRef,
     state: tool_runtime::State,
+    router: rmcp::handler::server::tool::ToolRouter<mcp::Server>,
+    peer: rmcp::service::Peer<rmcp::RoleServer>,
+    rig: rig_agent::tool::ToolSet,
 }
 
-/// The variants, in the order they are measured and printed.
-const VARIANTS: [(&str, &str); 7] = [
-    ("floor", "floor (HashMap<&str, fn> + serde_json)"),
-    ("tool_runtime", "tool_runtime Toolbox::call"),
-    ("rmcp", "rmcp 3.11 ToolRouter::call"),
-    ("rig", "rig 0.44 ToolSet::execute"),
-    ("tool_alone", "#[tool] alone (Tool::start, no toolbox)"),
-    ("floor_given_up", "floor, scale() with a 17-digit decimal"),
-    ("tool_runtime_given_up", "Toolbox::call, the same"),
-];
-
-impl Dispatch {
-    async fn floor(&self) -> String {
-        let handler = self.floor[black_box("add")];
-        handler(black_box(ARGS)).expect("valid arguments")
+impl Bench {
+    async fn floor(&self, tool: &str, arguments: &str) -> String {
+        let handler = self.floor[tool];
+        handler(arguments).expect("valid arguments")
     }
 
-    async fn floor_given_up(&self) -> String {
-        let handler = self.floor[black_box("scale")];
-        handler(black_box(SCALE_ARGS)).expect("valid arguments")
+    async fn toolbox(&self, tool: &str, arguments: &str) -> String {
+        self.toolbox.call(tool, arguments).await.into_text()
     }
 
-    async fn tool_runtime_given_up(&self) -> String {
-        let output = self
-            .scale_toolbox
-            .call(black_box("scale"), black_box(SCALE_ARGS))
-            .await;
-        output.into_text()
-    }
-
-    async fn tool_runtime(&self) -> String {
-        let output = self.toolbox.call(black_box("add"), black_box(ARGS)).await;
-        output.into_text()
-    }
-
-    async fn rmcp(&self) -> String {
-        let (router, server, peer) = (&self.router, &self.server, &self.peer);
-        mcp::call(router, server, peer, black_box("add"), black_box(ARGS)).await
-    }
-
-    async fn rig(&self) -> String {
-        rig::call(&self.rig, black_box("add"), black_box(ARGS)).await
-    }
-
-    async fn tool_alone(&self) -> String {
+    async fn alone(&self, arguments: &str) -> String {
         use tool_runtime::{ArgumentsRef, CallContext};
-        let arguments = ArgumentsRef::Text(black_box(ARGS));
-        let value = self.add.call(arguments, CallContext::new(), &self.state).await;
-        value.expect("add succeeds").text
+        let arguments = ArgumentsRef::Text(arguments);
+        let value = self.add.call(arguments, CallContext::new(), &self.state);
+        value.await.expect("add succeeds").text
+    }
+
+    async fn rmcp(&self, arguments: &str) -> String {
+        mcp::call(&self.router, &self.peer, "add", arguments).await
+    }
+
+    async fn rig(&self, arguments: &str) -> String {
+        rig::call(&self.rig, "add", arguments).await
+    }
+
+    /// One call of `tool` the `way` given.
+    async fn call(&self, way: Way, tool: &str, arguments: &str) -> String {
+        match way {
+            Way::Floor => self.floor(tool, arguments).await,
+            Way::Toolbox => self.toolbox(tool, arguments).await,
+            Way::Alone => self.alone(arguments).await,
+            Way::Rmcp => self.rmcp(arguments).await,
+            Way::Rig => self.rig(arguments).await,
+        }
+    }
+
+    /// Times `calls` calls of `tool` the `way` given. Each way is timed in a loop of its own,
+    /// so that its future is its own, not one the size of rig's for every way.
+    fn time(&self, rt: &Runtime, way: Way, tool: &str, arguments: &str, calls: u32) -> Duration {
+        let (tool, arguments) = (black_box(tool), black_box(arguments));
+        rt.block_on(async {
+            match way {
+                Way::Floor => timed(calls, || self.floor(tool, arguments)).await,
+                Way::Toolbox => timed(calls, || self.toolbox(tool, arguments)).await,
+                Way::Alone => timed(calls, || self.alone(arguments)).await,
+                Way::Rmcp => timed(calls, || self.rmcp(arguments)).await,
+                Way::Rig => timed(calls, || self.rig(arguments)).await,
+            }
+        })
     }
 }
 
-/// Evaluates `$body` with `$call` bound to a closure making one call through the variant
-/// named `$variant`. Each variant keeps its own future: one `async fn` over all of them would
-/// give the floor a future the size of rig's, copied on every call, and a string match per
-/// call to every variant.
-macro_rules! with_call {
-    ($dispatch:expr, $variant:expr, |$call:ident| $body:expr) => {
-        match $variant {
-            "floor" => {
-                let $call = || $dispatch.floor();
-                $body
-            }
-            "tool_runtime" => {
-                let $call = || $dispatch.tool_runtime();
-                $body
-            }
-            "rmcp" => {
-                let $call = || $dispatch.rmcp();
-                $body
-            }
-            "rig" => {
-                let $call = || $dispatch.rig();
-                $body
-            }
-            "tool_alone" => {
-                let $call = || $dispatch.tool_alone();
-                $body
-            }
-            "floor_given_up" => {
-                let $call = || $dispatch.floor_given_up();
-                $body
-            }
-            "tool_runtime_given_up" => {
-                let $call = || $dispatch.tool_runtime_given_up();
-                $body
-            }
-            _ => unreachable!("a variant of VARIANTS"),
-        }
-    };
-}
-
-/// The mean time per call of `n` calls made by `call`, in ns.
-async fn time_per_call<F: Future<Output = String>>(n: u32, mut call: impl FnMut() -> F) -> f64 {
+async fn timed<F: Future<Output = String>>(calls: u32, mut call: impl FnMut() -> F) -> Duration {
     let start = Instant::now();
-    for _ in 0..n {
+    for _ in 0..calls {
         black_box(call().await);
     }
-    start.elapsed().as_nanos() as f64 / f64::from(n)
+    start.elapsed()
 }
 
-fn bench_dispatch(c: &mut Criterion, rt: &Runtime, dispatch: &Dispatch) {
-    // The variants of a pair give the same text, or the comparison means nothing.
-    for (variant, _) in VARIANTS {
-        let expected = if variant.ends_with("given_up") {
-            SCALED
-        } else {
-            "3"
-        };
-        with_call!(dispatch, variant, |call| {
-            assert_eq!(rt.block_on(call()), expected, "{variant}")
-        });
-    }
-    let mut group = c.benchmark_group("dispatch");
-    for (variant, _) in VARIANTS {
-        with_call!(dispatch, variant, |call| {
-            group.bench_function(variant, |b| b.to_async(rt).iter(call));
-        });
-    }
-    group.finish();
-}
-
-/// Rounds of the interleaved measurement, and the calls of each variant in one round (a few
-/// milliseconds of each).
 const ROUNDS: usize = 301;
-const BATCH: [u32; 7] = [20_000, 10_000, 4_000, 1_000, 20_000, 20_000, 10_000];
-
-/// Times the variants in rounds, each round a batch of every variant back to back, and gives
-/// each variant's time per call in every round. The machine is shared: its slow phases last
-/// longer than a round, so they weigh on every variant of a round alike, and the ratio of a
-/// round stays true where criterion's medians, measured seconds apart, drift apart.
-fn interleaved(rt: &Runtime, dispatch: &Dispatch) -> Vec<Vec<f64>> {
-    let mut times = vec![Vec::with_capacity(ROUNDS); VARIANTS.len()];
-    rt.block_on(async {
-        for _ in 0..ROUNDS {
-            for (v, (variant, _)) in VARIANTS.iter().enumerate() {
-                let time = with_call!(dispatch, *variant, |call| {
-                    time_per_call(BATCH[v], call).await
-                });
-                times[v].push(time);
-            }
-        }
-    });
-    times
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// The median over the rounds of the ratio of variant `of` to variant `to`.
-fn median_ratio(times: &[Vec<f64>], of: usize, to: usize) -> f64 {
-    median(
-        times[of]
-            .iter()
-            .zip(&times[to])
-            .map(|(a, b)| a / b)
-            .collect(),
-    )
-}
-
-/// The declarations of the 100 tools as each provider's request takes them, per call: the
-/// `tool_runtime::providers` export and its serialization to the request's JSON text.
-const EXPORTS: [(&str, &str); 4] = [
-    (
-        "openai_strict",
-        "OpenAI Chat Completions, strict (providers::openai::tools)",
-    ),
-    (
-        "anthropic",
-        "Anthropic Messages (providers::anthropic::tools)",
-    ),
-    ("gemini", "Gemini (providers::gemini::tools)"),
-    ("mcp", "MCP tools/list (providers::mcp::tools_list)"),
-];
-
-fn export(toolbox: &tool_runtime::Toolbox, provider: &str) -> String {
-    use tool_runtime::providers::{
-        GeminiDialect, NullStyle, Strict, anthropic, gemini, mcp, openai,
-    };
-    let declarations = match provider {
-        "openai_strict" => serde_json::Value::from(openai::tools(toolbox, Strict::On).unwrap()),
-        "anthropic" => serde_json::Value::from(anthropic::tools(toolbox)),
-        "gemini" => {
-            serde_json::Value::from(gemini::tools(toolbox, GeminiDialect::Parameters).unwrap())
-        }
-        "mcp" => mcp::tools_list(toolbox, NullStyle::TypeArray),
-        _ => unreachable!("a provider of EXPORTS"),
-    };
-    serde_json::to_string(&declarations).expect("JSON")
-}
-
-fn bench_export(c: &mut Criterion) {
-    let toolbox = tool_runtime::Toolbox::builder()
-        .tools(hundred::all())
-        .build()
-        .expect("a toolbox");
-    assert_eq!(toolbox.len(), 100);
-    let mut group = c.benchmark_group("export_100");
-    for (provider, _) in EXPORTS {
-        group.bench_function(provider, |b| {
-            b.iter(|| export(black_box(&toolbox), black_box(provider)))
-        });
-    }
-    group.finish();
-}
-
-/// The median time per iteration that criterion recorded for `id` in this run, in ns.
-fn median_ns(dir: &Path, id: &str, started: SystemTime) -> Option<f64> {
-    let file = dir.join(id).join("new").join("estimates.json");
-    let modified = std::fs::metadata(&file).ok()?.modified().ok()?;
-    if modified < started {
-        return None; // left over from an earlier run that measured it
-    }
-    let estimates: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
-}
-
-fn verdict(pass: bool) -> &'static str {
-    if pass { "PASS" } else { "FAIL" }
-}
-
-/// Prints criterion's medians and the interleaved ones side by side, with the ratios to the
-/// floor and the targets (judged on the interleaved ratios).
-fn summary(dir: &Path, started: SystemTime, times: &[Vec<f64>]) {
-    println!("\n== summary: dispatch of one call, this run ==");
-    println!(
-        "{:<42} {:>12} {:>14} {:>15}",
-        "", "criterion", "interleaved", "ratio to floor"
-    );
-    for (v, (variant, label)) in VARIANTS.iter().enumerate() {
-        let (time, ratio) = (median(times[v].clone()), median_ratio(times, v, 0));
-        let criterion = median_ns(dir, &format!("dispatch/{variant}"), started)
-            .map_or_else(|| "-".to_owned(), |t| format!("{t:.1} ns"));
-        println!("{label:<42} {criterion:>12} {time:>11.1} ns {ratio:>14.2}x");
-    }
-    let ours = median_ratio(times, 1, 0);
-    println!(
-        "target: dispatch within 1.3x of the floor: {ours:.2}x  {}",
-        verdict(ours <= 1.3)
-    );
-    for (v, name) in [(2, "rmcp"), (3, "rig")] {
-        let ratio = median_ratio(times, 1, v);
-        println!(
-            "target: dispatch faster than {name}: ours/{name} = {ratio:.2}x  {}",
-            verdict(ratio < 1.0)
-        );
-    }
-    println!(
-        "arguments the quick reader leaves to serde_json: Toolbox::call at {:.2}x the floor",
-        median_ratio(times, 6, 5)
-    );
-    println!("export of the 100 tools' declarations, to the request's JSON text:");
-    for (provider, label) in EXPORTS {
-        if let Some(t) = median_ns(dir, &format!("export_100/{provider}"), started) {
-            println!(
-                "  {label:<62} {:>7.1} us per call, {:>5.0} ns per tool",
-                t / 1e3,
-                t / 100.0
-            );
-        }
-    }
-}
 
 fn main() {
-    let started = SystemTime::now();
-    // A fixed place, so that the summary finds what criterion wrote.
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/criterion"));
-    let mut c = Criterion::default()
-        .output_directory(&dir)
-        .configure_from_args();
-    let rt = runtime();
-    let (peer, _running, _pipe) = rt.block_on(async { mcp::peer(mcp::Server) });
-    let dispatch = Dispatch {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let bench = Bench {
+        floor: floor::registry(),
         toolbox: tool_runtime::Toolbox::builder()
             .tool(ours::add::tool())
+            .tool(ours::search_issues::tool())
+            .tool(ours::forecast::tool())
+            .tool(ours::review_code::tool())
+            .tool(ours::summarize::tool())
             .build()
             .expect("a toolbox"),
-        scale_toolbox: tool_runtime::Toolbox::builder()
-            .tool(ours::scale::tool())
-            .build()
-            .expect("a toolbox"),
-        floor: floor::registry(),
-        router: mcp::Server::tool_router(),
-        server: mcp::Server,
-        peer,
-        rig: rig_agent::tool::ToolSet::from_tools(vec![rig::Add]),
         add: ours::add::tool(),
         state: tool_runtime::State::default(),
+        router: mcp::Server::tool_router(),
+        peer: mcp::peer(&rt),
+        rig: rig_agent::tool::ToolSet::from_tools(vec![rig::Add]),
     };
-    bench_dispatch(&mut c, &rt, &dispatch);
-    bench_export(&mut c);
-    c.final_summary();
+    let shapes = shapes();
+    // Each shape through the floor and the toolbox; then the smallest alone, in rmcp, in rig.
+    let mut variants: Vec<(Way, usize)> = (0..shapes.len())
+        .flat_map(|shape| [(Way::Floor, shape), (Way::Toolbox, shape)])
+        .collect();
+    variants.extend([(Way::Alone, 0), (Way::Rmcp, 0), (Way::Rig, 0)]);
+
+    // The variants of a shape give the same text, or the comparison means nothing.
+    for &(way, shape) in &variants {
+        let Shape {
+            tool, arguments, ..
+        } = &shapes[shape];
+        let floor = rt.block_on(bench.call(Way::Floor, tool, arguments));
+        assert_eq!(
+            rt.block_on(bench.call(way, tool, arguments)),
+            floor,
+            "{tool}"
+        );
+    }
     if std::env::args().any(|a| a == "--test") {
         return; // a check that every variant works, not a measurement
     }
-    let times = interleaved(&rt, &dispatch);
-    summary(&dir, started, &times);
+
+    let rounds = interleaved(variants.len(), ROUNDS, |variant, calls| {
+        let (way, shape) = variants[variant];
+        let Shape {
+            tool, arguments, ..
+        } = &shapes[shape];
+        bench.time(&rt, way, tool, arguments, calls)
+    });
+    let index = |way: Way, shape: usize| {
+        variants
+            .iter()
+            .position(|&v| v == (way, shape))
+            .expect("a variant")
+    };
+
+    println!("== dispatch of one call, {ROUNDS} interleaved rounds ==");
+    println!(
+        "{:<52} {:>7} {:>11} {:>15} {:>7}",
+        "arguments", "bytes", "floor", "Toolbox::call", "ratio"
+    );
+    for (
+        shape,
+        Shape {
+            label,
+            arguments,
+            target,
+            ..
+        },
+    ) in shapes.iter().enumerate()
+    {
+        let (floor, ours) = (index(Way::Floor, shape), index(Way::Toolbox, shape));
+        let ratio = rounds.ratio(ours, floor);
+        println!(
+            "{label:<52} {:>7} {:>8.1} ns {:>12.1} ns {ratio:>6.2}x  target <= {target:.1}x: {}",
+            arguments.len(),
+            rounds.median(floor),
+            rounds.median(ours),
+            verdict(ratio <= *target),
+        );
+    }
+    let ours = index(Way::Toolbox, 0);
+    for (way, label) in [
+        (Way::Rmcp, "rmcp 3.11 ToolRouter::call"),
+        (Way::Rig, "rig 0.44 ToolSet::execute"),
+    ] {
+        let theirs = index(way, 0);
+        let ratio = rounds.ratio(ours, theirs);
+        println!(
+            "{label}, add: {:.1} ns; ours/theirs = {ratio:.2}x  target < 1.0x: {}",
+            rounds.median(theirs),
+            verdict(ratio < 1.0),
+        );
+    }
+    let alone = index(Way::Alone, 0);
+    println!(
+        "#[tool] alone (Tool::call, no toolbox), add: {:.1} ns = {:.2}x the floor",
+        rounds.median(alone),
+        rounds.ratio(alone, index(Way::Floor, 0)),
+    );
 }

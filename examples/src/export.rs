@@ -38,7 +38,7 @@ pub fn declarations(toolbox: &Toolbox, format: &str, strict: bool) -> Result<Val
         "openai-responses" => Value::from(openai_responses::tools(toolbox, openai_mode)?),
         "anthropic" => Value::from(anthropic::tools(toolbox)),
         "gemini" => json!({"tools": gemini::tools(toolbox, GeminiDialect::Parameters)?}),
-        "mcp" => mcp::tools_list(toolbox, NullStyle::default()),
+        "mcp" => json!({"tools": mcp::tools_list(toolbox, NullStyle::default())}),
         "ollama" => Value::from(ollama::tools(toolbox)?),
         other => {
             return Err(format!(

@@ -41,8 +41,8 @@ fn toolbox() -> Toolbox {
 
 fn parameters(tool: ToolRef) -> Value {
     let toolbox = Toolbox::builder().tool(tool).build().unwrap();
-    let mut tools = gemini::tools(&toolbox, GeminiDialect::Parameters).unwrap();
-    tools[0]["functionDeclarations"][0]["parameters"].take()
+    let tools = gemini::tools(&toolbox, GeminiDialect::Parameters).unwrap();
+    tools[0]["functionDeclarations"][0]["parameters"].clone()
 }
 
 #[test]

@@ -69,7 +69,7 @@ fn tool_is_the_golden_example_closed_to_unknown_arguments() {
     expected["inputSchema"]["additionalProperties"] = json!(false);
     assert_eq!(
         mcp::tools_list(&toolbox(), NullStyle::TypeArray),
-        json!({ "tools": [expected] })
+        [expected]
     );
 }
 
@@ -157,7 +157,7 @@ fn by_default_no_list_of_types_and_no_format_outside_json_schema() {
     assert_eq!(NullStyle::default(), NullStyle::AnyOf);
     let toolbox = Toolbox::builder().tool(query::tool()).build().unwrap();
     let list = mcp::tools_list(&toolbox, NullStyle::default());
-    let schema = &list["tools"][0]["inputSchema"];
+    let schema = &list[0]["inputSchema"];
     assert_eq!(
         schema["properties"]["limit"],
         json!({"anyOf": [
@@ -181,7 +181,7 @@ fn by_default_no_list_of_types_and_no_format_outside_json_schema() {
     );
     let type_array = mcp::tools_list(&toolbox, NullStyle::TypeArray);
     assert_eq!(
-        type_array["tools"][0]["inputSchema"]["properties"]["limit"],
+        type_array[0]["inputSchema"]["properties"]["limit"],
         json!({"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX})
     );
 }
@@ -233,7 +233,7 @@ fn output_schemas_that_are_not_objects_are_wrapped_under_result() {
         "required": ["temp"]
     });
     assert_eq!(
-        list["tools"][2]["outputSchema"],
+        list[2]["outputSchema"],
         json!({
             "type": "object",
             "properties": {"result": {"type": "array", "items": {"$ref": "#/$defs/Report"}}},
@@ -242,7 +242,7 @@ fn output_schemas_that_are_not_objects_are_wrapped_under_result() {
         })
     );
     assert_eq!(
-        list["tools"][0]["outputSchema"],
+        list[0]["outputSchema"],
         json!({
             "type": "object",
             "properties": {"result": {"anyOf": [{"$ref": "#/$defs/Report"}, {"type": "null"}]}},
@@ -250,7 +250,7 @@ fn output_schemas_that_are_not_objects_are_wrapped_under_result() {
             "$defs": {"Report": report}
         })
     );
-    assert_eq!(list["tools"][1]["outputSchema"], report);
+    assert_eq!(list[1]["outputSchema"], report);
 }
 
 #[tokio::test]

@@ -138,10 +138,10 @@ fn assert_strict_declarations(declarations: &[Value]) -> Vec<String> {
 
 fn strict_parameters(tool: ToolRef) -> Value {
     let toolbox = Toolbox::builder().tool(tool).build().unwrap();
-    let mut tools = openai::tools(&toolbox, Strict::On).unwrap();
+    let tools = openai::tools(&toolbox, Strict::On).unwrap();
     assert_eq!(tools[0]["function"]["strict"], json!(true));
     assert_strict_declarations(&tools);
-    tools.remove(0)["function"]["parameters"].take()
+    tools[0]["function"]["parameters"].clone()
 }
 
 #[test]

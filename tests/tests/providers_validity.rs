@@ -171,10 +171,9 @@ fn anthropic_input_schemas_are_valid_draft_2020_12() {
 #[test]
 fn mcp_input_and_output_schemas_are_valid_draft_2020_12_in_both_null_styles() {
     for nulls in [NullStyle::TypeArray, NullStyle::AnyOf] {
-        let list = mcp::tools_list(&every_tool(), nulls);
-        let tools = list["tools"].as_array().unwrap();
+        let tools = mcp::tools_list(&every_tool(), nulls);
         assert_eq!(tools.len(), 10);
-        for tool in tools {
+        for tool in &tools {
             let name = &tool["name"];
             assert_valid_2020_12(&format!("{name} input"), &tool["inputSchema"]);
             assert_eq!(tool["inputSchema"]["type"], "object");
@@ -192,14 +191,14 @@ fn openai_gemini_and_ollama_parameters_are_valid_schemas() {
     let inlinable = inlinable_tools();
     let mut parameters: Vec<(String, Value)> = Vec::new();
     for strict in [Strict::Off, Strict::OnOrFallback] {
-        for tool in openai::tools(&every, strict).unwrap() {
+        for tool in &openai::tools(&every, strict).unwrap() {
             let function = &tool["function"];
             parameters.push((
                 format!("chat {}", function["name"]),
                 function["parameters"].clone(),
             ));
         }
-        for tool in openai_responses::tools(&every, strict).unwrap() {
+        for tool in &openai_responses::tools(&every, strict).unwrap() {
             parameters.push((
                 format!("responses {}", tool["name"]),
                 tool["parameters"].clone(),
@@ -218,7 +217,7 @@ fn openai_gemini_and_ollama_parameters_are_valid_schemas() {
             }
         }
     }
-    for tool in ollama::tools(&inlinable).unwrap() {
+    for tool in &ollama::tools(&inlinable).unwrap() {
         let function = &tool["function"];
         parameters.push((
             format!("ollama {}", function["name"]),
@@ -262,9 +261,7 @@ fn the_any_of_null_style_accepts_exactly_what_the_type_list_accepts() {
     let toolbox = every_tool();
     let schemas = |nulls| {
         let list = mcp::tools_list(&toolbox, nulls);
-        let query = list["tools"]
-            .as_array()
-            .unwrap()
+        let query = list
             .iter()
             .find(|tool| tool["name"] == "query")
             .unwrap()
@@ -313,9 +310,7 @@ async fn mcp_structured_content_conforms_to_the_output_schema() {
         ])
         .await;
     for result in &results {
-        let tool = list["tools"]
-            .as_array()
-            .unwrap()
+        let tool = list
             .iter()
             .find(|tool| tool["name"] == result.name.as_str())
             .unwrap();

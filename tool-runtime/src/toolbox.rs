@@ -47,7 +47,7 @@ pub(crate) struct Inner {
     /// The slots of [`ToolboxBuilder::max_blocking_calls`].
     pub(crate) blocking: Arc<Semaphore>,
     /// The declarations for each provider, built when first exported.
-    pub(crate) declarations: crate::providers::Declarations,
+    pub(crate) declarations: crate::providers::DeclarationCache,
     /// The policy of [`ToolboxBuilder::approval`], when one is set.
     pub(crate) approval: Option<crate::Approval>,
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use tool_runtime::{DEFAULT_LIMITS, Limits, ToolCall, Toolbox, tool};
+use tool_runtime_benches::verdict;
 
 /// How long one call of `nap` sleeps in the latency runs.
 const NAP: Duration = Duration::from_millis(20);
@@ -92,10 +93,6 @@ async fn bare_batch(limit: Option<usize>) -> Duration {
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
-}
-
-fn verdict(pass: bool) -> &'static str {
-    if pass { "PASS" } else { "FAIL" }
 }
 
 /// Runs both latency scenarios, ours and bare side by side, and prints the ratios.

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use tool_runtime::{DEFAULT_LIMITS, Limits, ToolCall, Toolbox, tool};
+use tool_runtime_benches::verdict;
 
 /// Succeeds at once.
 #[tool]
@@ -164,8 +165,4 @@ async fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok { "PASS" } else { "FAIL" }
 }

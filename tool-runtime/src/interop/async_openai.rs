@@ -68,9 +68,9 @@ pub fn chat_tools(
 ) -> Result<Vec<ChatCompletionTools>, ExportError> {
     let declarations = openai::tools(toolbox, strict)?;
     Ok(declarations
-        .into_iter()
-        .map(|mut declaration| {
-            let function = function_object(declaration["function"].take());
+        .iter()
+        .map(|declaration| {
+            let function = function_object(&declaration["function"]);
             ChatCompletionTools::Function(ChatCompletionTool { function })
         })
         .collect())
@@ -117,7 +117,7 @@ pub fn chat_tool_messages(results: &[CallResult]) -> Vec<ChatCompletionRequestMe
 pub fn response_tools(toolbox: &Toolbox, strict: Strict) -> Result<Vec<Tool>, ExportError> {
     let declarations = openai_responses::tools(toolbox, strict)?;
     Ok(declarations
-        .into_iter()
+        .iter()
         .map(|declaration| {
             let function = function_object(declaration);
             Tool::Function(FunctionTool {
@@ -169,12 +169,12 @@ pub fn response_outputs(results: &[CallResult]) -> Vec<InputItem> {
 
 /// A function's name, description, parameters and strictness, from a declaration that
 /// [`openai`] or [`openai_responses`] wrote.
-fn function_object(mut declaration: Value) -> FunctionObject {
+fn function_object(declaration: &Value) -> FunctionObject {
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
     FunctionObject {
         name: text(&declaration["name"]),
         description: Some(text(&declaration["description"])),
-        parameters: Some(declaration["parameters"].take()),
+        parameters: Some(declaration["parameters"].clone()),
         strict: declaration["strict"].as_bool(),
     }
 }

@@ -6,21 +6,24 @@ use std::sync::Arc;
 
 use rmcp::ErrorData;
 use rmcp::model::{CallToolResult, ContentBlock, Tool};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::providers::{NullStyle, mcp};
 use crate::{CallResult, ToolError, Toolbox};
 
-/// The toolbox's tools as `tools/list` gives them.
+/// The toolbox's tools as `tools/list` gives them, read once from the declarations of
+/// [`mcp::tools_list`]; each answer clones them (their schemas are shared).
 pub(super) fn tools(toolbox: &Toolbox, nulls: NullStyle) -> Result<Arc<[Tool]>, ErrorData> {
-    let mut list = mcp::tools_list(toolbox, nulls);
-    let tools: Vec<Value> = decode(list["tools"].take(), "the list of tools")?;
-    tools
-        .into_iter()
+    mcp::tools_list(toolbox, nulls)
+        .iter()
         .map(|tool| {
-            let name = tool["name"].as_str().unwrap_or_default().to_owned();
-            decode(tool, &format!("the declaration of the tool {name}"))
+            Tool::deserialize(tool).map_err(|error| {
+                let name = tool["name"].as_str().unwrap_or_default();
+                ErrorData::internal_error(
+                    format!("the declaration of the tool {name} cannot be sent over MCP: {error}"),
+                    None,
+                )
+            })
         })
         .collect()
 }
@@ -40,12 +43,6 @@ pub(super) fn result(toolbox: &Toolbox, result: &CallResult) -> Result<CallToolR
     };
     answer.structured_content = mcp::structured_content(toolbox, result);
     Ok(answer)
-}
-
-fn decode<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, ErrorData> {
-    serde_json::from_value(value).map_err(|error| {
-        ErrorData::internal_error(format!("{what} cannot be sent over MCP: {error}"), None)
-    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::{CallResult, ToolCall, ToolSpec, Toolbox};
 
 use super::ReadError;
-use super::declarations::{Form, cached};
+use super::declarations::{Declarations, Form, cached};
 use super::read::{Reader, arguments, id_text, refuse_duplicates, refused};
 
 const READER: Reader = Reader {
@@ -45,7 +45,7 @@ const READER: Reader = Reader {
 /// );
 /// # }
 /// ```
-pub fn tools(toolbox: &Toolbox) -> Vec<Value> {
+pub fn tools(toolbox: &Toolbox) -> Declarations {
     let declarations = cached(toolbox, Form::Anthropic, || {
         let declare = |spec: &ToolSpec| {
             json!({
@@ -56,7 +56,7 @@ pub fn tools(toolbox: &Toolbox) -> Vec<Value> {
         };
         Ok(toolbox.specs().map(declare).collect())
     });
-    declarations.unwrap_or_default().to_vec()
+    declarations.unwrap_or_default()
 }
 
 /// The `tool_use` blocks of an assistant message (a Messages response is one).

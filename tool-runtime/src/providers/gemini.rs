@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use crate::{CallResult, ToolCall, ToolSpec, Toolbox};
 
 use super::ReadError;
-use super::declarations::{Form, cached};
+use super::declarations::{Declarations, Form, cached};
 use super::dialects::{ExportError, Provider, Violation, declare_all, gemini_schema, violations};
 use super::read::{
     Reader, arguments, arguments_value, call_id, given, id_text, refuse_duplicates, refused,
@@ -66,15 +66,14 @@ pub enum GeminiDialect {
 /// );
 /// # }
 /// ```
-pub fn tools(toolbox: &Toolbox, dialect: GeminiDialect) -> Result<Vec<Value>, ExportError> {
-    let tools = cached(toolbox, Form::Gemini(dialect), || {
+pub fn tools(toolbox: &Toolbox, dialect: GeminiDialect) -> Result<Declarations, ExportError> {
+    cached(toolbox, Form::Gemini(dialect), || {
         let declarations = declare_all(toolbox, |spec| declaration(spec, dialect))?;
         if declarations.is_empty() {
             return Ok(Vec::new());
         }
         Ok(vec![json!({"functionDeclarations": declarations})])
-    })?;
-    Ok(tools.to_vec())
+    })
 }
 
 fn declaration(spec: &ToolSpec, dialect: GeminiDialect) -> Result<Value, Vec<Violation>> {

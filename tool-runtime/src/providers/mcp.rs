@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use crate::{Annotations, CallResult, ToolCall, ToolError, ToolSpec, Toolbox};
 
 use super::ReadError;
-use super::declarations::{Form, cached};
+use super::declarations::{Declarations, Form, cached};
 use super::dialects::{NullStyle, mcp_schema};
 use super::read::{Reader, arguments};
 use super::schema::node::is_object_root;
@@ -19,7 +19,7 @@ const READER: Reader = Reader {
 /// The JSON-RPC error code for an unknown tool.
 const INVALID_PARAMS: i64 = -32602;
 
-/// The result of `tools/list`: `{"tools": [...]}`, each tool with its `name`, `title` (from
+/// The tools of a `tools/list` result, `{"tools": [...]}`: each with its `name`, `title` (from
 /// [`Annotations::title`]), `description`, `inputSchema`, `outputSchema` and `annotations`
 /// (`readOnlyHint`, `destructiveHint`, `idempotentHint`, `openWorldHint`, for the hints set).
 /// An output schema whose root is not an object is wrapped as
@@ -39,8 +39,8 @@ const INVALID_PARAMS: i64 = -32602;
 ///
 /// # fn main() {
 /// let toolbox = Toolbox::builder().tool(count_words::tool()).build().unwrap();
-/// let list = mcp::tools_list(&toolbox, NullStyle::AnyOf);
-/// let tool = &list["tools"][0];
+/// let tools = mcp::tools_list(&toolbox, NullStyle::AnyOf);
+/// let tool = &tools[0];
 /// assert_eq!(tool["annotations"], json!({"readOnlyHint": true}));
 /// assert_eq!(
 ///     tool["inputSchema"]["properties"]["limit"],
@@ -57,13 +57,16 @@ const INVALID_PARAMS: i64 = -32602;
 ///         "required": ["result"]
 ///     })
 /// );
+/// // The answer to a `tools/list` request.
+/// let result = json!({"tools": tools});
+/// assert_eq!(result["tools"][0]["name"], "count_words");
 /// # }
 /// ```
-pub fn tools_list(toolbox: &Toolbox, nulls: NullStyle) -> Value {
+pub fn tools_list(toolbox: &Toolbox, nulls: NullStyle) -> Declarations {
     let tools = cached(toolbox, Form::Mcp(nulls), || {
         Ok(toolbox.specs().map(|spec| tool(spec, nulls)).collect())
     });
-    json!({"tools": tools.unwrap_or_default().to_vec()})
+    tools.unwrap_or_default()
 }
 
 fn tool(spec: &ToolSpec, nulls: NullStyle) -> Value {

@@ -72,7 +72,8 @@ pub(crate) mod read;
 pub(crate) mod schema;
 
 pub use crate::snapshot::{Change, ChangeKind, Part, compare, snapshot};
-pub(crate) use declarations::Declarations;
+pub(crate) use declarations::DeclarationCache;
+pub use declarations::Declarations;
 pub use dialects::{
     ExportError, NullStyle, Provider, Strict, Violation, gemini_schema, mcp_schema, ollama_schema,
     openai_strict_schema,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use crate::{CallResult, ToolCall, Toolbox};
 
 use super::ReadError;
-use super::declarations::{Form, cached};
+use super::declarations::{Declarations, Form, cached};
 use super::dialects::{ExportError, Provider, declare_all, ollama_schema, violations};
 use super::read::{Reader, arguments, call_id, given, id_text, refuse_duplicates, refused};
 
@@ -46,8 +46,8 @@ const READER: Reader = Reader {
 /// );
 /// # }
 /// ```
-pub fn tools(toolbox: &Toolbox) -> Result<Vec<Value>, ExportError> {
-    let declarations = cached(toolbox, Form::Ollama, || {
+pub fn tools(toolbox: &Toolbox) -> Result<Declarations, ExportError> {
+    cached(toolbox, Form::Ollama, || {
         declare_all(toolbox, |spec| {
             let parameters = ollama_schema(&spec.input_schema)
                 .map_err(|issues| violations(spec, Provider::Ollama, issues))?;
@@ -60,8 +60,7 @@ pub fn tools(toolbox: &Toolbox) -> Result<Vec<Value>, ExportError> {
                 }
             }))
         })
-    })?;
-    Ok(declarations.to_vec())
+    })
 }
 
 /// The calls of an assistant message (or of a whole response, under `message`). Arguments

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::{CallResult, ToolCall, Toolbox};
 
 use super::ReadError;
-use super::declarations::{Form, cached};
+use super::declarations::{Declarations, Form, cached};
 use super::dialects::{ExportError, Strict, openai_declarations};
 use super::read::{Reader, arguments, id_text, refuse_duplicates, refused};
 
@@ -49,8 +49,8 @@ const READER: Reader = Reader {
 /// );
 /// # }
 /// ```
-pub fn tools(toolbox: &Toolbox, strict: Strict) -> Result<Vec<Value>, ExportError> {
-    let declarations = cached(toolbox, Form::OpenAi(strict), || {
+pub fn tools(toolbox: &Toolbox, strict: Strict) -> Result<Declarations, ExportError> {
+    cached(toolbox, Form::OpenAi(strict), || {
         openai_declarations(toolbox, strict, |spec, parameters, strict| {
             json!({
                 "type": "function",
@@ -62,8 +62,7 @@ pub fn tools(toolbox: &Toolbox, strict: Strict) -> Result<Vec<Value>, ExportErro
                 }
             })
         })
-    })?;
-    Ok(declarations.to_vec())
+    })
 }
 
 /// The calls of an assistant message (or of the first choice of a whole response). Each

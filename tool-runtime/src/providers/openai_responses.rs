@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::{CallResult, ToolCall, Toolbox};
 
 use super::ReadError;
-use super::declarations::{Form, cached};
+use super::declarations::{Declarations, Form, cached};
 use super::dialects::{ExportError, Strict, openai_declarations};
 use super::read::{Reader, arguments, id_text, refuse_duplicates, refused};
 
@@ -37,8 +37,8 @@ const READER: Reader = Reader {
 /// assert_eq!(tools[0]["strict"], json!(false));
 /// # }
 /// ```
-pub fn tools(toolbox: &Toolbox, strict: Strict) -> Result<Vec<Value>, ExportError> {
-    let declarations = cached(toolbox, Form::OpenAiResponses(strict), || {
+pub fn tools(toolbox: &Toolbox, strict: Strict) -> Result<Declarations, ExportError> {
+    cached(toolbox, Form::OpenAiResponses(strict), || {
         openai_declarations(toolbox, strict, |spec, parameters, strict| {
             json!({
                 "type": "function",
@@ -48,8 +48,7 @@ pub fn tools(toolbox: &Toolbox, strict: Strict) -> Result<Vec<Value>, ExportErro
                 "strict": strict,
             })
         })
-    })?;
-    Ok(declarations.to_vec())
+    })
 }
 
 /// The `function_call` items of a response (the whole response, its `output` list, or one
