@@ -68,21 +68,22 @@ fn builder() -> ToolboxBuilder {
 /// Each tool's entry in what the provider's module exports, written out per provider.
 fn exported(toolbox: &Toolbox, provider: Provider) -> Vec<Value> {
     match provider {
-        Provider::OpenAiChat => openai::tools(toolbox, Strict::Off).unwrap(),
-        Provider::OpenAiStrict => openai::tools(toolbox, Strict::OnOrFallback).unwrap(),
-        Provider::OpenAiResponses => openai_responses::tools(toolbox, Strict::Off).unwrap(),
-        Provider::Anthropic => anthropic::tools(toolbox),
+        Provider::OpenAiChat => openai::tools(toolbox, Strict::Off).unwrap().to_vec(),
+        Provider::OpenAiStrict => openai::tools(toolbox, Strict::OnOrFallback)
+            .unwrap()
+            .to_vec(),
+        Provider::OpenAiResponses => openai_responses::tools(toolbox, Strict::Off)
+            .unwrap()
+            .to_vec(),
+        Provider::Anthropic => anthropic::tools(toolbox).to_vec(),
         Provider::Gemini => {
             gemini::tools(toolbox, GeminiDialect::Parameters).unwrap()[0]["functionDeclarations"]
                 .as_array()
                 .unwrap()
                 .clone()
         }
-        Provider::Ollama => ollama::tools(toolbox).unwrap(),
-        Provider::Mcp => mcp::tools_list(toolbox, NullStyle::AnyOf)["tools"]
-            .as_array()
-            .unwrap()
-            .clone(),
+        Provider::Ollama => ollama::tools(toolbox).unwrap().to_vec(),
+        Provider::Mcp => mcp::tools_list(toolbox, NullStyle::AnyOf).to_vec(),
         other => panic!("no export for {other}"),
     }
 }

@@ -191,19 +191,16 @@ pub fn costs(toolbox: &Toolbox, provider: Provider) -> Result<Vec<ToolCost>, Exp
 /// ```
 pub fn declarations(toolbox: &Toolbox, provider: Provider) -> Result<Vec<Value>, ExportError> {
     Ok(match provider {
-        Provider::OpenAiChat => openai::tools(toolbox, Strict::Off)?,
-        Provider::OpenAiStrict => openai::tools(toolbox, Strict::OnOrFallback)?,
-        Provider::OpenAiResponses => openai_responses::tools(toolbox, Strict::Off)?,
-        Provider::Anthropic => anthropic::tools(toolbox),
-        Provider::Ollama => ollama::tools(toolbox)?,
+        Provider::OpenAiChat => openai::tools(toolbox, Strict::Off)?.to_vec(),
+        Provider::OpenAiStrict => openai::tools(toolbox, Strict::OnOrFallback)?.to_vec(),
+        Provider::OpenAiResponses => openai_responses::tools(toolbox, Strict::Off)?.to_vec(),
+        Provider::Anthropic => anthropic::tools(toolbox).to_vec(),
+        Provider::Ollama => ollama::tools(toolbox)?.to_vec(),
         Provider::Gemini => {
             let tools = gemini::tools(toolbox, GeminiDialect::default())?;
             list(tools.first(), "/functionDeclarations")
         }
-        Provider::Mcp => list(
-            Some(&mcp::tools_list(toolbox, NullStyle::default())),
-            "/tools",
-        ),
+        Provider::Mcp => mcp::tools_list(toolbox, NullStyle::default()).to_vec(),
     })
 }
 
