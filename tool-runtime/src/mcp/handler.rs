@@ -41,7 +41,7 @@ impl ServerHandler for McpServer {
     /// stops (its input closed); each progress report of the tool becomes a
     /// `notifications/progress` when the client sent a `progressToken`. When the toolbox's
     /// approval policy asks a person and the client can show a form, its user is asked
-    /// ([`elicit`]): on 2026-07-28 the call is answered `input_required` until the client sends
+    /// (`elicit.rs`): on 2026-07-28 the call is answered `input_required` until the client sends
     /// it again with the answer.
     async fn call_tool(
         &self,
