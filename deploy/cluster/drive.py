@@ -28,23 +28,28 @@ async def main():
     next_call = 0
     finished = 0
 
-    async def worker(client):
-        nonlocal next_call, finished, kill_pid
+    def record(kind, start):
+        nonlocal finished, kill_pid
+        outcomes.append((kind, time.perf_counter() - start))
+        finished += 1
+        if kill_pid is not None and finished >= kill_after:
+            os.kill(kill_pid, signal.SIGKILL)
+            kill_pid = None
+
+    async def worker(client, in_flight):
+        nonlocal next_call
         while next_call < calls:
             index = next_call
             next_call += 1
             name, arguments = call_of(run_id, index)
-            start = time.perf_counter()
+            start = in_flight[index] = time.perf_counter()
             try:
                 result = await client.call_tool(name, arguments)
                 kind = "error" if result.is_error else "answered"
             except Exception:  # the connection was lost: the SDK has no retry of its own
                 kind = "failed"
-            outcomes.append((kind, time.perf_counter() - start))
-            finished += 1
-            if kill_pid is not None and finished >= kill_after:
-                os.kill(kill_pid, signal.SIGKILL)
-                kill_pid = None
+            del in_flight[index]
+            record(kind, start)
 
     # A few clients (connections), each with several calls in flight.
     clients = min(4, concurrency)
@@ -54,10 +59,19 @@ async def main():
             share = concurrency // clients + (1 if c < concurrency % clients else 0)
 
             async def run(share=share):
-                async with Client(url) as client:
-                    async with anyio.create_task_group() as workers:
-                        for _ in range(share):
-                            workers.start_soon(worker, client)
+                # A lost connection can end the client itself, with the calls it carried:
+                # those count as failed, and a new client takes the next calls.
+                while next_call < calls:
+                    in_flight = {}
+                    try:
+                        async with Client(url) as client:
+                            async with anyio.create_task_group() as workers:
+                                for _ in range(share):
+                                    workers.start_soon(worker, client, in_flight)
+                    except Exception:
+                        pass
+                    for start in in_flight.values():
+                        record("failed", start)
 
             group.start_soon(run)
     wall = time.perf_counter() - start
