@@ -48,16 +48,6 @@ async fn count_labels(labels: HashMap<String, u32>) -> usize {
     labels.len()
 }
 
-const PROVIDERS: [Provider; 7] = [
-    Provider::OpenAiChat,
-    Provider::OpenAiStrict,
-    Provider::OpenAiResponses,
-    Provider::Anthropic,
-    Provider::Gemini,
-    Provider::Ollama,
-    Provider::Mcp,
-];
-
 fn builder() -> ToolboxBuilder {
     Toolbox::builder()
         .tool(add::tool())
@@ -98,7 +88,7 @@ fn the_tests_count_o200k_base_tokens() {
 #[test]
 fn each_tools_cost_is_the_tokens_of_its_declaration_as_exported() {
     let toolbox = builder().build().unwrap();
-    for provider in PROVIDERS {
+    for provider in Provider::ALL {
         let declarations = budget::declarations(&toolbox, provider).unwrap();
         assert_eq!(declarations, exported(&toolbox, provider), "{provider}");
         let costs = budget::costs(&toolbox, provider).unwrap();

@@ -116,12 +116,31 @@ async fn drive(command: Command, transport: &str, target: &str, revisions: &[&st
 }
 
 async fn drive_serving(
-    mut command: Command,
+    command: Command,
     transport: &str,
     target: &str,
     revisions: &[&str],
     serving: Serving,
 ) {
+    let (seen, stderr) = run_client(command, transport, target, revisions).await;
+    // The Python client warns when ending its session gets anything but 200 or 204.
+    assert!(
+        !stderr.contains("Session termination failed"),
+        "stderr:\n{stderr}"
+    );
+    for (seen, revision) in seen.iter().zip(revisions) {
+        check(seen, revision, transport, serving);
+    }
+}
+
+/// Runs a client driver on `target` for `revisions` and gives the JSON line it printed for
+/// each revision, and its stderr.
+async fn run_client(
+    mut command: Command,
+    transport: &str,
+    target: &str,
+    revisions: &[&str],
+) -> (Vec<Value>, String) {
     let output = command
         .args([transport, target])
         .args(revisions)
@@ -133,13 +152,8 @@ async fn drive_serving(
         .expect("the client finishes within 120 s")
         .expect("the client runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "the client failed:\n{stderr}");
-    // The Python client warns when ending its session gets anything but 200 or 204.
-    assert!(
-        !stderr.contains("Session termination failed"),
-        "stderr:\n{stderr}"
-    );
     let seen: Vec<Value> = stdout
         .lines()
         .map(|line| serde_json::from_str(line).expect("a JSON line"))
@@ -149,9 +163,7 @@ async fn drive_serving(
         revisions.len(),
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    for (seen, revision) in seen.iter().zip(revisions) {
-        check(seen, revision, transport, serving);
-    }
+    (seen, stderr)
 }
 
 /// What every client must see at every revision.
@@ -273,29 +285,9 @@ const ELICITATION_REVISIONS: [&str; 3] = ["2025-06-18", "2025-11-25", MODERN_REV
 async fn drive_elicitation(transport: &str, target: &str) {
     // The interpreter python() found, with the elicitation driver instead of drive.py.
     let Some(python) = python() else { return };
-    let output = Command::new(python.as_std().get_program())
-        .arg(clients_dir().join("python/elicit.py"))
-        .args([transport, target])
-        .args(ELICITATION_REVISIONS)
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(120), output)
-        .await
-        .expect("the client finishes within 120 s")
-        .expect("the client runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the client failed:\n{stderr}");
-    let seen: Vec<Value> = stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect();
-    assert_eq!(
-        seen.len(),
-        ELICITATION_REVISIONS.len(),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    let mut command = Command::new(python.as_std().get_program());
+    command.arg(clients_dir().join("python/elicit.py"));
+    let (seen, _) = run_client(command, transport, target, &ELICITATION_REVISIONS).await;
     for (seen, revision) in seen.iter().zip(ELICITATION_REVISIONS) {
         let context = format!("{revision} over {transport}: {seen:#}");
         assert_eq!(seen.get("failure"), None, "{context}");

@@ -30,21 +30,11 @@ async fn draw(tree: Tree) -> usize {
     tree.children.len()
 }
 
-const EVERY_PROVIDER: [Provider; 7] = [
-    Provider::OpenAiChat,
-    Provider::OpenAiResponses,
-    Provider::OpenAiStrict,
-    Provider::Anthropic,
-    Provider::Gemini,
-    Provider::Mcp,
-    Provider::Ollama,
-];
-
 #[test]
 fn tools_every_provider_takes_build() {
     let toolbox = Toolbox::builder()
         .tool(get_weather::tool())
-        .targets(EVERY_PROVIDER)
+        .targets(Provider::ALL)
         .build()
         .unwrap();
     assert_eq!(toolbox.len(), 1);

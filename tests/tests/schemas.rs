@@ -482,15 +482,7 @@ fn every_signature_shape_s_declarations_are_estimated_within_the_stated_bound() 
         .build()
         .unwrap();
     let mut measured = 0;
-    for provider in [
-        Provider::OpenAiChat,
-        Provider::OpenAiStrict,
-        Provider::OpenAiResponses,
-        Provider::Anthropic,
-        Provider::Gemini,
-        Provider::Ollama,
-        Provider::Mcp,
-    ] {
+    for provider in Provider::ALL {
         // Gemini and Ollama cannot declare `tag`'s map: the other tools alone.
         let declarations = match budget::declarations(&toolbox, provider) {
             Ok(declarations) => declarations,

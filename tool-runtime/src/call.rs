@@ -172,14 +172,8 @@ impl Toolbox {
             return Outcome::at_once(Err(self.unknown_tool(call.name)));
         };
         let entry = &inner.entries[index];
-        let limits = inner.policy.limits;
-        if let Err(failure) = call
-            .arguments
-            .check_limits(limits.argument_bytes, limits.nesting_depth)
-        {
-            let error = attach(&entry.spec.name, failure);
-            entry.counters.record(Some(&error), Duration::ZERO);
-            return Outcome::at_once(Err(error));
+        if let Err(error) = self.within_limits(entry, call.arguments) {
+            return Outcome::stopped(entry, error);
         }
         // Arguments a policy or a person edited: checked as the model's are, here for their
         // size, by the tool's own decoding for their schema.
@@ -192,10 +186,7 @@ impl Toolbox {
                 .check(request, call.approver, call.cancel, call.deadline)
                 .await
             {
-                Verdict::Stop(error) => {
-                    entry.counters.record(Some(&error), Duration::ZERO);
-                    return Outcome::at_once(Err(error));
-                }
+                Verdict::Stop(error) => return Outcome::stopped(entry, error),
                 Verdict::Run { arguments, asked } => {
                     if asked {
                         entry.counters.approved();
@@ -203,13 +194,8 @@ impl Toolbox {
                     if let Some(arguments) = arguments {
                         edited = arguments;
                         call.arguments = ArgumentsRef::Json(&edited);
-                        if let Err(failure) = call
-                            .arguments
-                            .check_limits(limits.argument_bytes, limits.nesting_depth)
-                        {
-                            let error = attach(&entry.spec.name, failure);
-                            entry.counters.record(Some(&error), Duration::ZERO);
-                            return Outcome::at_once(Err(error));
+                        if let Err(error) = self.within_limits(entry, call.arguments) {
+                            return Outcome::stopped(entry, error);
                         }
                     }
                 }
@@ -238,6 +224,14 @@ impl Toolbox {
         span.record("elapsed_ms", outcome.elapsed.as_millis() as u64);
         span.record("attempts", outcome.attempts);
         outcome
+    }
+
+    /// Refuses arguments over the toolbox's size or nesting limits.
+    fn within_limits(&self, entry: &Entry, arguments: ArgumentsRef<'_>) -> Result<(), ToolError> {
+        let limits = self.inner.policy.limits;
+        arguments
+            .check_limits(limits.argument_bytes, limits.nesting_depth)
+            .map_err(|failure| attach(&entry.spec.name, failure))
     }
 
     /// Runs the tool at `index` with its context, its panics contained, under its deadline
@@ -430,6 +424,13 @@ impl Outcome {
             elapsed: Duration::ZERO,
             attempts: 0,
         }
+    }
+
+    /// A call stopped before its tool ran (arguments over the limits, not approved), counted
+    /// in the tool's stats.
+    fn stopped(entry: &Entry, error: ToolError) -> Self {
+        entry.counters.record(Some(&error), Duration::ZERO);
+        Outcome::at_once(Err(error))
     }
 
     /// A call the provider reader refused (see [`ToolCall::refused`]).

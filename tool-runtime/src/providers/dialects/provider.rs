@@ -40,6 +40,23 @@ pub enum Provider {
 }
 
 impl Provider {
+    /// Every provider, in the order they are documented above.
+    ///
+    /// ```
+    /// use tool_runtime::providers::Provider;
+    ///
+    /// assert!(Provider::ALL.contains(&Provider::Mcp));
+    /// ```
+    pub const ALL: [Provider; 7] = [
+        Provider::OpenAiChat,
+        Provider::OpenAiResponses,
+        Provider::OpenAiStrict,
+        Provider::Anthropic,
+        Provider::Gemini,
+        Provider::Mcp,
+        Provider::Ollama,
+    ];
+
     /// Every rule of this provider that `spec` breaks: its name, its parameters' root, and
     /// what the provider's dialect cannot express.
     ///
