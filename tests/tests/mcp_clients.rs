@@ -1,20 +1,27 @@
 //! The official MCP clients, at their newest versions in their default modes, driving our
 //! server (`mcp_test_server`) over stdio and streamable HTTP at every protocol revision: the
-//! Python SDK (`mcp` 2.x `Client`) and the TypeScript SDK (`@modelcontextprotocol/sdk`).
+//! Python SDK (`mcp` 2.x `Client`) and the TypeScript SDK (`@modelcontextprotocol/sdk`). Also
+//! two clients that check more than they use: the MCP Inspector's CLI in its `--strict` mode,
+//! which finds the tool schemas that strict clients warn about, and the OpenAI Agents SDK
+//! (`openai-agents`), which turns MCP tools into OpenAI function tools in strict mode.
 //!
 //! The clients are installed from their registries into `tests/clients/` by `.ci/run` (or by
-//! hand: `python3 -m venv tests/clients/.venv && tests/clients/.venv/bin/pip install 'mcp>=2,<3'`
-//! and `npm install --prefix tests/clients/node`). The driver scripts there print what each
-//! client saw as JSON; these tests check it. Without the clients, the tests say so and pass,
-//! except in CI (`CI=true`), where they fail.
+//! hand: `python3 -m venv tests/clients/.venv && tests/clients/.venv/bin/pip install 'mcp>=2,<3'
+//! openai-agents`, `npm install --prefix tests/clients/node` and `npm install --prefix
+//! tests/clients/inspector`). The driver scripts there print what each client saw as JSON;
+//! these tests check it. Without the clients, the tests say so and pass, except in CI
+//! (`CI=true`), where they fail.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
+use examples::Demo;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tool_runtime::mcp::{HttpServer, McpServer};
+use tool_runtime::providers::NullStyle;
 
 /// The revisions of the initialize handshake.
 const HANDSHAKE_REVISIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
@@ -45,18 +52,23 @@ fn client(interpreter: PathBuf, installed: PathBuf, script: &str) -> Option<Comm
 }
 
 fn python() -> Option<Command> {
+    python_running("mcp", "python/drive.py")
+}
+
+/// The venv's interpreter running `script`, if the Python package `package` is installed there.
+fn python_running(package: &str, script: &str) -> Option<Command> {
     let venv = clients_dir().join(".venv");
-    // lib/python3.X/site-packages/mcp, whatever the X.
+    // lib/python3.X/site-packages/PACKAGE, whatever the X.
     let installed = venv
         .join("lib")
         .read_dir()
         .into_iter()
         .flatten()
         .flatten()
-        .map(|lib| lib.path().join("site-packages/mcp"))
-        .find(|mcp| mcp.exists())
-        .unwrap_or_else(|| venv.join("lib/python3/site-packages/mcp"));
-    client(venv.join("bin/python"), installed, "python/drive.py")
+        .map(|lib| lib.path().join("site-packages").join(package))
+        .find(|installed| installed.exists())
+        .unwrap_or_else(|| venv.join("lib/python3/site-packages").join(package));
+    client(venv.join("bin/python"), installed, script)
 }
 
 fn node() -> Option<Command> {
@@ -141,19 +153,9 @@ async fn run_client(
     target: &str,
     revisions: &[&str],
 ) -> (Vec<Value>, String) {
-    let output = command
-        .args([transport, target])
-        .args(revisions)
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(120), output)
-        .await
-        .expect("the client finishes within 120 s")
-        .expect("the client runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "the client failed:\n{stderr}");
+    command.args([transport, target]).args(revisions);
+    let (status, stdout, stderr) = run(command).await;
+    assert!(status.success(), "the client failed:\n{stderr}");
     let seen: Vec<Value> = stdout
         .lines()
         .map(|line| serde_json::from_str(line).expect("a JSON line"))
@@ -164,6 +166,17 @@ async fn run_client(
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     (seen, stderr)
+}
+
+/// Runs `command` to its end, within 120 s: its exit status, stdout and stderr.
+async fn run(mut command: Command) -> (ExitStatus, String, String) {
+    let output = command.stdin(Stdio::null()).kill_on_drop(true).output();
+    let output = tokio::time::timeout(Duration::from_secs(120), output)
+        .await
+        .expect("the client finishes within 120 s")
+        .expect("the client runs");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status, text(&output.stdout), text(&output.stderr))
 }
 
 /// What every client must see at every revision.
@@ -283,10 +296,9 @@ const ELICITATION_REVISIONS: [&str; 3] = ["2025-06-18", "2025-11-25", MODERN_REV
 /// elicitation callback, which answers yes, no, decline and cancel in turn; only the yes runs
 /// the tool. A client without the capability gets the policy's fallback.
 async fn drive_elicitation(transport: &str, target: &str) {
-    // The interpreter python() found, with the elicitation driver instead of drive.py.
-    let Some(python) = python() else { return };
-    let mut command = Command::new(python.as_std().get_program());
-    command.arg(clients_dir().join("python/elicit.py"));
+    let Some(command) = python_running("mcp", "python/elicit.py") else {
+        return;
+    };
     let (seen, _) = run_client(command, transport, target, &ELICITATION_REVISIONS).await;
     for (seen, revision) in seen.iter().zip(ELICITATION_REVISIONS) {
         let context = format!("{revision} over {transport}: {seen:#}");
@@ -363,4 +375,336 @@ async fn the_python_sdk_answers_approval_forms_over_http() {
     }
     let (_server, url) = http_server(&["--approval"]).await;
     drive_elicitation("http", &url).await;
+}
+
+/// The MCP Inspector's CLI (`@modelcontextprotocol/inspector`), run by the Node it needs
+/// (22.19 or newer; the one on PATH may be older): the npm package `node`, which brings Node's
+/// own binary. Both are pinned in `tests/clients/inspector/package.json`.
+fn inspector() -> Option<Command> {
+    let cli =
+        "inspector/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js";
+    let node = clients_dir().join("inspector/node_modules/node/bin/node");
+    let mut command = client(node, clients_dir().join(cli), cli)?;
+    command.arg("--cli");
+    Some(command)
+}
+
+/// What the Inspector's CLI printed: its exit status, the JSON object it prints on stdout
+/// with `--format json` (`{"result": ...}`, and with `--strict` the `schemaFindings` when it
+/// has any), and its stderr, where it writes its warnings and errors.
+struct Inspected {
+    status: ExitStatus,
+    json: Value,
+    stderr: String,
+}
+
+/// Runs the Inspector's CLI on `target` (a server's command, or its URL) with `args`, in the
+/// protocol era `era` (`legacy`: the initialize handshake; `modern`: 2026-07-28).
+async fn inspect(target: &str, era: &str, args: &[&str]) -> Inspected {
+    let mut command = inspector().expect("the tests return early without the Inspector");
+    command
+        .args(["--format", "json", "--protocol-era", era])
+        .args(args)
+        .arg(target);
+    let (status, stdout, stderr) = run(command).await;
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|error| {
+        panic!("the Inspector printed no JSON ({error}):\nstdout:\n{stdout}\nstderr:\n{stderr}")
+    });
+    Inspected {
+        status,
+        json,
+        stderr,
+    }
+}
+
+/// The Inspector's `tools/list --strict` on `target`, then its `tools/call` of each of `calls`
+/// (the client validates a result against the tool's output schema, and warns about the
+/// formats its validator does not know): each succeeds with nothing to warn about, neither a
+/// schema finding nor a line on stderr. Gives the names of the tools listed.
+async fn inspect_strictly(target: &str, era: &str, calls: &[(&str, Value)]) -> Vec<String> {
+    let listed = inspect(target, era, &["--method", "tools/list", "--strict"]).await;
+    let context = format!("tools/list --strict ({era}) on {target}: {:#}", listed.json);
+    assert!(
+        listed.status.success(),
+        "{context}\nstderr:\n{}",
+        listed.stderr
+    );
+    assert_eq!(listed.json.get("schemaFindings"), None, "{context}");
+    assert_eq!(listed.stderr, "", "{context}");
+    for (tool, arguments) in calls {
+        let arguments = arguments.to_string();
+        let called = inspect(
+            target,
+            era,
+            &[
+                "--method",
+                "tools/call",
+                "--tool-name",
+                tool,
+                "--tool-args-json",
+                &arguments,
+            ],
+        )
+        .await;
+        let context = format!("tools/call {tool} ({era}) on {target}: {:#}", called.json);
+        assert!(
+            called.status.success(),
+            "{context}\nstderr:\n{}",
+            called.stderr
+        );
+        assert_eq!(called.json["result"]["isError"], false, "{context}");
+        assert!(
+            called.json["result"]["structuredContent"].is_object(),
+            "the result has structured content to validate: {context}"
+        );
+        assert_eq!(called.stderr, "", "{context}");
+    }
+    listed.json["result"]["tools"]
+        .as_array()
+        .expect("a list of tools")
+        .iter()
+        .map(|tool| tool["name"].as_str().expect("a name").to_owned())
+        .collect()
+}
+
+fn test_server_tools() -> Vec<String> {
+    [
+        "add",
+        "cancellations",
+        "count_up",
+        "fail",
+        "stall",
+        "wait_for_cancel",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_strict_mode_finds_nothing_to_warn_about_over_stdio() {
+    if inspector().is_none() {
+        return;
+    }
+    let server = env!("CARGO_BIN_EXE_mcp_test_server");
+    let add = [("add", json!({"a": 2, "b": 3}))];
+    for era in ["legacy", "modern"] {
+        assert_eq!(
+            inspect_strictly(server, era, &add).await,
+            test_server_tools()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_strict_mode_finds_nothing_to_warn_about_over_http() {
+    if inspector().is_none() {
+        return;
+    }
+    let add = [("add", json!({"a": 2, "b": 3}))];
+    for serving in [&[][..], &["--stateless"]] {
+        let (_server, url) = http_server(serving).await;
+        for era in ["legacy", "modern"] {
+            assert_eq!(inspect_strictly(&url, era, &add).await, test_server_tools());
+        }
+    }
+}
+
+/// The example MCP server's tools (`examples/examples/mcp_server.rs`), served over HTTP with
+/// null written in `nulls`' style. Keep the demo environment while the server serves.
+async fn example_server(nulls: NullStyle) -> (HttpServer, Demo) {
+    let demo = Demo::start().await.expect("the demo environment");
+    let server = McpServer::new(demo.toolbox.clone()).with_null_style(nulls);
+    let http = server.serve_http("127.0.0.1:0").await.expect("it serves");
+    (http, demo)
+}
+
+/// Optional arguments, optional fields of results, `$ref`s to `$defs`: the MCP dialect's
+/// defaults give the Inspector nothing to warn about.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_strict_mode_finds_nothing_to_warn_about_in_the_example_tools() {
+    if inspector().is_none() {
+        return;
+    }
+    let (server, _demo) = example_server(NullStyle::default()).await;
+    let calls = [
+        (
+            "query_db",
+            json!({"sql": "SELECT name FROM cities ORDER BY name LIMIT 2", "max_rows": 2}),
+        ),
+        (
+            "parse_csv_summary",
+            json!({"text": "city,area\nLyon,47.9\nNice,\n"}),
+        ),
+    ];
+    let tools = inspect_strictly(&server.url(), "legacy", &calls).await;
+    assert_eq!(
+        tools,
+        [
+            "fetch_url",
+            "greet_after_delay",
+            "parse_csv_summary",
+            "query_db",
+            "read_file"
+        ]
+    );
+    server.shutdown().await;
+}
+
+/// The check above can fail: with null written as a list of types (`NullStyle::TypeArray`,
+/// as schemars writes it), the Inspector warns about every optional value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_strict_mode_warns_about_lists_of_types() {
+    if inspector().is_none() {
+        return;
+    }
+    let (server, _demo) = example_server(NullStyle::TypeArray).await;
+    let listed = inspect(
+        &server.url(),
+        "legacy",
+        &["--method", "tools/list", "--strict"],
+    )
+    .await;
+    let context = format!("{:#}\nstderr:\n{}", listed.json, listed.stderr);
+    // Warnings, not errors: the CLI exits 0.
+    assert!(listed.status.success(), "{context}");
+    let findings: Vec<(&str, &str, &str)> = listed.json["schemaFindings"]
+        .as_array()
+        .expect("schema findings")
+        .iter()
+        .flat_map(|tool| {
+            let name = tool["toolName"].as_str().expect("a tool name");
+            tool["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .map(move |finding| {
+                    assert_eq!(finding["severity"], "warning", "{finding}");
+                    let text = |key: &str| finding[key].as_str().expect("a string");
+                    (name, text("rule"), text("path"))
+                })
+        })
+        .collect();
+    assert!(
+        findings.contains(&("query_db", "type-union", "properties.max_rows")),
+        "{context}"
+    );
+    assert!(
+        findings.iter().all(|(_, rule, _)| *rule == "type-union"),
+        "{context}"
+    );
+    assert!(
+        listed
+            .stderr
+            .contains("Warning: tool \"query_db\"\n  Path: inputSchema.properties.max_rows"),
+        "{context}"
+    );
+    server.shutdown().await;
+}
+
+/// `tests/clients/python/agents_sdk.py`: the OpenAI Agents SDK's MCP server objects
+/// (`MCPServerStdio`, `MCPServerStreamableHttp`), in their default settings, on `target`.
+/// With `--list-only` (any server), it lists the tools only; otherwise (`mcp_test_server`) it
+/// also calls them. Gives what it saw.
+async fn drive_agents_sdk(transport: &str, target: &str, options: &[&str]) -> Value {
+    let mut command = python_running("agents", "python/agents_sdk.py")
+        .expect("the tests return early without the Agents SDK");
+    command.args([transport, target]).args(options);
+    let (status, stdout, stderr) = run(command).await;
+    assert!(status.success(), "the client failed:\n{stderr}");
+    let seen: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("{error}: stdout:\n{stdout}\nstderr:\n{stderr}"));
+    let context = format!("{transport}: {seen:#}\nstderr:\n{stderr}");
+    assert_eq!(seen.get("failure"), None, "{context}");
+    // Every tool becomes a function tool in OpenAI's strict mode, as the SDK converts it
+    // (when the conversion fails, the SDK quietly makes a non-strict tool instead).
+    let strict = seen["strict"].as_object().expect("conversions");
+    assert_eq!(strict.len(), seen["tools"].as_array().map_or(0, Vec::len));
+    for (tool, conversion) in strict {
+        assert_eq!(conversion["strict"], true, "{tool}: {context}");
+        assert_eq!(
+            conversion["parameters"]["additionalProperties"], false,
+            "{tool}: {context}"
+        );
+    }
+    seen
+}
+
+/// What the Agents SDK must see of `mcp_test_server`'s tools.
+async fn check_agents_sdk(transport: &str, target: &str) {
+    let seen = drive_agents_sdk(transport, target, &[]).await;
+    let context = format!("{transport}: {seen:#}");
+    assert_eq!(seen["tools"], json!(test_server_tools()), "{context}");
+    assert_eq!(
+        seen["strict"]["add"]["parameters"]["required"],
+        json!(["a", "b"]),
+        "{context}"
+    );
+    assert_eq!(
+        seen["add"],
+        json!({"text": "5", "structured": {"result": 5}, "isError": false}),
+        "{context}"
+    );
+    assert_eq!(
+        seen["fail"],
+        json!({"text": "fail failed: no such city", "isError": true}),
+        "{context}"
+    );
+    assert_eq!(seen["unknown"]["code"], -32602, "{context}");
+    let message = seen["unknown"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("unknown tool \"ad\""), "{context}");
+    // Its client's default mode ("auto") negotiates the newest revision.
+    assert_eq!(seen["protocolVersion"], MODERN_REVISION, "{context}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_sdk_over_stdio() {
+    if python_running("agents", "python/agents_sdk.py").is_none() {
+        return;
+    }
+    check_agents_sdk("stdio", env!("CARGO_BIN_EXE_mcp_test_server")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_sdk_over_http() {
+    if python_running("agents", "python/agents_sdk.py").is_none() {
+        return;
+    }
+    let (_server, url) = http_server(&[]).await;
+    check_agents_sdk("http", &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_sdk_over_http_without_sessions() {
+    if python_running("agents", "python/agents_sdk.py").is_none() {
+        return;
+    }
+    let (_server, url) = http_server(&["--stateless"]).await;
+    check_agents_sdk("http", &url).await;
+}
+
+/// Optional arguments (`anyOf` with null), bounds, defaults: the SDK makes strict function
+/// tools of every example tool as the MCP server declares them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_sdk_makes_strict_function_tools_of_the_example_tools() {
+    if python_running("agents", "python/agents_sdk.py").is_none() {
+        return;
+    }
+    let (server, _demo) = example_server(NullStyle::default()).await;
+    let seen = drive_agents_sdk("http", &server.url(), &["--list-only"]).await;
+    assert_eq!(
+        seen["tools"],
+        json!([
+            "fetch_url",
+            "greet_after_delay",
+            "parse_csv_summary",
+            "query_db",
+            "read_file"
+        ]),
+        "{seen:#}"
+    );
+    // Strict mode: every property required, the optional ones nullable.
+    let query = &seen["strict"]["query_db"]["parameters"];
+    assert_eq!(query["required"], json!(["sql", "max_rows"]), "{seen:#}");
+    assert_eq!(seen["protocolVersion"], MODERN_REVISION, "{seen:#}");
+    server.shutdown().await;
 }
