@@ -74,6 +74,8 @@ async fn arguments_nested_too_deep_are_refused() {
     // Brackets inside strings do not count.
     let quoted = json!({"items": ["[[[[[[[[[["]}).to_string();
     assert_eq!(toolbox.call("count", quoted).await.text(), "1");
+    let escaped = json!({"items": ["a \"[[[[[[[[\" and a \\", "[[[[[["]}).to_string();
+    assert_eq!(toolbox.call("count", escaped).await.text(), "2");
 }
 
 #[tokio::test]

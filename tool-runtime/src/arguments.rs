@@ -122,8 +122,10 @@ impl ArgumentsRef<'_> {
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
     pub(crate) fn check_limits(self, max_bytes: usize, max_depth: usize) -> Result<(), Failure> {
         match self {
-            // Text no longer than the depth limit cannot nest deeper than it.
-            ArgumentsRef::Text(text) if text.len() <= max_depth.min(max_bytes) => Ok(()),
+            // Text with no more brackets than the depth limit cannot nest deeper than it.
+            ArgumentsRef::Text(text) if text.len() <= max_bytes && brackets(text) <= max_depth => {
+                Ok(())
+            }
             _ => self.measure_limits(max_bytes, max_depth),
         }
     }
@@ -239,21 +241,18 @@ fn is_empty_text(text: &str) -> bool {
     matches!(text.trim(), "" | "null")
 }
 
+/// How many `[` and `{` the text holds, strings included: a bound on how deep it nests.
+fn brackets(text: &str) -> usize {
+    memchr::memchr2_iter(b'{', b'[', text.as_bytes()).count()
+}
+
 /// The deepest nesting of `[` and `{` in JSON text, counting no further than just past `max`.
 fn text_depth(text: &[u8], max: usize) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
-    for &byte in text {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let (mut at, mut depth, mut deepest) = (0, 0usize, 0);
+    while let Some(&byte) = text.get(at) {
+        at += 1;
         match byte {
-            b'"' => in_string = true,
+            b'"' => at = string_end(text, at),
             b'{' | b'[' => {
                 depth += 1;
                 deepest = deepest.max(depth);
@@ -266,6 +265,22 @@ fn text_depth(text: &[u8], max: usize) -> usize {
         }
     }
     deepest
+}
+
+/// Where the string whose first byte is at `at` ends: just past its closing quote. Its text is
+/// skipped with `memchr`, from escape to escape.
+fn string_end(text: &[u8], mut at: usize) -> usize {
+    while let Some(found) = text
+        .get(at..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        at += found + 1;
+        if text[at - 1] == b'"' {
+            return at;
+        }
+        at += 1; // the escaped byte
+    }
+    text.len()
 }
 
 /// The nesting depth of a JSON value (an object or array of scalars is 1).
@@ -340,6 +355,9 @@ mod tests {
             r#"{"a":1}"#,
             r#"{"a":[1,{"b":"[{not nesting}]"}]}"#,
             r#"{"a":"\"{","b":[[[]]]}"#,
+            r#"{"a":"\\","b":[[{}]]}"#,
+            r#"{"a":"ends in \\\"[[[\\","b":[{"c":"]]]"}]}"#,
+            r#"[["\u005b"],{"":[]}]"#,
         ] {
             let value: Value = serde_json::from_str(text).unwrap();
             assert_eq!(
@@ -348,6 +366,14 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn text_cut_inside_a_string_or_an_escape_ends_the_scan() {
+        assert_eq!(text_depth(br#"{"a":[["#, 100), 3);
+        assert_eq!(text_depth(br#"{"a":"[[[["#, 100), 1);
+        assert_eq!(text_depth(br#"{"a":"\"#, 100), 1);
+        assert_eq!(text_depth(br#"[[[[[[[[[[["#, 4), 5);
     }
 
     #[test]
