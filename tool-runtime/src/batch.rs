@@ -286,7 +286,7 @@ impl AbortOnDrop {
                 Some(reason) => Outcome::refused(call.name, reason),
                 None => {
                     toolbox
-                        .run(Call {
+                        .run(&Call {
                             id: Some(&call.id),
                             name: &call.name,
                             arguments: call.arguments.as_ref(),

@@ -27,6 +27,7 @@ const MAX_NAME_BYTES: usize = 256;
 const SHOWN_NAME_CHARS: usize = 64;
 
 /// One call to run.
+#[derive(Clone, Copy)]
 pub(crate) struct Call<'a> {
     pub(crate) id: Option<&'a str>,
     pub(crate) name: &'a str,
@@ -58,7 +59,9 @@ impl Toolbox {
     /// Calls the tool `name` with `arguments` (JSON text or a JSON value). Never fails: every
     /// failure comes back as an output whose text tells the model what went wrong.
     pub async fn call(&self, name: &str, arguments: impl AsArguments) -> ToolOutput {
-        let outcome = self.run(Call::single(name, arguments.as_arguments())).await;
+        let outcome = self
+            .run(&Call::single(name, arguments.as_arguments()))
+            .await;
         self.render(outcome)
     }
 
@@ -86,7 +89,7 @@ impl Toolbox {
         name: &str,
         arguments: impl AsArguments,
     ) -> Result<ToolValue, ToolError> {
-        self.run(Call::single(name, arguments.as_arguments()))
+        self.run(&Call::single(name, arguments.as_arguments()))
             .await
             .result
     }
@@ -137,7 +140,7 @@ impl Toolbox {
         let outcome = match refusal {
             Some(reason) => Outcome::refused(name.clone(), reason),
             None => {
-                self.run(Call {
+                self.run(&Call {
                     id: Some(&id),
                     name: &name,
                     arguments: arguments.as_ref(),
@@ -163,7 +166,10 @@ impl Toolbox {
     /// (that wait is outside the tool's timeout, inside the batch's deadline and the caller's
     /// cancellation), waits for the batch's and the tool's concurrency slots, then runs the
     /// tool's future under its guards, in the call's span, and counts the outcome.
-    pub(crate) async fn run(&self, call: Call<'_>) -> Outcome {
+    ///
+    /// The call is borrowed, here and below: a value an `async fn` takes is held twice in its
+    /// future, and a batch holds one such future per call in flight.
+    pub(crate) async fn run(&self, call: &Call<'_>) -> Outcome {
         let inner = &*self.inner;
         let Some(index) = (call.name.len() <= MAX_NAME_BYTES)
             .then(|| inner.position(call.name))
@@ -177,24 +183,26 @@ impl Toolbox {
         }
         // Arguments a policy or a person edited: checked as the model's are, here for their
         // size, by the tool's own decoding for their schema.
-        let edited;
-        let mut call = call;
+        let edited: Box<serde_json::Value>;
+        let mut arguments = call.arguments;
         if let Some(policy) = &inner.approval {
             let request =
                 ApprovalRequest::of(call.name, call.id, call.arguments, &entry.spec.annotations);
-            match policy
-                .check(request, call.approver, call.cancel, call.deadline)
-                .await
-            {
+            // Boxed, so that the calls of a toolbox without a policy carry no room for its wait.
+            let verdict = policy.check(request, call.approver, call.cancel, call.deadline);
+            match Box::pin(verdict).await {
                 Verdict::Stop(error) => return Outcome::stopped(entry, error),
-                Verdict::Run { arguments, asked } => {
+                Verdict::Run {
+                    arguments: changed,
+                    asked,
+                } => {
                     if asked {
                         entry.counters.approved();
                     }
-                    if let Some(arguments) = arguments {
-                        edited = arguments;
-                        call.arguments = ArgumentsRef::Json(&edited);
-                        if let Err(error) = self.within_limits(entry, call.arguments) {
+                    if let Some(changed) = changed {
+                        edited = Box::new(changed);
+                        arguments = ArgumentsRef::Json(&edited);
+                        if let Err(error) = self.within_limits(entry, arguments) {
                             return Outcome::stopped(entry, error);
                         }
                     }
@@ -217,7 +225,10 @@ impl Toolbox {
             elapsed_ms = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        let outcome = self.guarded(index, call).instrument(span.clone()).await;
+        let outcome = self
+            .guarded(index, call, arguments)
+            .instrument(span.clone())
+            .await;
         let error = outcome.result.as_ref().err();
         entry.counters.record(error, outcome.elapsed);
         span.record("outcome", error.map_or("ok", ToolError::kind));
@@ -239,7 +250,7 @@ impl Toolbox {
     /// again, after a pause, as often as the tool allows ([`retry`]), every attempt under the
     /// call's one deadline and cancellation; an attempt that times out has used up the
     /// deadline, so it is the last.
-    async fn guarded(&self, index: usize, call: Call<'_>) -> Outcome {
+    async fn guarded(&self, index: usize, call: &Call<'_>, arguments: ArgumentsRef<'_>) -> Outcome {
         let inner = &*self.inner;
         let entry: &Entry = &inner.entries[index];
         let tool = entry.spec.name.as_ref();
@@ -270,7 +281,7 @@ impl Toolbox {
             let mut attempt_started = started;
             loop {
                 attempts += 1;
-                let attempt = self.attempt(entry, call.arguments, context(), deadline, &mut polls);
+                let attempt = self.attempt(entry, arguments, context(), deadline, &mut polls);
                 let Some(result) = attempt.await else {
                     token.cancel();
                     return Err(ToolError::TimedOut {
@@ -316,42 +327,45 @@ impl Toolbox {
         }
     }
 
-    /// One attempt: the tool's future, made and polled with its panics contained, until it
-    /// answers or `deadline` passes (`None`).
-    async fn attempt(
-        &self,
-        entry: &Entry,
-        arguments: ArgumentsRef<'_>,
+    /// One attempt: the tool's future, made (now) and polled (in the future returned) with its
+    /// panics contained, until it answers or `deadline` passes (`None`). Not an `async fn`, so
+    /// that its future holds the tool's, not also the context it was made with.
+    fn attempt<'a>(
+        &'a self,
+        entry: &'a Entry,
+        arguments: ArgumentsRef<'a>,
         context: CallContext,
         deadline: Instant,
-        polls: &mut Polls,
-    ) -> Option<Result<ToolValue, Failure>> {
+        polls: &'a mut Polls,
+    ) -> impl Future<Output = Option<Result<ToolValue, Failure>>> + 'a {
         let inner = &*self.inner;
         let tool = entry.spec.name.as_ref();
         let started_tool = catch_unwind(AssertUnwindSafe(|| {
             entry.tool.call(arguments, context, &inner.state)
         }));
-        let future = match started_tool {
-            Ok(future) => future,
-            Err(payload) => return Some(Err(Failure::Panicked(contain(payload)))),
-        };
-        let guarded = Guarded::new(future, tool, inner.policy.slow_poll, polls);
-        let output = Deadline::new(guarded, deadline).await;
-        // A tool that held its thread past its deadline: its value is not delivered, as it
-        // would not have been had the tool yielded in time.
-        let late = polls.ended.is_some_and(|ended| ended > deadline);
-        match output {
-            Some(Ok(Ok(value))) if late => {
-                tracing::warn!(
-                    tool,
-                    "a tool answered after its deadline; its result was dropped"
-                );
-                contained_drop(Some(value));
-                None
+        async move {
+            let future = match started_tool {
+                Ok(future) => future,
+                Err(payload) => return Some(Err(Failure::Panicked(contain(payload)))),
+            };
+            let guarded = Guarded::new(future, tool, inner.policy.slow_poll, polls);
+            let output = Deadline::new(guarded, deadline).await;
+            // A tool that held its thread past its deadline: its value is not delivered, as it
+            // would not have been had the tool yielded in time.
+            let late = polls.ended.is_some_and(|ended| ended > deadline);
+            match output {
+                Some(Ok(Ok(value))) if late => {
+                    tracing::warn!(
+                        tool,
+                        "a tool answered after its deadline; its result was dropped"
+                    );
+                    contained_drop(Some(value));
+                    None
+                }
+                Some(Ok(result)) => Some(result),
+                Some(Err(message)) => Some(Err(Failure::Panicked(message))),
+                None => None,
             }
-            Some(Ok(result)) => Some(result),
-            Some(Err(message)) => Some(Err(Failure::Panicked(message))),
-            None => None,
         }
     }
 
