@@ -126,9 +126,14 @@ async fn main() -> ExitCode {
     let elapsed = started.elapsed();
     let calls = batches * BATCH as u64;
     let (after, peak) = memory_kib();
-    let alive = tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks();
+    // A task whose result was taken is released by its worker thread a moment later: the
+    // count is read again for up to a second, which a task still running would outlast.
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let settling = Instant::now();
+    while metrics.num_alive_tasks() > 0 && settling.elapsed() < Duration::from_secs(1) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let alive = metrics.num_alive_tasks();
     let stats: Vec<String> = toolbox
         .all_stats()
         .map(|(name, s)| {
