@@ -26,7 +26,7 @@ use crate::{ArgumentsRef, CallContext, Failure, State, ToolValue};
 /// toolbox asks the tool for its spec).
 pub fn input_schema<A: ToolArguments>() -> Value {
     let schema = crate::schema::of::<A>();
-    A::constraints().get(|| schema.clone());
+    A::constraints().get(&|| schema.clone());
     schema
 }
 
@@ -52,8 +52,9 @@ impl ConstraintsCell {
     }
 
     /// The constraints, compiled from `schema` the first time. A schema that cannot be checked
-    /// is the tool author's mistake, found when a toolbox is built: it panics there.
-    fn get(&self, schema: impl FnOnce() -> Value) -> Option<&Constraints> {
+    /// is the tool author's mistake, found when a toolbox is built: it panics there. Not
+    /// generic, so that a crate of many tools compiles it once, not once a tool.
+    fn get(&self, schema: &dyn Fn() -> Value) -> Option<&Constraints> {
         let compile = || {
             Constraints::compile(&schema()).unwrap_or_else(|error| {
                 panic!(
@@ -262,7 +263,7 @@ pub fn default_argument<T: ArgumentDefault>() -> Decoded<T> {
 /// does not check (bounds, lengths, patterns, nested unknown fields, ...).
 pub fn decode_arguments<A: ToolArguments>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
     let decoded = arguments.decode()?;
-    if let Some(constraints) = A::constraints().get(crate::schema::of::<A>) {
+    if let Some(constraints) = A::constraints().get(&crate::schema::of::<A>) {
         constraints.check(arguments)?;
     }
     Ok(decoded)

@@ -89,34 +89,14 @@ impl ArgumentsRef<'_> {
     /// Decodes the arguments into `T`, with the path of the field at fault on failure.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, Failure> {
         // serde_json straight into `T`; only on failure is the call read again through
-        // serde_path_to_error, which names the field at fault.
-        let text = match self {
-            ArgumentsRef::Text(text) if text.trim_start().starts_with('{') => text,
-            ArgumentsRef::Text(text) if is_empty_text(text) => "{}",
-            ArgumentsRef::Json(Value::Null) => "{}",
-            ArgumentsRef::Json(value @ Value::Object(_)) => {
-                return T::deserialize(value).map_err(|first| match with_path::<T>(value) {
-                    Err(failure) => failure,
-                    Ok(_) => invalid(plain(&first)),
-                });
-            }
-            _ => {
-                return Err(invalid(
-                    "the arguments must be a JSON object of named arguments".to_owned(),
-                ));
-            }
+        // serde_path_to_error, which names the field at fault. What does not depend on `T` is
+        // in functions of its own, compiled once rather than once a tool.
+        let object = object(self)?;
+        let decoded = match object {
+            Object::Text(text) => serde_json::from_str(text),
+            Object::Value(value) => T::deserialize(value),
         };
-        serde_json::from_str(text).map_err(|first| {
-            let value = match serde_json::from_str::<Value>(text) {
-                Ok(value) => value,
-                Err(err) => return not_json(&err),
-            };
-            match with_path::<T>(&value) {
-                Err(failure) => failure,
-                // Only the text can say it (a field given twice, say): its error stands.
-                Ok(_) => invalid(plain(&first)),
-            }
-        })
+        decoded.map_err(|first| explain(object, &first, &path_failure::<T>))
     }
 
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
@@ -209,15 +189,62 @@ impl<T: AsArguments + ?Sized> AsArguments for &T {
     }
 }
 
-/// Decodes `value`, naming the field at fault on failure.
-fn with_path<T: DeserializeOwned>(value: &Value) -> Result<T, Failure> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        Failure::InvalidArguments {
-            path: (path != ".").then_some(path),
-            message: plain(err.inner()),
-        }
-    })
+/// The arguments object to decode, as text or as a value.
+#[derive(Clone, Copy)]
+enum Object<'a> {
+    Text(&'a str),
+    Value(&'a Value),
+}
+
+/// The arguments object: empty text and `null` are `{}`; anything but an object is refused.
+fn object(arguments: ArgumentsRef<'_>) -> Result<Object<'_>, Failure> {
+    match arguments {
+        ArgumentsRef::Text(text) if text.trim_start().starts_with('{') => Ok(Object::Text(text)),
+        ArgumentsRef::Text(text) if is_empty_text(text) => Ok(Object::Text("{}")),
+        ArgumentsRef::Json(Value::Null) => Ok(Object::Text("{}")),
+        ArgumentsRef::Json(value @ Value::Object(_)) => Ok(Object::Value(value)),
+        _ => Err(invalid(
+            "the arguments must be a JSON object of named arguments".to_owned(),
+        )),
+    }
+}
+
+/// The failure for arguments that did not decode (`first` is serde_json's error):
+/// `path_failure` names the field at fault, read from the arguments as a value.
+fn explain(
+    object: Object<'_>,
+    first: &serde_json::Error,
+    path_failure: &dyn Fn(&Value) -> Option<Failure>,
+) -> Failure {
+    let parsed;
+    let value = match object {
+        Object::Value(value) => value,
+        Object::Text(text) => match serde_json::from_str::<Value>(text) {
+            Ok(value) => {
+                parsed = value;
+                &parsed
+            }
+            Err(err) => return not_json(&err),
+        },
+    };
+    // Only the text can say it (a field given twice, say): serde_json's error stands.
+    path_failure(value).unwrap_or_else(|| invalid(plain(first)))
+}
+
+/// The failure of decoding `value` into `T`, naming the field at fault; `None` if it decodes.
+fn path_failure<T: DeserializeOwned>(value: &Value) -> Option<Failure> {
+    serde_path_to_error::deserialize::<_, T>(value)
+        .err()
+        .map(|err| at_path(&err))
+}
+
+/// The failure serde_path_to_error reports.
+fn at_path(err: &serde_path_to_error::Error<serde_json::Error>) -> Failure {
+    let path = err.path().to_string();
+    Failure::InvalidArguments {
+        path: (path != ".").then_some(path),
+        message: plain(err.inner()),
+    }
 }
 
 /// The failure for arguments that are wrong as a whole.
