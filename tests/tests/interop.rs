@@ -227,6 +227,53 @@ mod metrics_recorder {
         assert_eq!(value(&snapshot, CALLS, "halve"), None);
         assert_eq!(toolbox.stats("half").unwrap().calls, 4);
     }
+
+    /// Fails transiently on its first start, then answers.
+    #[tool(destructive, retries = 2)]
+    async fn wipe(#[state] starts: &AtomicUsize) -> Result<String, tool_runtime::Transient> {
+        if starts.fetch_add(1, Ordering::SeqCst) == 0 {
+            let busy = std::io::Error::new(std::io::ErrorKind::TimedOut, "busy");
+            return Err(tool_runtime::Transient::new(busy));
+        }
+        Ok("wiped".to_owned())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_approvals_and_denials_are_recorded_as_the_stats_count_them() {
+        use tool_runtime::interop::metrics::{APPROVALS, ATTEMPTS, DENIALS};
+        use tool_runtime::{Approval, Approver, Decision};
+
+        // The person approves the first call and declines the second.
+        let answers = Arc::new(AtomicUsize::new(0));
+        let person = Approver::new(move |_| {
+            let first = answers.fetch_add(1, Ordering::SeqCst) == 0;
+            std::future::ready(if first {
+                Decision::Allow
+            } else {
+                Decision::deny("not today")
+            })
+        });
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        let toolbox = metrics::with_local_recorder(&recorder, || {
+            Toolbox::builder()
+                .tool(wipe::tool())
+                .state(AtomicUsize::new(0))
+                .approval(Approval::ask_destructive().approver(person))
+                .build()
+                .unwrap()
+        });
+        assert_eq!(toolbox.call("wipe", "{}").await.text(), "wiped");
+        assert!(toolbox.call("wipe", "{}").await.is_error());
+
+        let snapshot = snapshotter.snapshot().into_vec();
+        let stats = toolbox.stats("wipe").unwrap();
+        assert_eq!((stats.attempts, stats.approvals, stats.denials), (2, 1, 1));
+        for (name, count) in [(ATTEMPTS, 2), (APPROVALS, 1), (DENIALS, 1), (CALLS, 2)] {
+            let expected = DebugValue::Counter(count);
+            assert_eq!(value(&snapshot, name, "wipe"), Some(&expected), "{name}");
+        }
+    }
 }
 
 mod async_openai_types {

@@ -109,6 +109,8 @@ impl Counters {
 
     /// `attempts` more starts of the tool.
     pub(crate) fn attempted(&self, attempts: u32) {
+        #[cfg(feature = "metrics")]
+        self.metrics.attempted(attempts);
         self.attempts
             .fetch_add(u64::from(attempts), Ordering::Relaxed);
     }
@@ -120,6 +122,8 @@ impl Counters {
 
     /// One more call that a person approved.
     pub(crate) fn approved(&self) {
+        #[cfg(feature = "metrics")]
+        self.metrics.approved();
         self.approvals.fetch_add(1, Ordering::Relaxed);
     }
 

@@ -10,6 +10,9 @@
 //! | [`ERRORS`] `tool_runtime_tool_errors_total` | counter | calls that ended in an error of any kind |
 //! | [`TIMEOUTS`] `tool_runtime_tool_timeouts_total` | counter | calls that timed out |
 //! | [`PANICS`] `tool_runtime_tool_panics_total` | counter | calls that panicked |
+//! | [`ATTEMPTS`] `tool_runtime_tool_attempts_total` | counter | starts of the tool, a retried call's each |
+//! | [`APPROVALS`] `tool_runtime_tool_approvals_total` | counter | calls a person approved |
+//! | [`DENIALS`] `tool_runtime_tool_denials_total` | counter | calls declined, or that no one could approve |
 //! | [`DURATION`] `tool_runtime_tool_call_duration_seconds` | histogram | each call's time, in seconds |
 //!
 //! The handles are taken from the recorder installed when the toolbox is built: install the
@@ -55,6 +58,12 @@ pub const ERRORS: &str = "tool_runtime_tool_errors_total";
 pub const TIMEOUTS: &str = "tool_runtime_tool_timeouts_total";
 /// Counter: calls that panicked.
 pub const PANICS: &str = "tool_runtime_tool_panics_total";
+/// Counter: starts of the tool; a call [retried](crate::Transient) counts each attempt.
+pub const ATTEMPTS: &str = "tool_runtime_tool_attempts_total";
+/// Counter: calls a person approved when the [approval policy](crate::Approval) asked.
+pub const APPROVALS: &str = "tool_runtime_tool_approvals_total";
+/// Counter: calls the approval policy or a person declined, or that no one could approve.
+pub const DENIALS: &str = "tool_runtime_tool_denials_total";
 /// Histogram: each call's time, in seconds.
 pub const DURATION: &str = "tool_runtime_tool_call_duration_seconds";
 
@@ -64,6 +73,9 @@ pub(crate) struct ToolMetrics {
     errors: Counter,
     timeouts: Counter,
     panics: Counter,
+    attempts: Counter,
+    approvals: Counter,
+    denials: Counter,
     duration: Histogram,
 }
 
@@ -74,6 +86,9 @@ impl ToolMetrics {
             errors: metrics::counter!(ERRORS, "tool" => tool.to_owned()),
             timeouts: metrics::counter!(TIMEOUTS, "tool" => tool.to_owned()),
             panics: metrics::counter!(PANICS, "tool" => tool.to_owned()),
+            attempts: metrics::counter!(ATTEMPTS, "tool" => tool.to_owned()),
+            approvals: metrics::counter!(APPROVALS, "tool" => tool.to_owned()),
+            denials: metrics::counter!(DENIALS, "tool" => tool.to_owned()),
             duration: metrics::histogram!(DURATION, "tool" => tool.to_owned()),
         }
     }
@@ -86,8 +101,19 @@ impl ToolMetrics {
             match error {
                 ToolError::TimedOut { .. } => self.timeouts.increment(1),
                 ToolError::Panicked { .. } => self.panics.increment(1),
+                ToolError::Declined { .. } | ToolError::Unapproved { .. } => {
+                    self.denials.increment(1)
+                }
                 _ => {}
             }
         }
+    }
+
+    pub(crate) fn attempted(&self, attempts: u32) {
+        self.attempts.increment(u64::from(attempts));
+    }
+
+    pub(crate) fn approved(&self) {
+        self.approvals.increment(1);
     }
 }
