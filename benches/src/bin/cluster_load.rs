@@ -58,7 +58,10 @@ enum Kind {
 async fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [urls, calls, concurrency, run_id, kill @ ..] = args.as_slice() else {
-        return Err("usage: cluster_load URL[,URL...] CALLS CONCURRENCY RUN_ID [KILL_PID KILL_AFTER]".into());
+        return Err(
+            "usage: cluster_load URL[,URL...] CALLS CONCURRENCY RUN_ID [KILL_PID KILL_AFTER]"
+                .into(),
+        );
     };
     let (calls, concurrency): (usize, usize) = (calls.parse()?, concurrency.parse()?);
     let kill = match kill {

@@ -1,9 +1,13 @@
-//! MCP latency: 1,000 sequential `tools/call`s of a trivial tool, one at a time, on one
-//! keep-alive HTTP connection and on stdio (this binary run again as a child process), side
-//! by side; prints p50 and p99 of each, and whether HTTP's p50 is within 2x of stdio's. HTTP is
-//! measured twice: with a session (the default; rmcp answers each request as an event stream)
-//! and stateless (`HttpServerBuilder::stateless`; a call that reports no progress is answered
-//! as one JSON body).
+//! MCP latency: 1,000 sequential `tools/call`s of a trivial tool, one at a time, on stdio (this
+//! binary run again as a child process) and on one keep-alive HTTP connection, side by side;
+//! prints p50 and p99 of each, and whether HTTP's p50 is within 2x of stdio's. HTTP is
+//! measured three ways: a server with sessions and a client at 2025-06-18 (rmcp answers each
+//! request as an event stream); the same server and a client at 2026-07-28, which has no
+//! sessions (rmcp serves it statelessly, in one JSON body); and a server built with
+//! `HttpServerBuilder::stateless`, with a client at 2025-06-18.
+//!
+//! The transports are timed in interleaved rounds (50 calls on each in turn, 20 rounds), so
+//! that a slow phase of the machine falls on all of them, not on one.
 //!
 //! ```text
 //! cargo run --release --bin mcp_latency            # in benches/
@@ -15,10 +19,11 @@ use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper::client::conn::http1;
+use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::TcpStream;
+use tokio::process::{Child, ChildStdin, ChildStdout};
 use tool_runtime::mcp::{HttpServer, McpServer};
 use tool_runtime::{Toolbox, tool};
 
@@ -28,7 +33,14 @@ async fn add(a: i64, b: i64) -> i64 {
     a + b
 }
 
-const REVISION: &str = "2025-06-18";
+/// The revision of the clients with a handshake (and, on a server with sessions, a session).
+const LEGACY: &str = "2025-06-18";
+
+/// The revision without a handshake or sessions: every request says who is asking.
+const MODERN: &str = "2026-07-28";
+
+/// Calls on each transport per round.
+const PER_ROUND: usize = 50;
 
 fn server() -> McpServer {
     McpServer::new(
@@ -41,15 +53,23 @@ fn server() -> McpServer {
 
 fn initialize() -> String {
     format!(
-        r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{REVISION}","capabilities":{{}},"clientInfo":{{"name":"bench","version":"0"}}}}}}"#
+        r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{LEGACY}","capabilities":{{}},"clientInfo":{{"name":"bench","version":"0"}}}}}}"#
     )
 }
 
 const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
 
-fn call(id: usize) -> String {
+/// `tools/call` number `id`, with the request metadata 2026-07-28 requires when `modern`.
+fn call(id: usize, modern: bool) -> String {
+    let meta = if modern {
+        format!(
+            r#","_meta":{{"io.modelcontextprotocol/protocolVersion":"{MODERN}","io.modelcontextprotocol/clientCapabilities":{{}},"io.modelcontextprotocol/clientInfo":{{"name":"bench","version":"0"}}}}"#
+        )
+    } else {
+        String::new()
+    };
     format!(
-        r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"add","arguments":{{"a":{id},"b":1}}}}}}"#
+        r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"add","arguments":{{"a":{id},"b":1}}{meta}}}}}"#
     )
 }
 
@@ -62,40 +82,74 @@ fn check(answer: &str, id: usize) {
     );
 }
 
-/// The calls' latencies over one keep-alive HTTP connection, to a server with sessions or
-/// a stateless one.
-async fn over_http(calls: usize, stateless: bool) -> Vec<Duration> {
-    let mut builder = HttpServer::builder(server());
-    if stateless {
-        builder = builder.stateless();
+/// A client on one keep-alive HTTP connection.
+struct OverHttp {
+    server: HttpServer,
+    sender: SendRequest<Full<Bytes>>,
+    authority: String,
+    session: Option<String>,
+    revision: &'static str,
+}
+
+impl OverHttp {
+    /// A server, with sessions or stateless, and a client at `revision`, past its handshake
+    /// when the revision has one.
+    async fn start(stateless: bool, revision: &'static str) -> Self {
+        let mut builder = HttpServer::builder(server());
+        if stateless {
+            builder = builder.stateless();
+        }
+        let server = builder.bind("127.0.0.1:0").await.expect("bind");
+        let stream = TcpStream::connect(server.local_addr())
+            .await
+            .expect("connect");
+        // As HTTP clients such as reqwest and undici do.
+        stream.set_nodelay(true).expect("TCP_NODELAY");
+        let (sender, connection) = http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(connection);
+        let authority = server.local_addr().to_string();
+        let mut client = OverHttp {
+            server,
+            sender,
+            authority,
+            session: None,
+            revision,
+        };
+        if revision == LEGACY {
+            let (session, _) = client.post(initialize(), None).await;
+            client.session = session;
+            client.post(INITIALIZED.to_owned(), None).await;
+        }
+        client
     }
-    let http = builder.bind("127.0.0.1:0").await.expect("bind");
-    let stream = TcpStream::connect(http.local_addr())
-        .await
-        .expect("connect");
-    // As HTTP clients such as reqwest and undici do.
-    stream.set_nodelay(true).expect("TCP_NODELAY");
-    let (mut sender, connection) = http1::handshake(TokioIo::new(stream))
-        .await
-        .expect("handshake");
-    tokio::spawn(connection);
-    let authority = http.local_addr().to_string();
-    let mut session = None;
-    let mut post = async |body: String, session: &Option<String>| {
+
+    /// Posts `body` (a `tools/call` of the tool `add` when `method` says so) and returns the
+    /// session id the answer names, if any, and the answer's body.
+    async fn post(&mut self, body: String, method: Option<&str>) -> (Option<String>, String) {
         let mut request = hyper::Request::post("/mcp")
-            .header("host", &authority)
+            .header("host", &self.authority)
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", REVISION);
-        if let Some(id) = session {
+            .header("mcp-protocol-version", self.revision);
+        if let Some(id) = &self.session {
             request = request.header("mcp-session-id", id);
+        }
+        if let (MODERN, Some(method)) = (self.revision, method) {
+            request = request
+                .header("mcp-method", method)
+                .header("mcp-name", "add");
         }
         let request = request
             .body(Full::new(Bytes::from(body)))
             .expect("a request");
-        sender.ready().await.expect("the connection stays open");
-        let response = sender.send_request(request).await.expect("an answer");
-        let id = response
+        self.sender
+            .ready()
+            .await
+            .expect("the connection stays open");
+        let response = self.sender.send_request(request).await.expect("an answer");
+        let session = response
             .headers()
             .get("mcp-session-id")
             .map(|id| id.to_str().unwrap().to_owned());
@@ -105,63 +159,77 @@ async fn over_http(calls: usize, stateless: bool) -> Vec<Duration> {
             .await
             .expect("a body")
             .to_bytes();
-        (id, String::from_utf8_lossy(&body).into_owned())
-    };
-    let (id, _) = post(initialize(), &session).await;
-    session = id;
-    post(INITIALIZED.to_owned(), &session).await;
-    let mut latencies = Vec::with_capacity(calls);
-    for id in 1..=calls {
-        let started = Instant::now();
-        let (_, answer) = post(call(id), &session).await;
-        latencies.push(started.elapsed());
-        check(&answer, id);
+        (session, String::from_utf8_lossy(&body).into_owned())
     }
-    http.shutdown().await;
-    latencies
+
+    async fn call(&mut self, id: usize) -> String {
+        let body = call(id, self.revision == MODERN);
+        self.post(body, Some("tools/call")).await.1
+    }
 }
 
-/// The calls' latencies over the stdio of a child process serving MCP.
-async fn over_stdio(calls: usize) -> Vec<Duration> {
-    let mut child = tokio::process::Command::new(std::env::current_exe().expect("this binary"))
-        .arg("--serve-stdio")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server starts");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let mut output = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
-    let mut send = async |line: String| {
-        input
-            .write_all(format!("{line}\n").as_bytes())
+/// A client on the stdio of a child process serving MCP.
+struct OverStdio {
+    child: Child,
+    input: ChildStdin,
+    output: Lines<BufReader<ChildStdout>>,
+}
+
+impl OverStdio {
+    async fn start() -> Self {
+        let mut child = tokio::process::Command::new(std::env::current_exe().expect("this binary"))
+            .arg("--serve-stdio")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the server starts");
+        let input = child.stdin.take().expect("stdin is piped");
+        let output = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+        let mut client = OverStdio {
+            child,
+            input,
+            output,
+        };
+        client.send(initialize()).await;
+        client.answer().await;
+        client.send(INITIALIZED.to_owned()).await;
+        client
+    }
+
+    async fn send(&mut self, line: String) {
+        let line = format!("{line}\n");
+        self.input
+            .write_all(line.as_bytes())
             .await
             .expect("the server reads");
-        input.flush().await.expect("the server reads");
-    };
-    send(initialize()).await;
-    output
-        .next_line()
-        .await
-        .expect("an answer")
-        .expect("the server answers");
-    send(INITIALIZED.to_owned()).await;
-    let mut latencies = Vec::with_capacity(calls);
-    for id in 1..=calls {
-        let started = Instant::now();
-        send(call(id)).await;
-        let answer = output
-            .next_line()
-            .await
-            .expect("an answer")
-            .expect("the server answers");
-        latencies.push(started.elapsed());
-        check(&answer, id);
+        self.input.flush().await.expect("the server reads");
     }
-    drop(send);
-    drop(input);
-    child.wait().await.expect("the server ends");
-    latencies
+
+    async fn answer(&mut self) -> String {
+        let line = self.output.next_line().await.expect("an answer");
+        line.expect("the server answers")
+    }
+
+    async fn call(&mut self, id: usize) -> String {
+        self.send(call(id, false)).await;
+        self.answer().await
+    }
+}
+
+/// One transport and its latencies.
+enum Client {
+    Stdio(OverStdio),
+    Http(OverHttp),
+}
+
+impl Client {
+    async fn call(&mut self, id: usize) -> String {
+        match self {
+            Client::Stdio(stdio) => stdio.call(id).await,
+            Client::Http(http) => http.call(id).await,
+        }
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -182,39 +250,80 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let calls: usize = first.map_or(1_000, |n| n.parse().expect("a number of calls"));
-    let mut stdio = over_stdio(calls).await;
-    let mut sessions = over_http(calls, false).await;
-    let mut stateless = over_http(calls, true).await;
-    stdio.sort();
-    sessions.sort();
-    stateless.sort();
-    let stdio_p50 = percentile(&stdio, 0.5);
-    println!("{calls} sequential tools/call of a trivial tool, one at a time:");
+    let mut transports = [
+        (
+            "stdio (child process)",
+            Client::Stdio(OverStdio::start().await),
+        ),
+        (
+            "HTTP, sessions, client at 2025-06-18 (event stream)",
+            Client::Http(OverHttp::start(false, LEGACY).await),
+        ),
+        (
+            "HTTP, sessions, client at 2026-07-28 (JSON)",
+            Client::Http(OverHttp::start(false, MODERN).await),
+        ),
+        (
+            "HTTP, stateless server, client at 2025-06-18 (JSON)",
+            Client::Http(OverHttp::start(true, LEGACY).await),
+        ),
+    ];
+    let mut latencies: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); transports.len()];
+    let mut id = 0;
+    while latencies[0].len() < calls {
+        let round = PER_ROUND.min(calls - latencies[0].len());
+        for ((_, client), latencies) in transports.iter_mut().zip(&mut latencies) {
+            for _ in 0..round {
+                id += 1;
+                let started = Instant::now();
+                let answer = client.call(id).await;
+                latencies.push(started.elapsed());
+                check(&answer, id);
+            }
+        }
+    }
+    for latencies in &mut latencies {
+        latencies.sort();
+    }
+    let stdio_p50 = percentile(&latencies[0], 0.5);
     println!(
-        "{:<48} {:>10} {:>10} {:>16}",
+        "{calls} sequential tools/call of a trivial tool on each transport, in rounds of {PER_ROUND}:"
+    );
+    println!(
+        "{:<52} {:>8} {:>10} {:>16}",
         "", "p50", "p99", "p50 / stdio p50"
     );
-    let row = |name: &str, sorted: &[Duration]| {
+    let mut met = true;
+    for ((name, _), sorted) in transports.iter().zip(&latencies) {
         let p50 = percentile(sorted, 0.5);
         let ratio = p50.as_secs_f64() / stdio_p50.as_secs_f64();
+        let verdict = match name.starts_with("HTTP") {
+            true if ratio <= 2.0 => "target <= 2x: PASS",
+            true => {
+                met = false;
+                "target <= 2x: FAIL"
+            }
+            false => "",
+        };
         println!(
-            "{name:<48} {:>10} {:>10} {:>16}",
+            "{name:<52} {:>8} {:>10} {:>7.2} {verdict}",
             micros(p50),
             micros(percentile(sorted, 0.99)),
-            format!("{ratio:.2}")
+            ratio
         );
-        ratio
-    };
-    row("stdio (child process)", &stdio);
-    let with_sessions = row("streamable HTTP, session (event stream answers)", &sessions);
-    let without = row("streamable HTTP, stateless (JSON answers)", &stateless);
-    let verdict = |ratio: f64| if ratio <= 2.0 { "PASS" } else { "FAIL" };
-    println!(
-        "target HTTP p50 at most 2x stdio p50: session {}, stateless {}",
-        verdict(with_sessions),
-        verdict(without)
-    );
-    if with_sessions <= 2.0 && without <= 2.0 {
+    }
+    for (_, client) in transports {
+        match client {
+            Client::Stdio(OverStdio {
+                mut child, input, ..
+            }) => {
+                drop(input);
+                child.wait().await.expect("the server ends");
+            }
+            Client::Http(http) => http.server.shutdown().await,
+        }
+    }
+    if met {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
