@@ -102,8 +102,12 @@ impl ArgumentsRef<'_> {
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
     pub(crate) fn check_limits(self, max_bytes: usize, max_depth: usize) -> Result<(), Failure> {
         match self {
-            // Text with no more brackets than the depth limit cannot nest deeper than it.
-            ArgumentsRef::Text(text) if text.len() <= max_bytes && brackets(text) <= max_depth => {
+            // Text with no more brackets than the depth limit (no longer than it, say) cannot
+            // nest deeper than it.
+            ArgumentsRef::Text(text)
+                if text.len() <= max_bytes
+                    && (text.len() <= max_depth || brackets(text) <= max_depth) =>
+            {
                 Ok(())
             }
             _ => self.measure_limits(max_bytes, max_depth),
