@@ -71,6 +71,17 @@ pub mod types {
     }
 }
 
+/// For a test that needs a program `.ci/run` installs (an official MCP client, a checker) and
+/// returns early without it: says why it skips, and fails instead under `CI=true`, where the
+/// program must be there.
+pub fn skip_outside_ci(reason: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{reason} (it must be in CI)"
+    );
+    eprintln!("skipped: {reason}");
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

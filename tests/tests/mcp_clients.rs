@@ -35,15 +35,10 @@ fn clients_dir() -> PathBuf {
 /// The command running `script` with `interpreter`, if the client is installed.
 fn client(interpreter: PathBuf, installed: PathBuf, script: &str) -> Option<Command> {
     if !interpreter.exists() || !installed.exists() {
-        let reason = format!(
+        tests::skip_outside_ci(&format!(
             "the MCP client {} is not installed; .ci/run installs it from its registry",
             installed.display()
-        );
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{reason} (it must be in CI)"
-        );
-        eprintln!("skipped: {reason}");
+        ));
         return None;
     }
     let mut command = Command::new(interpreter);
@@ -82,11 +77,7 @@ fn which(program: &str) -> Option<PathBuf> {
         .map(|dir| dir.join(program))
         .find(|path| path.is_file());
     if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{program} is not on PATH (it must be in CI)"
-        );
-        eprintln!("skipped: {program} is not on PATH");
+        tests::skip_outside_ci(&format!("{program} is not on PATH"));
     }
     found
 }
@@ -184,31 +175,8 @@ fn check(seen: &Value, revision: &str, transport: &str, serving: Serving) {
     let context = format!("{revision} over {transport}: {seen:#}");
     assert_eq!(seen.get("failure"), None, "{context}");
     assert_eq!(seen["protocolVersion"], revision, "{context}");
-    assert_eq!(
-        seen["tools"],
-        json!([
-            "add",
-            "cancellations",
-            "count_up",
-            "fail",
-            "stall",
-            "wait_for_cancel"
-        ]),
-        "{context}"
-    );
-    assert_eq!(
-        seen["add"],
-        json!({"text": "5", "structured": {"result": 5}, "isError": false}),
-        "{context}"
-    );
-    assert_eq!(
-        seen["fail"],
-        json!({"text": "fail failed: no such city", "isError": true}),
-        "{context}"
-    );
-    assert_eq!(seen["unknown"]["code"], -32602, "{context}");
-    let message = seen["unknown"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("unknown tool \"ad\""), "{context}");
+    assert_eq!(seen["tools"], json!(test_server_tools()), "{context}");
+    check_calls(seen, &context);
     assert_eq!(seen["count_up"], "3", "{context}");
     let progress: Vec<(f64, f64, &str)> = seen["progress"]
         .as_array()
@@ -467,6 +435,23 @@ async fn inspect_strictly(target: &str, era: &str, calls: &[(&str, Value)]) -> V
         .collect()
 }
 
+/// What every client must get from `add`, `fail` and the unknown tool `ad`.
+fn check_calls(seen: &Value, context: &str) {
+    assert_eq!(
+        seen["add"],
+        json!({"text": "5", "structured": {"result": 5}, "isError": false}),
+        "{context}"
+    );
+    assert_eq!(
+        seen["fail"],
+        json!({"text": "fail failed: no such city", "isError": true}),
+        "{context}"
+    );
+    assert_eq!(seen["unknown"]["code"], -32602, "{context}");
+    let message = seen["unknown"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("unknown tool \"ad\""), "{context}");
+}
+
 fn test_server_tools() -> Vec<String> {
     [
         "add",
@@ -639,19 +624,7 @@ async fn check_agents_sdk(transport: &str, target: &str) {
         json!(["a", "b"]),
         "{context}"
     );
-    assert_eq!(
-        seen["add"],
-        json!({"text": "5", "structured": {"result": 5}, "isError": false}),
-        "{context}"
-    );
-    assert_eq!(
-        seen["fail"],
-        json!({"text": "fail failed: no such city", "isError": true}),
-        "{context}"
-    );
-    assert_eq!(seen["unknown"]["code"], -32602, "{context}");
-    let message = seen["unknown"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("unknown tool \"ad\""), "{context}");
+    check_calls(&seen, &context);
     // Its client's default mode ("auto") negotiates the newest revision.
     assert_eq!(seen["protocolVersion"], MODERN_REVISION, "{context}");
 }

@@ -424,11 +424,9 @@ async fn serde_and_schemars_attributes_on_parameters_reach_the_schema_and_the_de
     assert!(aliased.text().contains("\"sides\""), "{}", aliased.text());
 }
 
-#[test]
-fn every_signature_shape_exports_a_strict_schema_that_keeps_openai_rules() {
-    use tool_runtime::providers::openai_strict_schema;
-
-    let shapes = [
+/// One tool of each signature shape above.
+fn signature_shapes() -> [ToolRef; 10] {
+    [
         fetch_url::tool(),
         list_rows::tool(),
         query::tool(),
@@ -439,9 +437,15 @@ fn every_signature_shape_exports_a_strict_schema_that_keeps_openai_rules() {
         weather::tool(),
         untyped::tool(),
         roll::tool(),
-    ];
+    ]
+}
+
+#[test]
+fn every_signature_shape_exports_a_strict_schema_that_keeps_openai_rules() {
+    use tool_runtime::providers::openai_strict_schema;
+
     let mut non_strict = Vec::new();
-    for tool in shapes {
+    for tool in signature_shapes() {
         let spec = spec(tool);
         match openai_strict_schema(&spec.input_schema) {
             Ok(strict) => assert_eq!(
@@ -461,22 +465,8 @@ fn every_signature_shape_s_declarations_are_estimated_within_the_stated_bound() 
     use tool_runtime::providers::Provider;
     use tool_runtime::providers::budget::{self, ESTIMATE_ERROR_PERCENT};
 
-    let shapes = || {
-        [
-            fetch_url::tool(),
-            list_rows::tool(),
-            query::tool(),
-            describe::tool(),
-            tag::tool(),
-            count_rows::tool(),
-            now::tool(),
-            weather::tool(),
-            untyped::tool(),
-            roll::tool(),
-        ]
-    };
     let toolbox = tool_runtime::Toolbox::builder()
-        .tools(shapes())
+        .tools(signature_shapes())
         .state(Pool)
         .state(Vec::<String>::new())
         .build()
@@ -488,7 +478,11 @@ fn every_signature_shape_s_declarations_are_estimated_within_the_stated_bound() 
             Ok(declarations) => declarations,
             Err(_) => {
                 let others = tool_runtime::Toolbox::builder()
-                    .tools(shapes().into_iter().filter(|t| t.spec().name != "tag"))
+                    .tools(
+                        signature_shapes()
+                            .into_iter()
+                            .filter(|t| t.spec().name != "tag"),
+                    )
                     .state(Pool)
                     .state(Vec::<String>::new())
                     .build()

@@ -1,5 +1,7 @@
 //! A call's arguments, as JSON text or as a parsed value, and their decoding.
 
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -195,13 +197,25 @@ impl<T: AsArguments + ?Sized> AsArguments for &T {
 
 /// The arguments object to decode, as text or as a value.
 #[derive(Clone, Copy)]
-enum Object<'a> {
+pub(crate) enum Object<'a> {
     Text(&'a str),
     Value(&'a Value),
 }
 
+impl<'a> Object<'a> {
+    /// The object as a JSON value: the value itself, or the text parsed.
+    pub(crate) fn value(self) -> Result<Cow<'a, Value>, Failure> {
+        match self {
+            Object::Value(value) => Ok(Cow::Borrowed(value)),
+            Object::Text(text) => serde_json::from_str(text)
+                .map(Cow::Owned)
+                .map_err(|err| not_json(&err)),
+        }
+    }
+}
+
 /// The arguments object: empty text and `null` are `{}`; anything but an object is refused.
-fn object(arguments: ArgumentsRef<'_>) -> Result<Object<'_>, Failure> {
+pub(crate) fn object(arguments: ArgumentsRef<'_>) -> Result<Object<'_>, Failure> {
     match arguments {
         ArgumentsRef::Text(text) if text.trim_start().starts_with('{') => Ok(Object::Text(text)),
         ArgumentsRef::Text(text) if is_empty_text(text) => Ok(Object::Text("{}")),
@@ -220,19 +234,11 @@ fn explain(
     first: &serde_json::Error,
     path_failure: &dyn Fn(&Value) -> Option<Failure>,
 ) -> Failure {
-    let parsed;
-    let value = match object {
-        Object::Value(value) => value,
-        Object::Text(text) => match serde_json::from_str::<Value>(text) {
-            Ok(value) => {
-                parsed = value;
-                &parsed
-            }
-            Err(err) => return not_json(&err),
-        },
-    };
-    // Only the text can say it (a field given twice, say): serde_json's error stands.
-    path_failure(value).unwrap_or_else(|| invalid(plain(first)))
+    match object.value() {
+        // Only the text can say it (a field given twice, say): serde_json's error stands.
+        Ok(value) => path_failure(&value).unwrap_or_else(|| invalid(plain(first))),
+        Err(failure) => failure,
+    }
 }
 
 /// The failure of decoding `value` into `T`, naming the field at fault; `None` if it decodes.

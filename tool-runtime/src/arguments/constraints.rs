@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{PatternOptions, ValidationError, Validator};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::{ArgumentsRef, Failure};
 
@@ -86,28 +86,11 @@ impl Constraints {
     /// Checks decoded arguments against the constraints: the first one broken is the failure,
     /// with the path of the value at fault and the rule it breaks.
     pub fn check(&self, arguments: ArgumentsRef<'_>) -> Result<(), Failure> {
-        let parsed;
-        let value = match arguments {
-            ArgumentsRef::Json(Value::Null) => &Value::Object(Map::new()),
-            ArgumentsRef::Json(value) => value,
-            ArgumentsRef::Text(text) if matches!(text.trim(), "" | "null") => {
-                &Value::Object(Map::new())
-            }
-            // The arguments decoded, so the text is JSON.
-            ArgumentsRef::Text(text) => {
-                parsed = serde_json::from_str::<Value>(text).map_err(|err| {
-                    Failure::InvalidArguments {
-                        path: None,
-                        message: format!("the arguments are not valid JSON ({err})"),
-                    }
-                })?;
-                &parsed
-            }
-        };
-        match self.validator.validate(value) {
+        let value = super::object(arguments)?.value()?;
+        match self.validator.validate(&value) {
             Ok(()) => Ok(()),
             Err(error) => Err(Failure::InvalidArguments {
-                path: path_of(&error, value),
+                path: path_of(&error, &value),
                 message: self.rule(&error),
             }),
         }
