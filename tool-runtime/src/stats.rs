@@ -52,6 +52,31 @@ pub struct ToolStats {
     pub denials: u64,
 }
 
+/// How a call ended, as the counters tell endings apart: classified once, for [`Counters`]
+/// and the `metrics` handles alike.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    Success,
+    /// An error that no counter but `errors` tells apart.
+    Failed,
+    TimedOut,
+    Panicked,
+    /// Declined, or no one could approve it.
+    Denied,
+}
+
+impl Ending {
+    fn of(error: Option<&ToolError>) -> Self {
+        match error {
+            None => Ending::Success,
+            Some(ToolError::TimedOut { .. }) => Ending::TimedOut,
+            Some(ToolError::Panicked { .. }) => Ending::Panicked,
+            Some(ToolError::Declined { .. } | ToolError::Unapproved { .. }) => Ending::Denied,
+            Some(_) => Ending::Failed,
+        }
+    }
+}
+
 /// The counters behind [`ToolStats`], updated by every call.
 pub(crate) struct Counters {
     calls: AtomicU64,
@@ -87,24 +112,24 @@ impl Counters {
     }
 
     pub(crate) fn record(&self, error: Option<&ToolError>, elapsed: Duration) {
+        let ending = Ending::of(error);
         #[cfg(feature = "metrics")]
-        self.metrics.record(error, elapsed);
+        self.metrics.record(ending, elapsed);
         self.calls.fetch_add(1, Ordering::Relaxed);
         if !elapsed.is_zero() {
             self.nanos
                 .fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
         }
-        if let Some(error) = error {
+        if ending != Ending::Success {
             self.errors.fetch_add(1, Ordering::Relaxed);
-            match error {
-                ToolError::TimedOut { .. } => self.timeouts.fetch_add(1, Ordering::Relaxed),
-                ToolError::Panicked { .. } => self.panics.fetch_add(1, Ordering::Relaxed),
-                ToolError::Declined { .. } | ToolError::Unapproved { .. } => {
-                    self.denials.fetch_add(1, Ordering::Relaxed)
-                }
-                _ => 0,
-            };
         }
+        let counter = match ending {
+            Ending::TimedOut => &self.timeouts,
+            Ending::Panicked => &self.panics,
+            Ending::Denied => &self.denials,
+            Ending::Success | Ending::Failed => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `attempts` more starts of the tool.

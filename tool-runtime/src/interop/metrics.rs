@@ -48,7 +48,7 @@ use std::time::Duration;
 
 use metrics::{Counter, Histogram};
 
-use crate::ToolError;
+use crate::stats::Ending;
 
 /// Counter: calls that reached the tool.
 pub const CALLS: &str = "tool_runtime_tool_calls_total";
@@ -93,19 +93,17 @@ impl ToolMetrics {
         }
     }
 
-    pub(crate) fn record(&self, error: Option<&ToolError>, elapsed: Duration) {
+    pub(crate) fn record(&self, ending: Ending, elapsed: Duration) {
         self.calls.increment(1);
         self.duration.record(elapsed.as_secs_f64());
-        if let Some(error) = error {
+        if ending != Ending::Success {
             self.errors.increment(1);
-            match error {
-                ToolError::TimedOut { .. } => self.timeouts.increment(1),
-                ToolError::Panicked { .. } => self.panics.increment(1),
-                ToolError::Declined { .. } | ToolError::Unapproved { .. } => {
-                    self.denials.increment(1)
-                }
-                _ => {}
-            }
+        }
+        match ending {
+            Ending::TimedOut => self.timeouts.increment(1),
+            Ending::Panicked => self.panics.increment(1),
+            Ending::Denied => self.denials.increment(1),
+            Ending::Success | Ending::Failed => {}
         }
     }
 
