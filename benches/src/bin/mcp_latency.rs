@@ -4,7 +4,10 @@
 //! measured three ways: a server with sessions and a client at 2025-06-18 (rmcp answers each
 //! request as an event stream); the same server and a client at 2026-07-28, which has no
 //! sessions (rmcp serves it statelessly, in one JSON body); and a server built with
-//! `HttpServerBuilder::stateless`, with a client at 2025-06-18.
+//! `HttpServerBuilder::stateless`, with a client at 2025-06-18. Beside them, for reference,
+//! rmcp's own `StreamableHttpService` around the same `McpServer`, served by hyper with nothing
+//! in front of it (no paths, origins, tokens, connection or session caps), with a client at
+//! 2025-06-18: what rmcp's HTTP transport costs by itself.
 //!
 //! The transports are timed in interleaved rounds (50 calls on each in turn, 20 rounds), so
 //! that a slow phase of the machine falls on all of them, not on one.
@@ -14,16 +17,21 @@
 //! cargo run --release --bin mcp_latency -- 10000   # more calls
 //! ```
 
+use std::net::SocketAddr;
 use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, ChildStdin, ChildStdout};
+use tool_runtime::mcp::rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use tool_runtime::mcp::rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tool_runtime::mcp::{HttpServer, McpServer};
 use tool_runtime::{Toolbox, tool};
 
@@ -82,9 +90,47 @@ fn check(answer: &str, id: usize) {
     );
 }
 
+/// rmcp's streamable HTTP service around [`server`], with sessions and JSON answers as
+/// `HttpServer` configures it, served by hyper on a port of its own with nothing in front.
+/// Runs until the process ends.
+async fn bare_rmcp() -> SocketAddr {
+    let config = StreamableHttpServerConfig::default().with_json_response(true);
+    let sessions = Arc::new(LocalSessionManager::default());
+    let service = StreamableHttpService::new(|| Ok(server()), sessions, config);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("bound");
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.expect("accept");
+            stream.set_nodelay(true).expect("TCP_NODELAY");
+            let service = TowerToHyperService::new(service.clone());
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service),
+            );
+        }
+    });
+    addr
+}
+
+/// Which server a client talks to.
+enum Server {
+    Ours(HttpServer),
+    BareRmcp(SocketAddr),
+}
+
+impl Server {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Server::Ours(server) => server.local_addr(),
+            Server::BareRmcp(addr) => *addr,
+        }
+    }
+}
+
 /// A client on one keep-alive HTTP connection.
 struct OverHttp {
-    server: HttpServer,
+    server: Server,
     sender: SendRequest<Full<Bytes>>,
     authority: String,
     session: Option<String>,
@@ -100,16 +146,18 @@ impl OverHttp {
             builder = builder.stateless();
         }
         let server = builder.bind("127.0.0.1:0").await.expect("bind");
-        let stream = TcpStream::connect(server.local_addr())
-            .await
-            .expect("connect");
+        Self::connect(Server::Ours(server), revision).await
+    }
+
+    async fn connect(server: Server, revision: &'static str) -> Self {
+        let stream = TcpStream::connect(server.addr()).await.expect("connect");
         // As HTTP clients such as reqwest and undici do.
         stream.set_nodelay(true).expect("TCP_NODELAY");
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
             .expect("handshake");
         tokio::spawn(connection);
-        let authority = server.local_addr().to_string();
+        let authority = server.addr().to_string();
         let mut client = OverHttp {
             server,
             sender,
@@ -267,6 +315,10 @@ async fn main() -> ExitCode {
             "HTTP, stateless server, client at 2025-06-18 (JSON)",
             Client::Http(OverHttp::start(true, LEGACY).await),
         ),
+        (
+            "rmcp's HTTP service alone, sessions, 2025-06-18",
+            Client::Http(OverHttp::connect(Server::BareRmcp(bare_rmcp().await), LEGACY).await),
+        ),
     ];
     let mut latencies: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); transports.len()];
     let mut id = 0;
@@ -297,6 +349,7 @@ async fn main() -> ExitCode {
     for ((name, _), sorted) in transports.iter().zip(&latencies) {
         let p50 = percentile(sorted, 0.5);
         let ratio = p50.as_secs_f64() / stdio_p50.as_secs_f64();
+        // rmcp's service alone is a reference, not ours: it has no target.
         let verdict = match name.starts_with("HTTP") {
             true if ratio <= 2.0 => "target <= 2x: PASS",
             true => {
@@ -320,7 +373,11 @@ async fn main() -> ExitCode {
                 drop(input);
                 child.wait().await.expect("the server ends");
             }
-            Client::Http(http) => http.server.shutdown().await,
+            Client::Http(OverHttp {
+                server: Server::Ours(server),
+                ..
+            }) => server.shutdown().await,
+            Client::Http(_) => {}
         }
     }
     if met {
