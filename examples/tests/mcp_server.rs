@@ -1,0 +1,82 @@
+//! The example MCP server's command line on a network address: refused without a token unless
+//! the user opts in, and a warning when they do.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+/// `examples/mcp_server`, which `cargo test -p examples` (or `--workspace`) builds beside this
+/// test's binary before it runs any test; `--test mcp_server` alone does not rebuild it.
+fn example() -> PathBuf {
+    let deps = std::env::current_exe().expect("this test's binary");
+    let profile = deps
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    let example = profile.join("examples").join("mcp_server");
+    assert!(
+        example.exists(),
+        "{} is not built: run `cargo test -p examples` (which builds the examples), not only \
+         this test",
+        example.display()
+    );
+    example
+}
+
+/// Starts the example on every interface, on a free port, with no token; reads its standard
+/// error until `wanted` shows or it ends, and returns what it read.
+async fn serve_on_every_interface(extra: &[&str], wanted: &str) -> String {
+    let mut child = Command::new(example())
+        .args(["--http", "0.0.0.0:0"])
+        .args(extra)
+        .env_remove("MCP_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the example starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr is piped")).lines();
+    let mut read = String::new();
+    let reading = async {
+        while let Some(line) = lines.next_line().await.expect("stderr reads") {
+            read.push_str(&line);
+            read.push('\n');
+            if line.contains(wanted) {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), reading)
+        .await
+        .expect("the example says something within a minute");
+    read
+}
+
+#[tokio::test]
+async fn serving_other_machines_without_a_token_is_refused_and_says_how_to_opt_in() {
+    let said = serve_on_every_interface(&[], "allow_unauthenticated_remote").await;
+    assert!(
+        said.contains("refusing to serve MCP on 0.0.0.0:")
+            && said.contains("HttpServerBuilder::allow_unauthenticated_remote()"),
+        "{said}"
+    );
+    assert!(!said.contains("serving the example tools at"), "{said}");
+}
+
+#[tokio::test]
+async fn opting_in_serves_with_a_warning() {
+    let said = serve_on_every_interface(
+        &["--allow-unauthenticated-remote"],
+        "serving the example tools at",
+    )
+    .await;
+    assert!(
+        said.contains("warning: anyone who reaches http://0.0.0.0:")
+            && said.contains("may call every tool without a token"),
+        "{said}"
+    );
+}
