@@ -1,35 +1,40 @@
-//! MCP latency: 1,000 sequential `tools/call`s of a trivial tool, one at a time, on stdio (this
-//! binary run again as a child process) and on one keep-alive HTTP connection, side by side;
-//! prints p50 and p99 of each, and whether HTTP's p50 is within 2x of stdio's. HTTP is
-//! measured three ways: a server with sessions and a client at 2025-06-18 (rmcp answers each
-//! request as an event stream); the same server and a client at 2026-07-28, which has no
+//! MCP latency: 1,000 sequential `tools/call`s of a trivial tool, one at a time, on stdio and on
+//! one keep-alive HTTP connection, side by side; prints p50 and p99 of each, and whether HTTP's
+//! p50 is within 2x of stdio's.
+//!
+//! Every server runs as a deployed one does: in a process of its own (this binary, run again
+//! with `--serve`), on the runtime `#[tokio::main]` gives it, or with `--current-thread` on
+//! tokio's current-thread runtime. The client is the same plain code for every transport:
+//! blocking writes and reads on this process's main thread, no runtime and no client library,
+//! so what is timed is the server and the kernel's pipe or socket.
+//!
+//! HTTP is measured three ways: a server with sessions and a client at 2025-06-18 (rmcp answers
+//! each request as an event stream); the same server and a client at 2026-07-28, which has no
 //! sessions (rmcp serves it statelessly, in one JSON body); and a server built with
 //! `HttpServerBuilder::stateless`, with a client at 2025-06-18. Beside them, for reference,
 //! rmcp's own `StreamableHttpService` around the same `McpServer`, served by hyper with nothing
 //! in front of it (no paths, origins, tokens, connection or session caps), with a client at
 //! 2025-06-18: what rmcp's HTTP transport costs by itself.
 //!
-//! The transports are timed in interleaved rounds (50 calls on each in turn, 20 rounds), so
-//! that a slow phase of the machine falls on all of them, not on one.
+//! The transports are timed in interleaved rounds (50 calls on each in turn), so that a slow
+//! phase of the machine falls on all of them, not on one.
 //!
 //! ```text
-//! cargo run --release --bin mcp_latency            # in benches/
-//! cargo run --release --bin mcp_latency -- 10000   # more calls
+//! cargo run --release --bin mcp_latency                            # in benches/
+//! cargo run --release --bin mcp_latency -- 10000                   # more calls
+//! cargo run --release --bin mcp_latency -- 1000 --current-thread   # servers on one thread
 //! ```
 
-use std::net::SocketAddr;
-use std::process::{ExitCode, Stdio};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, ChildStdin, ChildStdout};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
 use tool_runtime::mcp::rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use tool_runtime::mcp::rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tool_runtime::mcp::{HttpServer, McpServer};
@@ -90,192 +95,276 @@ fn check(answer: &str, id: usize) {
     );
 }
 
-/// rmcp's streamable HTTP service around [`server`], with sessions and JSON answers as
-/// `HttpServer` configures it, served by hyper on a port of its own with nothing in front.
-/// Runs until the process ends.
-async fn bare_rmcp() -> SocketAddr {
-    let config = StreamableHttpServerConfig::default().with_json_response(true);
-    let sessions = Arc::new(LocalSessionManager::default());
-    let service = StreamableHttpService::new(|| Ok(server()), sessions, config);
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("bound");
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.expect("accept");
-            stream.set_nodelay(true).expect("TCP_NODELAY");
-            let service = TowerToHyperService::new(service.clone());
-            tokio::spawn(
-                hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service),
-            );
-        }
-    });
-    addr
+/// A server this binary runs in a child process, by its name on the command line.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Stdio,
+    /// `HttpServer`, with sessions.
+    Http,
+    /// `HttpServer`, stateless.
+    HttpStateless,
+    /// rmcp's streamable HTTP service, with sessions and JSON answers as `HttpServer`
+    /// configures it, served by hyper with nothing in front.
+    BareRmcp,
 }
 
-/// Which server a client talks to.
-enum Server {
-    Ours(HttpServer),
-    BareRmcp(SocketAddr),
-}
+impl Kind {
+    const NAMES: [(&str, Kind); 4] = [
+        ("stdio", Kind::Stdio),
+        ("http", Kind::Http),
+        ("http-stateless", Kind::HttpStateless),
+        ("bare-rmcp", Kind::BareRmcp),
+    ];
 
-impl Server {
-    fn addr(&self) -> SocketAddr {
+    fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, kind)| *kind == self)
+            .unwrap()
+            .0
+    }
+
+    fn named(name: &str) -> Kind {
+        Self::NAMES
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no server named {name}"))
+            .1
+    }
+
+    /// Serves until standard input closes. An HTTP server first prints its address.
+    async fn serve(self) {
         match self {
-            Server::Ours(server) => server.local_addr(),
-            Server::BareRmcp(addr) => *addr,
+            Kind::Stdio => server().serve_stdio().await.expect("served"),
+            Kind::Http | Kind::HttpStateless => {
+                let mut builder = HttpServer::builder(server());
+                if self == Kind::HttpStateless {
+                    builder = builder.stateless();
+                }
+                let server = builder.bind("127.0.0.1:0").await.expect("bind");
+                println!("{}", server.local_addr());
+                until_stdin_closes().await;
+                server.shutdown().await;
+            }
+            Kind::BareRmcp => {
+                let config = StreamableHttpServerConfig::default().with_json_response(true);
+                let sessions = Arc::new(LocalSessionManager::default());
+                let service = StreamableHttpService::new(|| Ok(server()), sessions, config);
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                println!("{}", listener.local_addr().expect("bound"));
+                tokio::spawn(async move {
+                    loop {
+                        let (stream, _) = listener.accept().await.expect("accept");
+                        stream.set_nodelay(true).expect("TCP_NODELAY");
+                        let service = TowerToHyperService::new(service.clone());
+                        tokio::spawn(
+                            hyper::server::conn::http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), service),
+                        );
+                    }
+                });
+                until_stdin_closes().await;
+            }
         }
     }
 }
 
-/// A client on one keep-alive HTTP connection.
-struct OverHttp {
-    server: Server,
-    sender: SendRequest<Full<Bytes>>,
+async fn until_stdin_closes() {
+    let _ = tokio::io::stdin().read_to_end(&mut Vec::new()).await;
+}
+
+/// A server in a child process. Dropping it closes the server's input, and waits for it to end.
+struct ServerProcess {
+    child: Child,
+    input: Option<ChildStdin>,
+    output: BufReader<ChildStdout>,
+}
+
+impl ServerProcess {
+    fn start(kind: Kind, current_thread: bool) -> Self {
+        let mut command = Command::new(std::env::current_exe().expect("this binary"));
+        command.args(["--serve", kind.name()]);
+        if current_thread {
+            command.arg("--current-thread");
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let input = child.stdin.take();
+        let output = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        ServerProcess {
+            child,
+            input,
+            output,
+        }
+    }
+
+    fn write_line(&mut self, line: &str) -> io::Result<()> {
+        let input = self.input.as_mut().expect("open until dropped");
+        input.write_all(format!("{line}\n").as_bytes())
+    }
+
+    fn read_line(&mut self) -> String {
+        let mut line = String::new();
+        self.output.read_line(&mut line).expect("the server writes");
+        assert!(line.ends_with('\n'), "the server ended");
+        line.truncate(line.len() - 1);
+        line
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        drop(self.input.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// A client on one keep-alive HTTP/1.1 connection.
+struct Http {
+    stream: TcpStream,
+    answers: BufReader<TcpStream>,
     authority: String,
     session: Option<String>,
     revision: &'static str,
 }
 
-impl OverHttp {
-    /// A server, with sessions or stateless, and a client at `revision`, past its handshake
-    /// when the revision has one.
-    async fn start(stateless: bool, revision: &'static str) -> Self {
-        let mut builder = HttpServer::builder(server());
-        if stateless {
-            builder = builder.stateless();
-        }
-        let server = builder.bind("127.0.0.1:0").await.expect("bind");
-        Self::connect(Server::Ours(server), revision).await
-    }
-
-    async fn connect(server: Server, revision: &'static str) -> Self {
-        let stream = TcpStream::connect(server.addr()).await.expect("connect");
+impl Http {
+    fn connect(authority: String, revision: &'static str) -> Self {
+        let stream = TcpStream::connect(&authority).expect("connect");
         // As HTTP clients such as reqwest and undici do.
         stream.set_nodelay(true).expect("TCP_NODELAY");
-        let (sender, connection) = http1::handshake(TokioIo::new(stream))
-            .await
-            .expect("handshake");
-        tokio::spawn(connection);
-        let authority = server.addr().to_string();
-        let mut client = OverHttp {
-            server,
-            sender,
+        Http {
+            answers: BufReader::new(stream.try_clone().expect("a second handle")),
+            stream,
             authority,
             session: None,
             revision,
-        };
-        if revision == LEGACY {
-            let (session, _) = client.post(initialize(), None).await;
-            client.session = session;
-            client.post(INITIALIZED.to_owned(), None).await;
         }
-        client
     }
 
-    /// Posts `body` (a `tools/call` of the tool `add` when `method` says so) and returns the
-    /// session id the answer names, if any, and the answer's body.
-    async fn post(&mut self, body: String, method: Option<&str>) -> (Option<String>, String) {
-        let mut request = hyper::Request::post("/mcp")
-            .header("host", &self.authority)
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", self.revision);
+    /// Posts `body` and returns the answer's body; a `tools/call` when `method` says so.
+    fn post(&mut self, body: &str, method: Option<&str>) -> String {
+        let mut request = format!(
+            "POST /mcp HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\n\
+             accept: application/json, text/event-stream\r\nmcp-protocol-version: {}\r\n\
+             content-length: {}\r\n",
+            self.authority,
+            self.revision,
+            body.len()
+        );
         if let Some(id) = &self.session {
-            request = request.header("mcp-session-id", id);
+            request += &format!("mcp-session-id: {id}\r\n");
         }
         if let (MODERN, Some(method)) = (self.revision, method) {
-            request = request
-                .header("mcp-method", method)
-                .header("mcp-name", "add");
+            request += &format!("mcp-method: {method}\r\nmcp-name: add\r\n");
         }
-        let request = request
-            .body(Full::new(Bytes::from(body)))
-            .expect("a request");
-        self.sender
-            .ready()
-            .await
-            .expect("the connection stays open");
-        let response = self.sender.send_request(request).await.expect("an answer");
-        let session = response
-            .headers()
-            .get("mcp-session-id")
-            .map(|id| id.to_str().unwrap().to_owned());
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
-        (session, String::from_utf8_lossy(&body).into_owned())
-    }
-
-    async fn call(&mut self, id: usize) -> String {
-        let body = call(id, self.revision == MODERN);
-        self.post(body, Some("tools/call")).await.1
-    }
-}
-
-/// A client on the stdio of a child process serving MCP.
-struct OverStdio {
-    child: Child,
-    input: ChildStdin,
-    output: Lines<BufReader<ChildStdout>>,
-}
-
-impl OverStdio {
-    async fn start() -> Self {
-        let mut child = tokio::process::Command::new(std::env::current_exe().expect("this binary"))
-            .arg("--serve-stdio")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the server starts");
-        let input = child.stdin.take().expect("stdin is piped");
-        let output = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
-        let mut client = OverStdio {
-            child,
-            input,
-            output,
-        };
-        client.send(initialize()).await;
-        client.answer().await;
-        client.send(INITIALIZED.to_owned()).await;
-        client
-    }
-
-    async fn send(&mut self, line: String) {
-        let line = format!("{line}\n");
-        self.input
-            .write_all(line.as_bytes())
-            .await
+        request += "\r\n";
+        request += body;
+        self.stream
+            .write_all(request.as_bytes())
             .expect("the server reads");
-        self.input.flush().await.expect("the server reads");
+        self.answer()
     }
 
-    async fn answer(&mut self) -> String {
-        let line = self.output.next_line().await.expect("an answer");
-        line.expect("the server answers")
+    /// Reads one answer: its head, keeping the session id it names, then its body, whole or
+    /// in chunks.
+    fn answer(&mut self) -> String {
+        let mut length = 0;
+        let mut chunked = false;
+        loop {
+            let line = self.line();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+            let value = value.trim();
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.parse().expect("a length"),
+                "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
+                "mcp-session-id" => self.session = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        let mut body = Vec::new();
+        if chunked {
+            loop {
+                let size = usize::from_str_radix(&self.line(), 16).expect("a chunk's size");
+                let mut chunk = vec![0; size + 2];
+                self.answers.read_exact(&mut chunk).expect("a chunk");
+                body.extend_from_slice(&chunk[..size]);
+                if size == 0 {
+                    break;
+                }
+            }
+        } else {
+            body.resize(length, 0);
+            self.answers.read_exact(&mut body).expect("a body");
+        }
+        String::from_utf8(body).expect("UTF-8")
     }
 
-    async fn call(&mut self, id: usize) -> String {
-        self.send(call(id, false)).await;
-        self.answer().await
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.answers
+            .read_line(&mut line)
+            .expect("the server answers");
+        line.trim_end().to_owned()
     }
 }
 
-/// One transport and its latencies.
-enum Client {
-    Stdio(OverStdio),
-    Http(OverHttp),
+/// A client of one server, on its standard input and output or over HTTP.
+struct Client {
+    server: ServerProcess,
+    http: Option<Http>,
 }
 
 impl Client {
-    async fn call(&mut self, id: usize) -> String {
-        match self {
-            Client::Stdio(stdio) => stdio.call(id).await,
-            Client::Http(http) => http.call(id).await,
+    /// Starts a server and a client at `revision`, past its handshake when it has one.
+    fn start(kind: Kind, revision: &'static str, current_thread: bool) -> Self {
+        let mut server = ServerProcess::start(kind, current_thread);
+        let http = match kind {
+            Kind::Stdio => None,
+            _ => Some(Http::connect(server.read_line(), revision)),
+        };
+        let mut client = Client { server, http };
+        if revision == LEGACY {
+            client.send(&initialize(), None);
+            match &mut client.http {
+                Some(http) => {
+                    http.post(INITIALIZED, None);
+                }
+                None => {
+                    client.server.read_line();
+                    client.send(INITIALIZED, None);
+                }
+            }
+        }
+        client
+    }
+
+    /// Sends `message` and returns the answer, or `None` on stdio, where the answer is read
+    /// from the server's output.
+    fn send(&mut self, message: &str, method: Option<&str>) -> Option<String> {
+        match &mut self.http {
+            Some(http) => Some(http.post(message, method)),
+            None => {
+                self.server.write_line(message).expect("the server reads");
+                None
+            }
+        }
+    }
+
+    fn call(&mut self, id: usize) -> String {
+        let modern = self
+            .http
+            .as_ref()
+            .is_some_and(|http| http.revision == MODERN);
+        match self.send(&call(id, modern), Some("tools/call")) {
+            Some(answer) => answer,
+            None => self.server.read_line(),
         }
     }
 }
@@ -289,46 +378,65 @@ fn micros(duration: Duration) -> String {
     format!("{:.0} µs", duration.as_secs_f64() * 1e6)
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let first = args.next();
-    if first.as_deref() == Some("--serve-stdio") {
-        server().serve_stdio().await.expect("served");
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let current_thread = args.iter().any(|arg| arg == "--current-thread");
+    if let [serve, name, ..] = &args[..]
+        && serve == "--serve"
+    {
+        let runtime = match current_thread {
+            true => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+            false => tokio::runtime::Runtime::new(),
+        };
+        runtime
+            .expect("a runtime")
+            .block_on(Kind::named(name).serve());
         return ExitCode::SUCCESS;
     }
-    let calls: usize = first.map_or(1_000, |n| n.parse().expect("a number of calls"));
+    let calls: usize = args
+        .iter()
+        .find(|arg| !arg.starts_with("--"))
+        .map_or(1_000, |n| n.parse().expect("a number of calls"));
+    // (name, client, whether the 2x target applies: to our HTTP server, not to the base or
+    // the reference)
     let mut transports = [
         (
-            "stdio (child process)",
-            Client::Stdio(OverStdio::start().await),
+            "stdio",
+            Client::start(Kind::Stdio, LEGACY, current_thread),
+            false,
         ),
         (
             "HTTP, sessions, client at 2025-06-18 (event stream)",
-            Client::Http(OverHttp::start(false, LEGACY).await),
+            Client::start(Kind::Http, LEGACY, current_thread),
+            true,
         ),
         (
             "HTTP, sessions, client at 2026-07-28 (JSON)",
-            Client::Http(OverHttp::start(false, MODERN).await),
+            Client::start(Kind::Http, MODERN, current_thread),
+            true,
         ),
         (
             "HTTP, stateless server, client at 2025-06-18 (JSON)",
-            Client::Http(OverHttp::start(true, LEGACY).await),
+            Client::start(Kind::HttpStateless, LEGACY, current_thread),
+            true,
         ),
         (
             "rmcp's HTTP service alone, sessions, 2025-06-18",
-            Client::Http(OverHttp::connect(Server::BareRmcp(bare_rmcp().await), LEGACY).await),
+            Client::start(Kind::BareRmcp, LEGACY, current_thread),
+            false,
         ),
     ];
     let mut latencies: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); transports.len()];
     let mut id = 0;
     while latencies[0].len() < calls {
         let round = PER_ROUND.min(calls - latencies[0].len());
-        for ((_, client), latencies) in transports.iter_mut().zip(&mut latencies) {
+        for ((_, client, _), latencies) in transports.iter_mut().zip(&mut latencies) {
             for _ in 0..round {
                 id += 1;
                 let started = Instant::now();
-                let answer = client.call(id).await;
+                let answer = client.call(id);
                 latencies.push(started.elapsed());
                 check(&answer, id);
             }
@@ -338,26 +446,23 @@ async fn main() -> ExitCode {
         latencies.sort();
     }
     let stdio_p50 = percentile(&latencies[0], 0.5);
+    let runtime = match current_thread {
+        true => "tokio's current-thread runtime",
+        false => "the runtime #[tokio::main] gives them",
+    };
     println!(
-        "{calls} sequential tools/call of a trivial tool on each transport, in rounds of {PER_ROUND}:"
+        "{calls} sequential tools/call of a trivial tool on each transport, in rounds of \
+         {PER_ROUND}; each server in a process of its own, on {runtime}:"
     );
     println!(
         "{:<52} {:>8} {:>10} {:>16}",
         "", "p50", "p99", "p50 / stdio p50"
     );
     let mut met = true;
-    for ((name, client), sorted) in transports.iter().zip(&latencies) {
+    for ((name, _, target), sorted) in transports.iter().zip(&latencies) {
         let p50 = percentile(sorted, 0.5);
         let ratio = p50.as_secs_f64() / stdio_p50.as_secs_f64();
-        // The target is for our HTTP server; stdio is the base, rmcp's service a reference.
-        let ours = matches!(
-            client,
-            Client::Http(OverHttp {
-                server: Server::Ours(_),
-                ..
-            })
-        );
-        let verdict = match ours {
+        let verdict = match target {
             true if ratio <= 2.0 => "target <= 2x: PASS",
             true => {
                 met = false;
@@ -371,21 +476,6 @@ async fn main() -> ExitCode {
             micros(percentile(sorted, 0.99)),
             ratio
         );
-    }
-    for (_, client) in transports {
-        match client {
-            Client::Stdio(OverStdio {
-                mut child, input, ..
-            }) => {
-                drop(input);
-                child.wait().await.expect("the server ends");
-            }
-            Client::Http(OverHttp {
-                server: Server::Ours(server),
-                ..
-            }) => server.shutdown().await,
-            Client::Http(_) => {}
-        }
     }
     if met {
         ExitCode::SUCCESS
