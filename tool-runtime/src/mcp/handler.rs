@@ -67,8 +67,9 @@ impl ServerHandler for McpServer {
             }));
         }
         let cancel = self.stop.child_token();
-        let running = self.toolbox.call_with(call, &cancel);
-        tokio::pin!(running);
+        // On the heap: rmcp moves this future into the request's task, and it moves a task
+        // several times as it spawns it, so the call's own future is better not inside.
+        let mut running = Box::pin(self.toolbox.call_with(call, &cancel));
         let notify = |report: Progress| {
             let token = token.clone().expect("reports come only with a token");
             let mut param = ProgressNotificationParam::new(token, report.done);
