@@ -424,6 +424,54 @@ async fn beyond_the_connection_cap_clients_wait_their_turn() {
     server.shutdown().await;
 }
 
+/// Small answers go out at once: every connection the server accepts has Nagle's algorithm off,
+/// or each answer written in two parts waits for the client's delayed acknowledgement (about
+/// 40 ms). Read from the server's own sockets, which live in this process.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn every_accepted_connection_has_tcp_nodelay() {
+    use std::os::fd::{BorrowedFd, RawFd};
+    let server = builder().bind("127.0.0.1:0").await.unwrap();
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let mut client = TcpStream::connect(server.local_addr()).await.unwrap();
+        let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        client.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = [0u8; 12];
+        within_10s("an answer", client.read_exact(&mut answer))
+            .await
+            .unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 200");
+        clients.push(client);
+    }
+    let mut accepted = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap() {
+        let Ok(fd) = entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .parse::<RawFd>()
+        else {
+            continue;
+        };
+        // SAFETY: the descriptor is only duplicated. Another test closing it meanwhile makes
+        // `dup` fail, or duplicate whatever took its number, whose peer is then not ours.
+        let Ok(owned) = unsafe { BorrowedFd::borrow_raw(fd) }.try_clone_to_owned() else {
+            continue;
+        };
+        let socket = std::net::TcpStream::from(owned);
+        let Ok(peer) = socket.peer_addr() else {
+            continue;
+        };
+        // The server's end of a client's connection: its peer is the client.
+        if clients.iter().any(|c| c.local_addr().unwrap() == peer) {
+            accepted.push(socket.nodelay().unwrap());
+        }
+    }
+    assert_eq!(accepted, [true, true, true]);
+    server.shutdown().await;
+}
+
 /// The service, with its checks, at a path of a web app of one's own.
 #[tokio::test]
 async fn the_service_mounts_in_an_axum_app() {
