@@ -373,6 +373,53 @@ async fn half_sent_headers_are_cut_off() {
     server.shutdown().await;
 }
 
+/// Slowloris on the body: a client that sends its headers and never all of its body is
+/// answered 408 and disconnected, after the body-read timeout.
+#[tokio::test]
+async fn a_body_that_never_arrives_whole_is_cut_off() {
+    let server = builder()
+        .body_read_timeout(Duration::from_millis(200))
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let request = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                   Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n\
+                   {\"jsonrpc\":";
+    let answer = raw_exchange(&server, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("the request's body did not arrive within 0.2 s"),
+        "{answer}"
+    );
+    server.shutdown().await;
+}
+
+/// A body sent in chunks, with no length announced, is refused once it passes the limit, with
+/// the same JSON-RPC error as an announced one.
+#[tokio::test]
+async fn a_chunked_body_too_large_is_refused_as_it_is_read() {
+    let server = builder()
+        .max_body_bytes(1024)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let mut request = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                       Accept: application/json, text/event-stream\r\n\
+                       Transfer-Encoding: chunked\r\n\r\n"
+        .to_owned();
+    for _ in 0..3 {
+        request += &format!("200\r\n{}\r\n", " ".repeat(0x200));
+    }
+    let answer = raw_exchange(&server, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("application/json"), "{answer}");
+    assert!(
+        answer.contains("the request is larger than 1024 bytes"),
+        "{answer}"
+    );
+    server.shutdown().await;
+}
+
 /// A body too large is refused from its announced length, before a byte of it is read (or
 /// any session looked up).
 #[tokio::test]
@@ -716,6 +763,13 @@ async fn health_checks_answer_without_a_token_and_readiness_fails_while_draining
     assert_eq!(probe_health(&server, "/healthz").await, ok);
     let ready = (StatusCode::OK, json!({"status": "ready"}));
     assert_eq!(probe_health(&server, "/readyz").await, ready);
+    let posted = reqwest::Client::new()
+        .post(format!("http://{}/healthz", server.local_addr()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(posted.headers()["allow"], "GET");
     let raw = Raw::new(&server);
     assert_eq!(
         raw.post(INITIALIZE, &[]).await.status(),

@@ -38,7 +38,9 @@ pub const DEFAULT_HTTP_ADDR: SocketAddr =
 /// [`McpHttpService`]; besides, the server bounds what a client can hold:
 ///
 /// - a request whose headers do not arrive within
-///   [`header_read_timeout`](HttpServerBuilder::header_read_timeout) (10 s) is closed;
+///   [`header_read_timeout`](HttpServerBuilder::header_read_timeout) (10 s) is closed, as is
+///   one whose body does not arrive within
+///   [`body_read_timeout`](HttpServerBuilder::body_read_timeout) (10 s) after them;
 /// - at most [`max_connections`](HttpServerBuilder::max_connections) (1,024) are open at
 ///   once: further clients wait to be accepted;
 /// - sessions, bodies: see [`McpHttpService`].
@@ -92,6 +94,7 @@ pub struct HttpServerBuilder {
     allowed_hosts: Vec<String>,
     unauthenticated_remote: bool,
     header_read_timeout: Duration,
+    body_read_timeout: Duration,
     max_connections: usize,
     max_sessions: usize,
     max_body_bytes: usize,
@@ -111,6 +114,7 @@ impl HttpServer {
             allowed_hosts: Vec::new(),
             unauthenticated_remote: false,
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
             max_sessions: 10_000,
             max_body_bytes: 4 * 1024 * 1024,
@@ -261,6 +265,13 @@ impl HttpServerBuilder {
     /// How long a client has to send a request's headers; 10 s by default.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a client has to send a request's body, once its headers are in; 10 s by
+    /// default. A body still incomplete then is refused with 408 and its connection closed.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
         self
     }
 
@@ -438,6 +449,7 @@ impl HttpServerBuilder {
             auth: self.auth,
             allowed_origins: self.allowed_origins,
             max_body_bytes: self.max_body_bytes,
+            body_read_timeout: self.body_read_timeout,
             max_sessions: self.max_sessions,
             stateless: self.stateless,
             sessions: Mutex::default(),
@@ -470,18 +482,29 @@ impl Routes {
         if path == self.path {
             return self.service.handle(request).await;
         }
-        if request.method() == Method::GET {
-            if self.liveness.as_deref() == Some(path) {
-                return json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned());
-            }
-            if self.readiness.as_deref() == Some(path) {
-                return if self.draining.is_cancelled() {
-                    let body = r#"{"status":"draining"}"#.to_owned();
-                    json_response(StatusCode::SERVICE_UNAVAILABLE, body)
-                } else {
-                    json_response(StatusCode::OK, r#"{"status":"ready"}"#.to_owned())
-                };
-            }
+        let health = [&self.liveness, &self.readiness]
+            .into_iter()
+            .any(|health| health.as_deref() == Some(path));
+        if health && request.method() != Method::GET {
+            let mut response = refusal(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "health checks answer GET; send GET",
+            );
+            response
+                .headers_mut()
+                .insert(http::header::ALLOW, http::HeaderValue::from_static("GET"));
+            return response;
+        }
+        if self.liveness.as_deref() == Some(path) {
+            return json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned());
+        }
+        if self.readiness.as_deref() == Some(path) {
+            return if self.draining.is_cancelled() {
+                let body = r#"{"status":"draining"}"#.to_owned();
+                json_response(StatusCode::SERVICE_UNAVAILABLE, body)
+            } else {
+                json_response(StatusCode::OK, r#"{"status":"ready"}"#.to_owned())
+            };
         }
         if let Some((metadata_path, document)) = &self.metadata
             && request.method() == Method::GET

@@ -2,17 +2,18 @@
 //! needs (origin, bearer token, body size, sessions bound to their identity), as a tower
 //! service to serve with [`HttpServer`](super::HttpServer) or to mount in a web app.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt::{self, Display};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use rmcp::transport::StreamableHttpService;
 use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -38,7 +39,9 @@ const SESSION_HEADER: &str = "mcp-session-id";
 /// - with bearer tokens configured, a request without an accepted token gets 401 with a
 ///   `WWW-Authenticate` header;
 /// - a body larger than [`max_body_bytes`](super::HttpServerBuilder::max_body_bytes) is refused
-///   before it is read, when its length is announced, and as it is read otherwise;
+///   before it is read, when its length is announced, and as it is read otherwise; a body that
+///   has not arrived whole within [`body_read_timeout`](super::HttpServerBuilder::body_read_timeout)
+///   is refused with 408, and its connection closed;
 /// - a session belongs to the identity that created it: any other gets 404, as does a
 ///   session that is unknown, ended or deleted (`DELETE` of a live session answers 204); beyond
 ///   [`max_sessions`](super::HttpServerBuilder::max_sessions), the session idle for longest ends;
@@ -77,6 +80,7 @@ pub(super) struct Checks {
     /// Browser origins allowed besides those of this machine, as `scheme://host[:port]`.
     pub(super) allowed_origins: Vec<String>,
     pub(super) max_body_bytes: usize,
+    pub(super) body_read_timeout: Duration,
     pub(super) max_sessions: usize,
     /// No sessions: rmcp serves every request on its own.
     pub(super) stateless: bool,
@@ -167,6 +171,10 @@ impl McpHttpService {
                 "this session does not exist or has ended; start a new one with initialize",
             );
         }
+        let request = match self.read_body(request).await {
+            Ok(request) => request,
+            Err(refused) => return refused,
+        };
         let deleting = request.method() == Method::DELETE;
         let mut response = self.inner.handle(request).await;
         match (session, response.headers().get(SESSION_HEADER)) {
@@ -183,6 +191,43 @@ impl McpHttpService {
             _ => {}
         }
         response
+    }
+
+    /// Reads the request's body whole, within the size and time limits, so that a client that
+    /// never finishes sending one holds nothing for long.
+    async fn read_body<B>(&self, request: Request<B>) -> Result<Request<Full<Bytes>>, HttpResponse>
+    where
+        B: Body,
+        B::Error: Display,
+    {
+        let checks = &*self.checks;
+        let (parts, body) = request.into_parts();
+        let body = Limited::new(
+            body.map_err(|error| error.to_string()),
+            checks.max_body_bytes,
+        );
+        let body = match tokio::time::timeout(checks.body_read_timeout, body.collect()).await {
+            Ok(Ok(body)) => body.to_bytes(),
+            Ok(Err(error)) if error.is::<LengthLimitError>() => {
+                let message = format!(
+                    "the request is larger than {} bytes; send a smaller one",
+                    checks.max_body_bytes
+                );
+                return Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, &message));
+            }
+            Ok(Err(error)) => {
+                let message = format!("the request's body could not be read: {error}");
+                return Err(refusal(StatusCode::BAD_REQUEST, &message));
+            }
+            Err(_) => {
+                let message = format!(
+                    "the request's body did not arrive within {} s; send it whole, at once",
+                    checks.body_read_timeout.as_secs_f64()
+                );
+                return Err(refusal(StatusCode::REQUEST_TIMEOUT, &message));
+            }
+        };
+        Ok(Request::from_parts(parts, Full::new(body)))
     }
 
     /// Whether session `id` is live and belongs to `identity` (then it is marked used).
@@ -210,10 +255,11 @@ impl McpHttpService {
         known
     }
 
-    /// Records that `identity` created session `id`; beyond the cap, forgets the sessions rmcp
-    /// has ended, then ends the one idle for longest.
+    /// Records that `identity` created session `id`; beyond the cap, ends the session idle for
+    /// longest. A session rmcp has ended on its own has been idle since, so it goes first, and
+    /// then only our record of it goes.
     async fn bind_session(&self, id: String, identity: Option<Identity>) {
-        let over = {
+        let oldest = {
             let mut sessions = self.checks.sessions();
             sessions.insert(
                 id,
@@ -222,18 +268,6 @@ impl McpHttpService {
                     used: Instant::now(),
                 },
             );
-            sessions.len() > self.checks.max_sessions
-        };
-        if !over {
-            return;
-        }
-        let live: HashSet<String> = {
-            let live = self.manager.sessions.read().await;
-            live.keys().map(ToString::to_string).collect()
-        };
-        let oldest = {
-            let mut sessions = self.checks.sessions();
-            sessions.retain(|id, _| live.contains(id));
             if sessions.len() <= self.checks.max_sessions {
                 return;
             }
@@ -245,9 +279,11 @@ impl McpHttpService {
                 sessions.remove(id);
             })
         };
-        if let Some(oldest) = oldest {
+        let Some(oldest) = oldest else { return };
+        let oldest = oldest.into();
+        if self.manager.has_session(&oldest).await.unwrap_or(false) {
             tracing::info!(session = %oldest, "too many MCP sessions: the one idle for longest ends");
-            if let Err(error) = self.manager.close_session(&oldest.into()).await {
+            if let Err(error) = self.manager.close_session(&oldest).await {
                 tracing::warn!(%error, "an MCP session could not be ended");
             }
         }
@@ -349,6 +385,7 @@ mod tests {
             auth: None,
             allowed_origins: allowed.iter().map(|o| o.to_string()).collect(),
             max_body_bytes: 0,
+            body_read_timeout: Duration::ZERO,
             max_sessions: 0,
             stateless: false,
             sessions: Mutex::default(),
