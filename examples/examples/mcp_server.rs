@@ -33,9 +33,10 @@
 //!   "args": ["run", "-q", "--manifest-path", "/path/to/tool-runtime/Cargo.toml", "--example", "mcp_server"]}}}
 //! ```
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -134,7 +135,17 @@ async fn stop_requested() -> std::io::Result<()> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), BoxError> {
     let http = http(std::env::args().skip(1))?;
     let demo = Demo::start().await?;
     let instructions = format!(
@@ -187,11 +198,24 @@ async fn main() -> Result<(), BoxError> {
     if http.stateless {
         builder = builder.stateless();
     }
-    let server = builder.bind(addr).await?;
-    if http.open && token.is_none() && !server.local_addr().ip().is_loopback() {
+    let server = match builder.bind(addr).await {
+        Err(error) if error.kind() == ErrorKind::PermissionDenied => {
+            let hint = "with this example: set MCP_TOKEN, or pass --allow-unauthenticated-remote";
+            return Err(format!("{error}; {hint}").into());
+        }
+        bound => bound?,
+    };
+    let ip = server.local_addr().ip();
+    if http.open && token.is_none() && !ip.is_loopback() {
         eprintln!(
             "warning: anyone who reaches {} may call every tool without a token",
             server.url()
+        );
+    }
+    if ip.is_unspecified() && list_from_env("MCP_ALLOWED_HOSTS").is_empty() {
+        eprintln!(
+            "note: requests must name this server localhost, 127.0.0.1 or ::1 in their Host \
+             header; set MCP_ALLOWED_HOSTS to the names other machines reach it by"
         );
     }
     let sessions = if http.stateless {

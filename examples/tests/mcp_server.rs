@@ -58,10 +58,11 @@ async fn serve_on_every_interface(extra: &[&str], wanted: &str) -> String {
 
 #[tokio::test]
 async fn serving_other_machines_without_a_token_is_refused_and_says_how_to_opt_in() {
-    let said = serve_on_every_interface(&[], "allow_unauthenticated_remote").await;
+    let said = serve_on_every_interface(&[], "--allow-unauthenticated-remote").await;
     assert!(
-        said.contains("refusing to serve MCP on 0.0.0.0:")
-            && said.contains("HttpServerBuilder::allow_unauthenticated_remote()"),
+        said.starts_with("error: refusing to serve MCP on 0.0.0.0:")
+            && said.contains("HttpServerBuilder::allow_unauthenticated_remote()")
+            && said.contains("set MCP_TOKEN, or pass --allow-unauthenticated-remote"),
         "{said}"
     );
     assert!(!said.contains("serving the example tools at"), "{said}");
@@ -77,6 +78,10 @@ async fn opting_in_serves_with_a_warning() {
     assert!(
         said.contains("warning: anyone who reaches http://0.0.0.0:")
             && said.contains("may call every tool without a token"),
+        "{said}"
+    );
+    assert!(
+        said.contains("set MCP_ALLOWED_HOSTS to the names other machines reach it by"),
         "{said}"
     );
 }

@@ -385,6 +385,12 @@ impl HttpServerBuilder {
                 ),
             ));
         }
+        if ip.is_unspecified() && self.allowed_hosts.is_empty() {
+            tracing::warn!(
+                "MCP is served on {local_addr}, but only to requests naming localhost, 127.0.0.1 \
+                 or ::1 as their host: list the names other machines use with allowed_hosts"
+            );
+        }
         let stop = CancellationToken::new();
         let draining = CancellationToken::new();
         let connection = http1::Builder::new()
