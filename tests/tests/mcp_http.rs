@@ -394,50 +394,35 @@ async fn a_body_that_never_arrives_whole_is_cut_off() {
     server.shutdown().await;
 }
 
-/// A body sent in chunks, with no length announced, is refused once it passes the limit, with
-/// the same JSON-RPC error as an announced one.
-#[tokio::test]
-async fn a_chunked_body_too_large_is_refused_as_it_is_read() {
-    let server = builder()
-        .max_body_bytes(1024)
-        .bind("127.0.0.1:0")
-        .await
-        .unwrap();
-    let mut request = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-                       Accept: application/json, text/event-stream\r\n\
-                       Transfer-Encoding: chunked\r\n\r\n"
-        .to_owned();
-    for _ in 0..3 {
-        request += &format!("200\r\n{}\r\n", " ".repeat(0x200));
-    }
-    let answer = raw_exchange(&server, request.as_bytes()).await;
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(answer.contains("application/json"), "{answer}");
-    assert!(
-        answer.contains("the request is larger than 1024 bytes"),
-        "{answer}"
-    );
-    server.shutdown().await;
-}
-
 /// A body too large is refused from its announced length, before a byte of it is read (or
-/// any session looked up).
+/// any session looked up); sent in chunks with no length announced, once it passes the limit.
+/// Both get the same JSON-RPC error.
 #[tokio::test]
-async fn a_body_too_large_is_refused_before_it_is_sent() {
+async fn a_body_too_large_is_refused_announced_or_chunked() {
     let server = builder()
         .max_body_bytes(1024)
         .bind("127.0.0.1:0")
         .await
         .unwrap();
-    let headers = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-                   Accept: application/json, text/event-stream\r\nMcp-Session-Id: whatever\r\n\
-                   Content-Length: 100000000\r\nConnection: close\r\n\r\n";
-    let answer = raw_exchange(&server, headers.as_bytes()).await;
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(
-        answer.contains("the request is larger than 1024 bytes"),
-        "{answer}"
+    let head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                Accept: application/json, text/event-stream\r\n";
+    let announced = format!(
+        "{head}Mcp-Session-Id: whatever\r\nContent-Length: 100000000\r\nConnection: close\r\n\r\n"
     );
+    let chunk = format!("200\r\n{}\r\n", " ".repeat(0x200));
+    let chunked = format!(
+        "{head}Transfer-Encoding: chunked\r\n\r\n{}",
+        chunk.repeat(3)
+    );
+    for request in [announced, chunked] {
+        let answer = raw_exchange(&server, request.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.contains("application/json"), "{answer}");
+        assert!(
+            answer.contains("the request is larger than 1024 bytes"),
+            "{answer}"
+        );
+    }
     server.shutdown().await;
 }
 
