@@ -373,6 +373,38 @@ async fn half_sent_headers_are_cut_off() {
     server.shutdown().await;
 }
 
+/// A body that is not one JSON-RPC message gets 400 with JSON-RPC's own error code, for text
+/// that is not JSON and for JSON that is not a request; a body that is not declared JSON keeps
+/// its 415.
+#[tokio::test]
+async fn a_body_that_is_not_a_json_rpc_message_is_a_bad_request() {
+    let server = builder().bind("127.0.0.1:0").await.unwrap();
+    let raw = Raw::new(&server);
+    for (body, code) in [
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1,", -32700),
+        (
+            "[{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}]",
+            -32600,
+        ),
+        (
+            "{\"jsonrpc\": \"1.0\", \"id\": 1, \"method\": \"ping\"}",
+            -32600,
+        ),
+        ("\"hello\"", -32600),
+    ] {
+        let response = raw.post(body, &[]).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+        let error = error_of(response).await;
+        assert_eq!(error["code"], code, "{body}: {error}");
+    }
+    let request = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\
+                   Accept: application/json, text/event-stream\r\nContent-Length: 2\r\n\
+                   Connection: close\r\n\r\n{}";
+    let answer = raw_exchange(&server, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
+    server.shutdown().await;
+}
+
 /// Slowloris on the body: a client that sends its headers and never all of its body is
 /// answered 408 and disconnected, after the body-read timeout.
 #[tokio::test]

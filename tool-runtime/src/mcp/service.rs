@@ -41,7 +41,8 @@ const SESSION_HEADER: &str = "mcp-session-id";
 /// - a body larger than [`max_body_bytes`](super::HttpServerBuilder::max_body_bytes) is refused
 ///   before it is read, when its length is announced, and as it is read otherwise; a body that
 ///   has not arrived whole within [`body_read_timeout`](super::HttpServerBuilder::body_read_timeout)
-///   is refused with 408, and its connection closed;
+///   is refused with 408, and its connection closed; a JSON body that is not one JSON-RPC
+///   message gets 400 with JSON-RPC's code for it (-32700 not JSON, -32600 not a request);
 /// - a session belongs to the identity that created it: any other gets 404, as does a
 ///   session that is unknown, ended or deleted (`DELETE` of a live session answers 204); beyond
 ///   [`max_sessions`](super::HttpServerBuilder::max_sessions), the session idle for longest ends;
@@ -171,12 +172,19 @@ impl McpHttpService {
                 "this session does not exist or has ended; start a new one with initialize",
             );
         }
-        let request = match self.read_body(request).await {
-            Ok(request) => request,
+        let (parts, body) = request.into_parts();
+        let body = match self.read_body(body).await {
+            Ok(body) => body,
             Err(refused) => return refused,
         };
-        let deleting = request.method() == Method::DELETE;
+        let deleting = parts.method == Method::DELETE;
+        let json = parts.headers.get(header::CONTENT_TYPE).is_some_and(is_json);
+        let request = Request::from_parts(parts, Full::new(body.clone()));
         let mut response = self.inner.handle(request).await;
+        if json && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            // rmcp answers 415 to a JSON body that is not one JSON-RPC message it reads.
+            return not_a_message(&body);
+        }
         match (session, response.headers().get(SESSION_HEADER)) {
             (Some(id), _) if deleting && response.status().is_success() => {
                 checks.sessions().remove(&id);
@@ -195,39 +203,37 @@ impl McpHttpService {
 
     /// Reads the request's body whole, within the size and time limits, so that a client that
     /// never finishes sending one holds nothing for long.
-    async fn read_body<B>(&self, request: Request<B>) -> Result<Request<Full<Bytes>>, HttpResponse>
+    async fn read_body<B>(&self, body: B) -> Result<Bytes, HttpResponse>
     where
         B: Body,
         B::Error: Display,
     {
         let checks = &*self.checks;
-        let (parts, body) = request.into_parts();
         let body = Limited::new(
             body.map_err(|error| error.to_string()),
             checks.max_body_bytes,
         );
-        let body = match tokio::time::timeout(checks.body_read_timeout, body.collect()).await {
-            Ok(Ok(body)) => body.to_bytes(),
+        match tokio::time::timeout(checks.body_read_timeout, body.collect()).await {
+            Ok(Ok(body)) => Ok(body.to_bytes()),
             Ok(Err(error)) if error.is::<LengthLimitError>() => {
                 let message = format!(
                     "the request is larger than {} bytes; send a smaller one",
                     checks.max_body_bytes
                 );
-                return Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, &message));
+                Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, &message))
             }
             Ok(Err(error)) => {
                 let message = format!("the request's body could not be read: {error}");
-                return Err(refusal(StatusCode::BAD_REQUEST, &message));
+                Err(refusal(StatusCode::BAD_REQUEST, &message))
             }
             Err(_) => {
                 let message = format!(
                     "the request's body did not arrive within {} s; send it whole, at once",
                     checks.body_read_timeout.as_secs_f64()
                 );
-                return Err(refusal(StatusCode::REQUEST_TIMEOUT, &message));
+                Err(refusal(StatusCode::REQUEST_TIMEOUT, &message))
             }
-        };
-        Ok(Request::from_parts(parts, Full::new(body)))
+        }
     }
 
     /// Whether session `id` is live and belongs to `identity` (then it is marked used).
@@ -361,8 +367,37 @@ pub(super) fn refusal(status: StatusCode, message: &str) -> HttpResponse {
     } else {
         -32000
     };
+    error_response(status, code, message)
+}
+
+/// The answer to a JSON body that is not a JSON-RPC message: 400, with JSON-RPC's own code for
+/// text that is not JSON (-32700) or for JSON that is not a request (-32600).
+fn not_a_message(body: &[u8]) -> HttpResponse {
+    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Err(error) => {
+            let message = format!("the request is not JSON ({error}); send one JSON-RPC message");
+            error_response(StatusCode::BAD_REQUEST, -32700, &message)
+        }
+        Ok(_) => error_response(
+            StatusCode::BAD_REQUEST,
+            -32600,
+            "the request is not a JSON-RPC message; send one object with \"jsonrpc\": \"2.0\" \
+             and the method and params MCP defines for it",
+        ),
+    }
+}
+
+fn error_response(status: StatusCode, code: i32, message: &str) -> HttpResponse {
     let body = json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
     json_response(status, body.to_string())
+}
+
+/// Whether a `Content-Type` is JSON's, whatever its parameters (`; charset=utf-8`).
+fn is_json(content_type: &HeaderValue) -> bool {
+    content_type.to_str().is_ok_and(|value| {
+        let essence = value.split(';').next().unwrap_or_default();
+        essence.trim().eq_ignore_ascii_case("application/json")
+    })
 }
 
 /// A JSON response.
