@@ -183,8 +183,9 @@ async fn run() -> Result<(), BoxError> {
     if let Some(port) = http.port {
         addr.set_port(port);
     }
+    let allowed_hosts = list_from_env("MCP_ALLOWED_HOSTS");
     let mut builder = HttpServer::builder(server)
-        .allowed_hosts(list_from_env("MCP_ALLOWED_HOSTS"))
+        .allowed_hosts(allowed_hosts.clone())
         .allowed_origins(list_from_env("MCP_ALLOWED_ORIGINS"));
     let token = std::env::var("MCP_TOKEN")
         .ok()
@@ -212,7 +213,7 @@ async fn run() -> Result<(), BoxError> {
             server.url()
         );
     }
-    if ip.is_unspecified() && list_from_env("MCP_ALLOWED_HOSTS").is_empty() {
+    if ip.is_unspecified() && allowed_hosts.is_empty() {
         eprintln!(
             "note: requests must name this server localhost, 127.0.0.1 or ::1 in their Host \
              header; set MCP_ALLOWED_HOSTS to the names other machines reach it by"

@@ -130,11 +130,7 @@ impl McpHttpService {
             .get(header::CONTENT_LENGTH)
             .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
         if announced.is_some_and(|length| length > checks.max_body_bytes as u64) {
-            let message = format!(
-                "the request is larger than {} bytes; send a smaller one",
-                checks.max_body_bytes
-            );
-            return refusal(StatusCode::PAYLOAD_TOO_LARGE, &message);
+            return too_large(checks.max_body_bytes);
         }
         let mut identity = None;
         if let Some(auth) = &checks.auth {
@@ -216,11 +212,7 @@ impl McpHttpService {
         match tokio::time::timeout(checks.body_read_timeout, body.collect()).await {
             Ok(Ok(body)) => Ok(body.to_bytes()),
             Ok(Err(error)) if error.is::<LengthLimitError>() => {
-                let message = format!(
-                    "the request is larger than {} bytes; send a smaller one",
-                    checks.max_body_bytes
-                );
-                Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, &message))
+                Err(too_large(checks.max_body_bytes))
             }
             Ok(Err(error)) => {
                 let message = format!("the request's body could not be read: {error}");
@@ -368,6 +360,12 @@ pub(super) fn refusal(status: StatusCode, message: &str) -> HttpResponse {
         -32000
     };
     error_response(status, code, message)
+}
+
+/// The refusal of a body larger than `limit` bytes, whether announced or found reading it.
+fn too_large(limit: usize) -> HttpResponse {
+    let message = format!("the request is larger than {limit} bytes; send a smaller one");
+    refusal(StatusCode::PAYLOAD_TOO_LARGE, &message)
 }
 
 /// The answer to a JSON body that is not a JSON-RPC message: 400, with JSON-RPC's own code for
