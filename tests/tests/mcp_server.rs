@@ -6,7 +6,7 @@ mod mcp_tools;
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, CallToolResult, ClientRequest, ErrorCode,
+    CallToolRequest, CallToolRequestParams, CallToolResult, ClientRequest, CustomRequest, ErrorCode,
 };
 use rmcp::service::{PeerRequestOptions, RunningService};
 use rmcp::{RoleClient, ServiceError, ServiceExt};
@@ -272,6 +272,44 @@ async fn refuses_an_unknown_tool_with_invalid_params(transport: Transport) {
     session.close().await;
 }
 
+/// Requests rmcp cannot read as MCP's: a `tools/call` without a tool's name, and a method MCP
+/// does not have. Each is answered with what is wrong, and the session goes on.
+async fn answers_a_malformed_request_with_what_is_wrong(transport: Transport) {
+    let session = connect(transport).await;
+    let send = |method: &str, params: Value| {
+        let Value::Object(params) = params else {
+            panic!("params are an object");
+        };
+        let request = CustomRequest::new(method, Some(Value::Object(params)));
+        session
+            .client
+            .send_request(ClientRequest::CustomRequest(request))
+    };
+    let Err(ServiceError::McpError(error)) = send("tools/call", json!({"arguments": {}})).await
+    else {
+        panic!("a tools/call without a name is a JSON-RPC error");
+    };
+    assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+    assert_eq!(
+        error.message,
+        "the params of tools/call are not valid (missing field `name`); send {\"name\": a tool's \
+         name, \"arguments\": an object}"
+    );
+    let Err(ServiceError::McpError(error)) = send("tools/frob", json!({})).await else {
+        panic!("an unknown method is a JSON-RPC error");
+    };
+    assert_eq!(error.code, ErrorCode::METHOD_NOT_FOUND);
+    assert_eq!(
+        error.message,
+        "this server has no method `tools/frob`; it answers tools/list and tools/call"
+    );
+    assert_eq!(
+        session.result("add", json!({"a": 2, "b": 3})).await["content"][0]["text"],
+        "5"
+    );
+    session.close().await;
+}
+
 async fn runs_calls_concurrently(transport: Transport) {
     let session = connect(transport).await;
     // Each `meet` waits for the other: run one after the other, they would never finish.
@@ -396,6 +434,7 @@ on_both_transports!(
     answers_a_timeout,
     answers_a_panic_and_goes_on,
     refuses_an_unknown_tool_with_invalid_params,
+    answers_a_malformed_request_with_what_is_wrong,
     runs_calls_concurrently,
     cancelling_a_call_drops_the_tool,
 );

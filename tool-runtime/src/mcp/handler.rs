@@ -1,8 +1,9 @@
 //! The MCP requests [`McpServer`] answers: `initialize`, `tools/list` and `tools/call`.
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, ListToolsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, ErrorCode,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -98,5 +99,32 @@ impl ServerHandler for McpServer {
             let _ = notify(report).await;
         }
         convert::result(&self.toolbox, &result).map(CallToolResponse::from)
+    }
+
+    /// A request rmcp could not read as one MCP defines comes here. A `tools/call` whose params
+    /// are not MCP's is answered with what is wrong with them (-32602); any other method is not
+    /// one this server has (-32601).
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        let CustomRequest { method, params, .. } = request;
+        if method != "tools/call" {
+            let message = format!(
+                "this server has no method `{method}`; it answers tools/list and tools/call"
+            );
+            return Err(ErrorData::new(ErrorCode::METHOD_NOT_FOUND, message, None));
+        }
+        let problem = match params.map(serde_json::from_value::<CallToolRequestParams>) {
+            None => "none were sent".to_owned(),
+            Some(Err(error)) => error.to_string(),
+            Some(Ok(_)) => "MCP's request could not be read".to_owned(),
+        };
+        let message = format!(
+            "the params of tools/call are not valid ({problem}); send {{\"name\": a tool's name, \
+             \"arguments\": an object}}"
+        );
+        Err(ErrorData::invalid_params(message, None))
     }
 }

@@ -22,8 +22,9 @@
 //! writes them; `tools/call` runs through the toolbox, so the tool's timeout, bad arguments,
 //! its errors and its panics come back as results with `isError: true` and the message as
 //! text, structured results as `structuredContent`; an unknown tool is a JSON-RPC error
-//! -32602; a `notifications/cancelled` for a call in flight drops the tool's future
-//! ([`Toolbox::call_with`](crate::Toolbox::call_with)).
+//! -32602, as are params of `tools/call` that are not MCP's (the message says what is wrong),
+//! and a method MCP does not have is -32601; a `notifications/cancelled` for a call in flight
+//! drops the tool's future ([`Toolbox::call_with`](crate::Toolbox::call_with)).
 //!
 //! When the toolbox's [`Approval`](crate::Approval) policy asks a person about a call, and the
 //! client declared the elicitation capability, the client's user answers a yes/no form naming
