@@ -344,6 +344,43 @@ async fn allowed_hosts_let_a_server_answer_to_its_name() {
     raw.session(&[("host", "tools.example.com")]).await;
     let other = raw.post(INITIALIZE, &[("host", "evil.example")]).await;
     assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        error_of(other).await["message"],
+        "this server does not answer to the Host the request names; its operator can add the \
+         name with `allowed_hosts`"
+    );
+    server.shutdown().await;
+}
+
+/// rmcp refuses some requests with plain text; each reaches the client as a JSON-RPC error,
+/// with rmcp's status and headers, saying what to do where rmcp's text does not.
+#[tokio::test]
+async fn every_refusal_is_a_json_rpc_error_that_says_what_to_do() {
+    let server = builder().bind("127.0.0.1:0").await.unwrap();
+    let raw = Raw::new(&server);
+    let no_version = r#"{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"capabilities": {}, "clientInfo": {"name": "tests", "version": "0"}}}"#;
+    let response = raw.post(no_version, &[]).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error = error_of(response).await;
+    assert_eq!(error["code"], -32602);
+    assert_eq!(
+        error["message"],
+        "the params of initialize are not valid (missing field `protocolVersion`); send \
+         protocolVersion, capabilities and clientInfo"
+    );
+    let list = r#"{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}"#;
+    let response = raw.post(list, &[]).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error_of(response).await["message"],
+        "this request needs a session: send initialize first, then the Mcp-Session-Id header \
+         its answer carries"
+    );
+    let response = raw.send(reqwest::Method::PUT, list, &[]).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(response.headers().contains_key("allow"));
+    assert_eq!(error_of(response).await["code"], -32000);
     server.shutdown().await;
 }
 
@@ -402,6 +439,7 @@ async fn a_body_that_is_not_a_json_rpc_message_is_a_bad_request() {
                    Connection: close\r\n\r\n{}";
     let answer = raw_exchange(&server, request.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
+    assert!(answer.contains("\"code\":-32000"), "{answer}");
     server.shutdown().await;
 }
 

@@ -47,7 +47,8 @@ const SESSION_HEADER: &str = "mcp-session-id";
 ///   session that is unknown, ended or deleted (`DELETE` of a live session answers 204); beyond
 ///   [`max_sessions`](super::HttpServerBuilder::max_sessions), the session idle for longest ends;
 /// - with [`stateless`](super::HttpServerBuilder::stateless), there are no sessions: every
-///   request is served on its own, and a session id a request names is not looked at.
+///   request is served on its own, and a session id a request names is not looked at;
+/// - every refusal, these and rmcp's own, has a JSON-RPC error as its body, saying what to do.
 ///
 /// It is cheap to clone: clones share their sessions.
 ///
@@ -174,12 +175,20 @@ impl McpHttpService {
             Err(refused) => return refused,
         };
         let deleting = parts.method == Method::DELETE;
-        let json = parts.headers.get(header::CONTENT_TYPE).is_some_and(is_json);
+        let json = is_one_of(
+            parts.headers.get(header::CONTENT_TYPE),
+            &["application/json"],
+        );
         let request = Request::from_parts(parts, Full::new(body.clone()));
         let mut response = self.inner.handle(request).await;
         if json && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
             // rmcp answers 415 to a JSON body that is not one JSON-RPC message it reads.
             return not_a_message(&body);
+        }
+        let failed = response.status().is_client_error() || response.status().is_server_error();
+        let content_type = response.headers().get(header::CONTENT_TYPE);
+        if failed && !is_one_of(content_type, &["application/json", "text/event-stream"]) {
+            return as_json_rpc(response, &body).await;
         }
         match (session, response.headers().get(SESSION_HEADER)) {
             (Some(id), _) if deleting && response.status().is_success() => {
@@ -385,16 +394,76 @@ fn not_a_message(body: &[u8]) -> HttpResponse {
     }
 }
 
+/// One of rmcp's refusals, which are plain text, as a JSON-RPC error like ours; its status and
+/// headers (`Allow`) are kept. Where rmcp's text does not say what to do, the message does.
+async fn as_json_rpc(response: HttpResponse, body: &[u8]) -> HttpResponse {
+    let (mut parts, text) = response.into_parts();
+    let text = text.collect().await.map(|text| text.to_bytes());
+    let text = String::from_utf8_lossy(text.as_deref().unwrap_or_default());
+    let (code, message) = match text.as_ref() {
+        "Forbidden: Host header is not allowed" => (
+            -32000,
+            "this server does not answer to the Host the request names; its operator can add the \
+             name with `allowed_hosts`"
+                .to_owned(),
+        ),
+        "Bad Request: Session ID is required" => match initialize_params_error(body) {
+            Some(error) => (
+                -32602,
+                format!(
+                    "the params of initialize are not valid ({error}); send protocolVersion, \
+                     capabilities and clientInfo"
+                ),
+            ),
+            None => (
+                -32000,
+                "this request needs a session: send initialize first, then the Mcp-Session-Id \
+                 header its answer carries"
+                    .to_owned(),
+            ),
+        },
+        _ if parts.status == StatusCode::NOT_FOUND => (-32001, text.into_owned()),
+        _ => (-32000, text.into_owned()),
+    };
+    let mut refused = error_response(parts.status, code, &message);
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    refused.headers_mut().extend(parts.headers);
+    refused
+}
+
+/// What is wrong with the params of `body`, when it is an `initialize` whose params rmcp could
+/// not read (it then takes it for a request that needs a session).
+fn initialize_params_error(body: &[u8]) -> Option<serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct Request {
+        method: String,
+        #[serde(default)]
+        params: serde_json::Value,
+    }
+    let request = serde_json::from_slice::<Request>(body).ok()?;
+    if request.method != "initialize" {
+        return None;
+    }
+    serde_json::from_value::<rmcp::model::InitializeRequestParams>(request.params).err()
+}
+
 fn error_response(status: StatusCode, code: i32, message: &str) -> HttpResponse {
     let body = json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
     json_response(status, body.to_string())
 }
 
-/// Whether a `Content-Type` is JSON's, whatever its parameters (`; charset=utf-8`).
-fn is_json(content_type: &HeaderValue) -> bool {
-    content_type.to_str().is_ok_and(|value| {
-        let essence = value.split(';').next().unwrap_or_default();
-        essence.trim().eq_ignore_ascii_case("application/json")
+/// The media type a `Content-Type` names, without its parameters (`; charset=utf-8`).
+fn media_type(content_type: Option<&HeaderValue>) -> Option<&str> {
+    Some(content_type?.to_str().ok()?.split(';').next()?.trim())
+}
+
+/// Whether `content_type` names one of `types`.
+fn is_one_of(content_type: Option<&HeaderValue>, types: &[&str]) -> bool {
+    media_type(content_type).is_some_and(|media| {
+        types
+            .iter()
+            .any(|wanted| media.eq_ignore_ascii_case(wanted))
     })
 }
 
