@@ -14,7 +14,8 @@
 //! `HttpServerBuilder::stateless`, with a client at 2025-06-18. Beside them, for reference,
 //! rmcp's own `StreamableHttpService` around the same `McpServer`, served by hyper with nothing
 //! in front of it (no paths, origins, tokens, connection or session caps), with a client at
-//! 2025-06-18: what rmcp's HTTP transport costs by itself.
+//! 2025-06-18: what rmcp's HTTP transport costs by itself; and hyper alone, answering each
+//! call with serde_json and no MCP library: what any HTTP/1.1 server costs on this machine.
 //!
 //! The transports are timed in interleaved rounds (50 calls on each in turn), so that a slow
 //! phase of the machine falls on all of them, not on one.
@@ -31,8 +32,15 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
+use std::convert::Infallible;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tool_runtime::mcp::rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -106,14 +114,18 @@ enum Kind {
     /// rmcp's streamable HTTP service, with sessions and JSON answers as `HttpServer`
     /// configures it, served by hyper with nothing in front.
     BareRmcp,
+    /// hyper alone: each request's body read and parsed with serde_json, and the call answered
+    /// in one JSON body, with no MCP library.
+    BareHyper,
 }
 
 impl Kind {
-    const NAMES: [(&str, Kind); 4] = [
+    const NAMES: [(&str, Kind); 5] = [
         ("stdio", Kind::Stdio),
         ("http", Kind::Http),
         ("http-stateless", Kind::HttpStateless),
         ("bare-rmcp", Kind::BareRmcp),
+        ("bare-hyper", Kind::BareHyper),
     ];
 
     fn name(self) -> &'static str {
@@ -150,23 +162,66 @@ impl Kind {
                 let config = StreamableHttpServerConfig::default().with_json_response(true);
                 let sessions = Arc::new(LocalSessionManager::default());
                 let service = StreamableHttpService::new(|| Ok(server()), sessions, config);
-                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                println!("{}", listener.local_addr().expect("bound"));
-                tokio::spawn(async move {
-                    loop {
-                        let (stream, _) = listener.accept().await.expect("accept");
-                        stream.set_nodelay(true).expect("TCP_NODELAY");
-                        let service = TowerToHyperService::new(service.clone());
-                        tokio::spawn(
-                            hyper::server::conn::http1::Builder::new()
-                                .serve_connection(TokioIo::new(stream), service),
-                        );
-                    }
-                });
-                until_stdin_closes().await;
+                serve_with_hyper(TowerToHyperService::new(service)).await;
             }
+            Kind::BareHyper => serve_with_hyper(service_fn(answer_by_hand)).await,
         }
     }
+}
+
+/// Serves `service` with hyper on 127.0.0.1, printing its address, until standard input closes.
+async fn serve_with_hyper<S>(service: S)
+where
+    S: hyper::service::Service<Request<Incoming>, Response = Response<BoxBody<Bytes, Infallible>>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    println!("{}", listener.local_addr().expect("bound"));
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.expect("accept");
+            stream.set_nodelay(true).expect("TCP_NODELAY");
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service.clone()),
+            );
+        }
+    });
+    until_stdin_closes().await;
+}
+
+/// Answers a JSON-RPC request with no MCP library: a `tools/call` of `add` with its sum, any
+/// other request with an empty result, a notification with 202.
+async fn answer_by_hand(
+    request: Request<Incoming>,
+) -> Result<Response<BoxBody<Bytes, Infallible>>, hyper::Error> {
+    let body = request.into_body().collect().await?.to_bytes();
+    let message: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let Some(id) = message.get("id") else {
+        let mut accepted = Response::new(Full::default().boxed());
+        *accepted.status_mut() = hyper::StatusCode::ACCEPTED;
+        return Ok(accepted);
+    };
+    let arguments = &message["params"]["arguments"];
+    let result = match (arguments["a"].as_i64(), arguments["b"].as_i64()) {
+        (Some(a), Some(b)) => serde_json::json!({
+            "content": [{"type": "text", "text": (a + b).to_string()}],
+            "structuredContent": {"result": a + b},
+            "isError": false,
+        }),
+        _ => serde_json::json!({}),
+    };
+    let answer = serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result});
+    let mut response = Response::new(Full::new(Bytes::from(answer.to_string())).boxed());
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
 }
 
 async fn until_stdin_closes() {
@@ -425,6 +480,11 @@ fn main() -> ExitCode {
         (
             "rmcp's HTTP service alone, sessions, 2025-06-18",
             Client::start(Kind::BareRmcp, LEGACY, current_thread),
+            false,
+        ),
+        (
+            "hyper alone, serde_json, no MCP library",
+            Client::start(Kind::BareHyper, LEGACY, current_thread),
             false,
         ),
     ];
