@@ -453,14 +453,10 @@ fn error_response(status: StatusCode, code: i32, message: &str) -> HttpResponse 
     json_response(status, body.to_string())
 }
 
-/// The media type a `Content-Type` names, without its parameters (`; charset=utf-8`).
-fn media_type(content_type: Option<&HeaderValue>) -> Option<&str> {
-    Some(content_type?.to_str().ok()?.split(';').next()?.trim())
-}
-
-/// Whether `content_type` names one of `types`.
+/// Whether a `Content-Type` names one of `types`, whatever its parameters (`; charset=utf-8`).
 fn is_one_of(content_type: Option<&HeaderValue>, types: &[&str]) -> bool {
-    media_type(content_type).is_some_and(|media| {
+    let media = content_type.and_then(|value| Some(value.to_str().ok()?.split(';').next()?.trim()));
+    media.is_some_and(|media| {
         types
             .iter()
             .any(|wanted| media.eq_ignore_ascii_case(wanted))
