@@ -488,10 +488,9 @@ impl Routes {
         if path == self.path {
             return self.service.handle(request).await;
         }
-        let health = [&self.liveness, &self.readiness]
-            .into_iter()
-            .any(|health| health.as_deref() == Some(path));
-        if health && request.method() != Method::GET {
+        let liveness = self.liveness.as_deref() == Some(path);
+        let readiness = self.readiness.as_deref() == Some(path);
+        if (liveness || readiness) && request.method() != Method::GET {
             let mut response = refusal(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "health checks answer GET; send GET",
@@ -501,10 +500,10 @@ impl Routes {
                 .insert(http::header::ALLOW, http::HeaderValue::from_static("GET"));
             return response;
         }
-        if self.liveness.as_deref() == Some(path) {
+        if liveness {
             return json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned());
         }
-        if self.readiness.as_deref() == Some(path) {
+        if readiness {
             return if self.draining.is_cancelled() {
                 let body = r#"{"status":"draining"}"#.to_owned();
                 json_response(StatusCode::SERVICE_UNAVAILABLE, body)

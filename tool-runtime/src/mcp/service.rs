@@ -181,14 +181,10 @@ impl McpHttpService {
         );
         let request = Request::from_parts(parts, Full::new(body.clone()));
         let mut response = self.inner.handle(request).await;
-        if json && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            // rmcp answers 415 to a JSON body that is not one JSON-RPC message it reads.
-            return not_a_message(&body);
-        }
         let failed = response.status().is_client_error() || response.status().is_server_error();
         let content_type = response.headers().get(header::CONTENT_TYPE);
         if failed && !is_one_of(content_type, &["application/json", "text/event-stream"]) {
-            return as_json_rpc(response, &body).await;
+            return as_json_rpc(response, &body, json).await;
         }
         match (session, response.headers().get(SESSION_HEADER)) {
             (Some(id), _) if deleting && response.status().is_success() => {
@@ -396,36 +392,38 @@ fn not_a_message(body: &[u8]) -> HttpResponse {
 
 /// One of rmcp's refusals, which are plain text, as a JSON-RPC error like ours; its status and
 /// headers (`Allow`) are kept. Where rmcp's text does not say what to do, the message does.
-async fn as_json_rpc(response: HttpResponse, body: &[u8]) -> HttpResponse {
+/// `json`: whether the request declared its body JSON.
+async fn as_json_rpc(response: HttpResponse, body: &[u8], json: bool) -> HttpResponse {
     let (mut parts, text) = response.into_parts();
+    if json && parts.status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        // rmcp answers 415 to a JSON body that is not one JSON-RPC message it reads.
+        return not_a_message(body);
+    }
     let text = text.collect().await.map(|text| text.to_bytes());
     let text = String::from_utf8_lossy(text.as_deref().unwrap_or_default());
-    let (code, message) = match text.as_ref() {
-        "Forbidden: Host header is not allowed" => (
-            -32000,
+    let status = parts.status;
+    let mut refused = match text.as_ref() {
+        "Forbidden: Host header is not allowed" => refusal(
+            status,
             "this server does not answer to the Host the request names; its operator can add the \
-             name with `allowed_hosts`"
-                .to_owned(),
+             name with `allowed_hosts`",
         ),
         "Bad Request: Session ID is required" => match initialize_params_error(body) {
-            Some(error) => (
-                -32602,
-                format!(
+            Some(error) => {
+                let message = format!(
                     "the params of initialize are not valid ({error}); send protocolVersion, \
                      capabilities and clientInfo"
-                ),
-            ),
-            None => (
-                -32000,
+                );
+                error_response(status, -32602, &message)
+            }
+            None => refusal(
+                status,
                 "this request needs a session: send initialize first, then the Mcp-Session-Id \
-                 header its answer carries"
-                    .to_owned(),
+                 header its answer carries",
             ),
         },
-        _ if parts.status == StatusCode::NOT_FOUND => (-32001, text.into_owned()),
-        _ => (-32000, text.into_owned()),
+        text => refusal(status, text),
     };
-    let mut refused = error_response(parts.status, code, &message);
     parts.headers.remove(header::CONTENT_TYPE);
     parts.headers.remove(header::CONTENT_LENGTH);
     refused.headers_mut().extend(parts.headers);
