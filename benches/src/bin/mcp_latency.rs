@@ -17,6 +17,12 @@
 //! 2025-06-18: what rmcp's HTTP transport costs by itself; and hyper alone, answering each
 //! call with serde_json and no MCP library: what any HTTP/1.1 server costs on this machine.
 //!
+//! With `--reference`, the official SDKs' servers (`reference/`: the Python SDK's `MCPServer`
+//! and the TypeScript SDK's `McpServer`, each with the same one tool) are measured beside ours,
+//! on stdio and on streamable HTTP with sessions and JSON answers, each HTTP row over its own
+//! SDK's stdio. They run from the test clients' installs (`../tests/clients`, which `.ci/run`
+//! makes), and are skipped with the reason when those are missing.
+//!
 //! The transports are timed in interleaved rounds (50 calls on each in turn), so that a slow
 //! phase of the machine falls on all of them, not on one.
 //!
@@ -24,6 +30,7 @@
 //! cargo run --release --bin mcp_latency                            # in benches/
 //! cargo run --release --bin mcp_latency -- 10000                   # more calls
 //! cargo run --release --bin mcp_latency -- 1000 --current-thread   # servers on one thread
+//! cargo run --release --bin mcp_latency -- 1000 --reference        # and the official SDKs'
 //! ```
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -117,6 +124,53 @@ enum Kind {
     /// hyper alone: each request's body read and parsed with serde_json, and the call answered
     /// in one JSON body, with no MCP library.
     BareHyper,
+    /// The official SDKs' servers (`reference/`), on stdio and on streamable HTTP with sessions
+    /// and JSON answers, when `--reference` asks for them.
+    Reference(Sdk, Transport),
+}
+
+/// An official MCP SDK whose server `--reference` measures beside ours.
+#[derive(Clone, Copy, PartialEq)]
+enum Sdk {
+    Python,
+    TypeScript,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Transport {
+    Stdio,
+    Http,
+}
+
+impl Sdk {
+    /// The command that runs this SDK's reference server, or why it can't be run.
+    fn command(self) -> Result<Command, String> {
+        let benches = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let clients = benches.join("../tests/clients");
+        let (interpreter, script, installed) = match self {
+            Sdk::Python => (
+                clients.join(".venv/bin/python"),
+                "python_server.py",
+                clients.join(".venv/bin/python"),
+            ),
+            Sdk::TypeScript => (
+                "node".into(),
+                "typescript_server.cjs",
+                clients.join("node/node_modules/@modelcontextprotocol/sdk"),
+            ),
+        };
+        if !installed.exists() {
+            return Err(format!(
+                "{} is missing; install the test clients as .ci/run does",
+                installed.display()
+            ));
+        }
+        let mut command = Command::new(interpreter);
+        command
+            .arg(benches.join("reference").join(script))
+            .env("NODE_PATH", clients.join("node/node_modules"));
+        Ok(command)
+    }
 }
 
 impl Kind {
@@ -129,6 +183,12 @@ impl Kind {
     ];
 
     fn name(self) -> &'static str {
+        if let Kind::Reference(_, transport) = self {
+            return match transport {
+                Transport::Stdio => "stdio",
+                Transport::Http => "http",
+            };
+        }
         Self::NAMES
             .iter()
             .find(|(_, kind)| *kind == self)
@@ -165,6 +225,7 @@ impl Kind {
                 serve_with_hyper(TowerToHyperService::new(service)).await;
             }
             Kind::BareHyper => serve_with_hyper(service_fn(answer_by_hand)).await,
+            Kind::Reference(..) => unreachable!("the reference servers are not this binary"),
         }
     }
 }
@@ -237,11 +298,21 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn start(kind: Kind, current_thread: bool) -> Self {
-        let mut command = Command::new(std::env::current_exe().expect("this binary"));
-        command.args(["--serve", kind.name()]);
-        if current_thread {
-            command.arg("--current-thread");
-        }
+        let mut command = match kind {
+            Kind::Reference(sdk, _) => {
+                let mut command = sdk.command().expect("checked before");
+                command.arg(kind.name());
+                command
+            }
+            _ => {
+                let mut command = Command::new(std::env::current_exe().expect("this binary"));
+                command.args(["--serve", kind.name()]);
+                if current_thread {
+                    command.arg("--current-thread");
+                }
+                command
+            }
+        };
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -381,7 +452,7 @@ impl Client {
     fn start(kind: Kind, revision: &'static str, current_thread: bool) -> Self {
         let mut server = ServerProcess::start(kind, current_thread);
         let http = match kind {
-            Kind::Stdio => None,
+            Kind::Stdio | Kind::Reference(_, Transport::Stdio) => None,
             _ => Some(Http::connect(server.read_line(), revision)),
         };
         let mut client = Client { server, http };
@@ -454,45 +525,74 @@ fn main() -> ExitCode {
         .iter()
         .find(|arg| !arg.starts_with("--"))
         .map_or(1_000, |n| n.parse().expect("a number of calls"));
-    // (name, client, whether the 2x target applies: to our HTTP server, not to the base or
-    // the reference)
-    let mut transports = [
+    // (name, client, the row its p50 is compared with, whether the 2x target applies: to our
+    // HTTP server, not to the base or the references)
+    let mut transports = vec![
         (
             "stdio",
             Client::start(Kind::Stdio, LEGACY, current_thread),
+            0,
             false,
         ),
         (
             "HTTP, sessions, client at 2025-06-18 (event stream)",
             Client::start(Kind::Http, LEGACY, current_thread),
+            0,
             true,
         ),
         (
             "HTTP, sessions, client at 2026-07-28 (JSON)",
             Client::start(Kind::Http, MODERN, current_thread),
+            0,
             true,
         ),
         (
             "HTTP, stateless server, client at 2025-06-18 (JSON)",
             Client::start(Kind::HttpStateless, LEGACY, current_thread),
+            0,
             true,
         ),
         (
             "rmcp's HTTP service alone, sessions, 2025-06-18",
             Client::start(Kind::BareRmcp, LEGACY, current_thread),
+            0,
             false,
         ),
         (
             "hyper alone, serde_json, no MCP library",
             Client::start(Kind::BareHyper, LEGACY, current_thread),
+            0,
             false,
         ),
     ];
+    if args.iter().any(|arg| arg == "--reference") {
+        let sdks = [
+            (Sdk::Python, "Python SDK's server (mcp)"),
+            (Sdk::TypeScript, "TypeScript SDK's server"),
+        ];
+        for (sdk, name) in sdks {
+            if let Err(missing) = sdk.command() {
+                println!("{name} is not measured: {missing}.");
+                continue;
+            }
+            let base = transports.len();
+            let stdio = Kind::Reference(sdk, Transport::Stdio);
+            let http = Kind::Reference(sdk, Transport::Http);
+            transports.push((name, Client::start(stdio, LEGACY, false), base, false));
+            let client = Client::start(http, LEGACY, false);
+            transports.push((
+                "  the same SDK, HTTP, sessions (JSON), / its stdio",
+                client,
+                base,
+                false,
+            ));
+        }
+    }
     let mut latencies: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); transports.len()];
     let mut id = 0;
     while latencies[0].len() < calls {
         let round = PER_ROUND.min(calls - latencies[0].len());
-        for ((_, client, _), latencies) in transports.iter_mut().zip(&mut latencies) {
+        for ((_, client, _, _), latencies) in transports.iter_mut().zip(&mut latencies) {
             for _ in 0..round {
                 id += 1;
                 let started = Instant::now();
@@ -505,7 +605,6 @@ fn main() -> ExitCode {
     for latencies in &mut latencies {
         latencies.sort();
     }
-    let stdio_p50 = percentile(&latencies[0], 0.5);
     let runtime = match current_thread {
         true => "tokio's current-thread runtime",
         false => "the runtime #[tokio::main] gives them",
@@ -518,10 +617,14 @@ fn main() -> ExitCode {
         "{:<52} {:>8} {:>10} {:>16}",
         "", "p50", "p99", "p50 / stdio p50"
     );
+    let p50s: Vec<Duration> = latencies
+        .iter()
+        .map(|sorted| percentile(sorted, 0.5))
+        .collect();
     let mut met = true;
-    for ((name, _, target), sorted) in transports.iter().zip(&latencies) {
+    for ((name, _, base, target), sorted) in transports.iter().zip(&latencies) {
         let p50 = percentile(sorted, 0.5);
-        let ratio = p50.as_secs_f64() / stdio_p50.as_secs_f64();
+        let ratio = p50.as_secs_f64() / p50s[*base].as_secs_f64();
         let verdict = match target {
             true if ratio <= 2.0 => "target <= 2x: PASS",
             true => {
