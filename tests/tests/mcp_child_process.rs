@@ -9,7 +9,7 @@ use rmcp::service::PeerRequestOptions;
 use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{ChildStderr, Command};
 
 /// The next line the server writes to stderr, within ten seconds.
@@ -142,5 +142,56 @@ async fn closing_stdin_cancels_the_calls_in_flight_and_ends_the_server() {
         closed.elapsed() < Duration::from_secs(4),
         "the server took {:?} to end",
         closed.elapsed()
+    );
+}
+
+/// Over stdio, rmcp reads an `initialize` without a protocol version as a method of its own and
+/// would answer that its `_meta` lacks protocol 2026-07-28's fields; the server says what is
+/// wrong instead, and a correct `initialize` after it is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_initialize_is_told_what_is_missing_and_a_good_one_still_answered() {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server starts");
+    let mut input = server.stdin.take().expect("stdin is piped");
+    let mut output = BufReader::new(server.stdout.take().expect("stdout is piped")).lines();
+    let mut exchange = async |request: Value| -> Value {
+        let line = format!("{request}\n");
+        input
+            .write_all(line.as_bytes())
+            .await
+            .expect("the server reads");
+        let answer = tokio::time::timeout(Duration::from_secs(10), output.next_line())
+            .await
+            .expect("the server answers within 10 s")
+            .expect("stdout is readable")
+            .expect("the server is still running");
+        serde_json::from_str(&answer).expect("the answer is JSON")
+    };
+    let client_info = json!({"name": "by hand", "version": "0"});
+    let bad = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"capabilities": {}, "clientInfo": client_info}});
+    assert_eq!(
+        exchange(bad).await,
+        json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -32602, "message":
+            "the params of initialize are not valid (missing field `protocolVersion`); send \
+             protocolVersion, capabilities and clientInfo"}})
+    );
+    let bare = json!({"jsonrpc": "2.0", "id": 2, "method": "initialize"});
+    assert_eq!(
+        exchange(bare).await["error"]["message"],
+        "the params of initialize are not valid (none were sent); send protocolVersion, \
+         capabilities and clientInfo"
+    );
+    let good = json!({"jsonrpc": "2.0", "id": 3, "method": "initialize", "params":
+        {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": client_info}});
+    let answer = exchange(good).await;
+    assert_eq!(answer["id"], 3);
+    assert_eq!(
+        answer["result"]["protocolVersion"], "2025-06-18",
+        "{answer}"
     );
 }

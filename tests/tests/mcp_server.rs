@@ -295,6 +295,17 @@ async fn answers_a_malformed_request_with_what_is_wrong(transport: Transport) {
         "the params of tools/call are not valid (missing field `name`); send {\"name\": a tool's \
          name, \"arguments\": an object}"
     );
+    // A second initialize reaches the server's handler, which rmcp could not read either.
+    let Err(ServiceError::McpError(error)) = send("initialize", json!({"capabilities": {}})).await
+    else {
+        panic!("an initialize without a protocol version is a JSON-RPC error");
+    };
+    assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+    assert_eq!(
+        error.message,
+        "the params of initialize are not valid (missing field `protocolVersion`); send \
+         protocolVersion, capabilities and clientInfo"
+    );
     let Err(ServiceError::McpError(error)) = send("tools/frob", json!({})).await else {
         panic!("an unknown method is a JSON-RPC error");
     };

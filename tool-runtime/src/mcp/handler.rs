@@ -2,11 +2,12 @@
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, ErrorCode,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
-    ServerConfig,
+    InitializeRequestParams, ListToolsResult, PaginatedRequestParams, ProgressNotificationParam,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -101,30 +102,48 @@ impl ServerHandler for McpServer {
         convert::result(&self.toolbox, &result).map(CallToolResponse::from)
     }
 
-    /// A request rmcp could not read as one MCP defines comes here. A `tools/call` whose params
-    /// are not MCP's is answered with what is wrong with them (-32602); any other method is not
-    /// one this server has (-32601).
+    /// A request rmcp could not read as one MCP defines comes here. A `tools/call` or an
+    /// `initialize` whose params are not MCP's is answered with what is wrong with them
+    /// (-32602); any other method is not one this server has (-32601).
     async fn on_custom_request(
         &self,
         request: CustomRequest,
         _context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
-        let CustomRequest { method, params, .. } = request;
-        if method != "tools/call" {
-            let message = format!(
-                "this server has no method `{method}`; it answers tools/list and tools/call"
-            );
-            return Err(ErrorData::new(ErrorCode::METHOD_NOT_FOUND, message, None));
+        if let Some(error) = unreadable_params(&request) {
+            return Err(error);
         }
-        let problem = match params.map(serde_json::from_value::<CallToolRequestParams>) {
-            None => "none were sent".to_owned(),
-            Some(Err(error)) => error.to_string(),
-            Some(Ok(_)) => "MCP's request could not be read".to_owned(),
-        };
-        let message = format!(
-            "the params of tools/call are not valid ({problem}); send {{\"name\": a tool's name, \
-             \"arguments\": an object}}"
-        );
-        Err(ErrorData::invalid_params(message, None))
+        let method = request.method;
+        let message =
+            format!("this server has no method `{method}`; it answers tools/list and tools/call");
+        Err(ErrorData::new(ErrorCode::METHOD_NOT_FOUND, message, None))
+    }
+}
+
+/// What is wrong with the params of `request`, when it names `tools/call` or `initialize` and
+/// rmcp could not read it as that method (it then reads it as a method of its own).
+pub(super) fn unreadable_params(request: &CustomRequest) -> Option<ErrorData> {
+    let (problem, send) = match request.method.as_str() {
+        "tools/call" => (
+            problem::<CallToolRequestParams>(request),
+            r#"{"name": a tool's name, "arguments": an object}"#,
+        ),
+        "initialize" => (
+            problem::<InitializeRequestParams>(request),
+            "protocolVersion, capabilities and clientInfo",
+        ),
+        _ => return None,
+    };
+    let method = &request.method;
+    let message = format!("the params of {method} are not valid ({problem}); send {send}");
+    Some(ErrorData::invalid_params(message, None))
+}
+
+/// Why the params of `request` cannot be read as a `P`.
+fn problem<P: DeserializeOwned>(request: &CustomRequest) -> String {
+    match request.params_as::<P>() {
+        Ok(None) => "none were sent".to_owned(),
+        Err(error) => error.to_string(),
+        Ok(Some(_)) => "MCP's request could not be read".to_owned(),
     }
 }

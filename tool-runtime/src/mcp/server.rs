@@ -6,14 +6,18 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use rmcp::ErrorData;
-use rmcp::ServiceExt;
-use rmcp::model::{Implementation, Tool};
+use rmcp::model::{
+    ClientJsonRpcMessage, ClientRequest, Implementation, ServerJsonRpcMessage, Tool,
+};
+use rmcp::transport::Transport;
+use rmcp::transport::async_rw::AsyncRwTransport;
+use rmcp::{RoleServer, ServiceExt};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::ToSocketAddrs;
 use tokio_util::sync::CancellationToken;
 
-use super::convert;
 use super::http::HttpServer;
+use super::{convert, handler};
 use crate::Toolbox;
 use crate::providers::NullStyle;
 
@@ -126,7 +130,8 @@ impl McpServer {
             input: stdin,
             end: self.stop.clone(),
         };
-        let running = self.serve((stdin, stdout)).await.map_err(|error| {
+        let transport = ExplainBadInitialize(AsyncRwTransport::new_server(stdin, stdout));
+        let running = self.serve(transport).await.map_err(|error| {
             io::Error::other(format!(
                 "the MCP client on stdin did not complete the handshake: {error}"
             ))
@@ -182,5 +187,43 @@ impl<R: AsyncRead + Unpin> AsyncRead for CancelAtEnd<R> {
             _ => {}
         }
         poll
+    }
+}
+
+/// A transport that answers an `initialize` whose params rmcp cannot read with what is wrong
+/// with them. rmcp reads such a request as a method of its own, and before the handshake would
+/// answer that its `_meta` lacks the fields of protocol 2026-07-28.
+struct ExplainBadInitialize<T>(T);
+
+impl<T: Transport<RoleServer>> Transport<RoleServer> for ExplainBadInitialize<T> {
+    type Error = T::Error;
+
+    fn send(
+        &mut self,
+        message: ServerJsonRpcMessage,
+    ) -> impl Future<Output = Result<(), T::Error>> + Send + 'static {
+        self.0.send(message)
+    }
+
+    async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
+        loop {
+            let message = self.0.receive().await?;
+            if let ClientJsonRpcMessage::Request(request) = &message
+                && let ClientRequest::CustomRequest(custom) = &request.request
+                && custom.method == "initialize"
+                && let Some(error) = handler::unreadable_params(custom)
+            {
+                let answer = ServerJsonRpcMessage::error(error, Some(request.id.clone()));
+                if self.0.send(answer).await.is_err() {
+                    return None; // the client is gone
+                }
+                continue;
+            }
+            return Some(message);
+        }
+    }
+
+    fn close(&mut self) -> impl Future<Output = Result<(), T::Error>> + Send {
+        self.0.close()
     }
 }

@@ -14,14 +14,16 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use rmcp::ErrorData;
+use rmcp::model::CustomRequest;
 use rmcp::transport::StreamableHttpService;
 use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::McpServer;
 use super::auth::{BearerAuth, Identity};
+use super::{McpServer, handler};
 use crate::BoxFuture;
 
 /// The responses of [`McpHttpService`].
@@ -409,13 +411,7 @@ async fn as_json_rpc(response: HttpResponse, body: &[u8], json: bool) -> HttpRes
              name with `allowed_hosts`",
         ),
         "Bad Request: Session ID is required" => match initialize_params_error(body) {
-            Some(error) => {
-                let message = format!(
-                    "the params of initialize are not valid ({error}); send protocolVersion, \
-                     capabilities and clientInfo"
-                );
-                error_response(status, -32602, &message)
-            }
+            Some(error) => error_response(status, -32602, &error.message),
             None => refusal(
                 status,
                 "this request needs a session: send initialize first, then the Mcp-Session-Id \
@@ -432,18 +428,17 @@ async fn as_json_rpc(response: HttpResponse, body: &[u8], json: bool) -> HttpRes
 
 /// What is wrong with the params of `body`, when it is an `initialize` whose params rmcp could
 /// not read (it then takes it for a request that needs a session).
-fn initialize_params_error(body: &[u8]) -> Option<serde_json::Error> {
+fn initialize_params_error(body: &[u8]) -> Option<ErrorData> {
     #[derive(serde::Deserialize)]
     struct Request {
         method: String,
-        #[serde(default)]
-        params: serde_json::Value,
+        params: Option<serde_json::Value>,
     }
-    let request = serde_json::from_slice::<Request>(body).ok()?;
-    if request.method != "initialize" {
-        return None;
+    let Request { method, params } = serde_json::from_slice(body).ok()?;
+    match method.as_str() {
+        "initialize" => handler::unreadable_params(&CustomRequest::new(method, params)),
+        _ => None,
     }
-    serde_json::from_value::<rmcp::model::InitializeRequestParams>(request.params).err()
 }
 
 fn error_response(status: StatusCode, code: i32, message: &str) -> HttpResponse {
