@@ -1,4 +1,5 @@
-//! What the benches share: timing variants side by side in interleaved rounds.
+//! What the benches share: timing variants side by side in interleaved rounds, reading this
+//! process's memory, and a plain MCP client over HTTP ([`plain_http`]).
 //!
 //! The machine is shared, and its slow phases last longer than a round: timed in rounds, each
 //! round a batch of every variant back to back, a slow phase weighs on every variant of a
@@ -6,6 +7,23 @@
 //! apart drift apart.
 
 use std::time::{Duration, Instant};
+
+pub mod plain_http;
+
+/// A field of this process's `/proc/self/status` in KiB, such as `VmRSS` (resident now) or
+/// `VmHWM` (the peak).
+///
+/// ```
+/// assert!(tool_runtime_benches::status_kib("VmRSS") > 0);
+/// ```
+pub fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+}
 
 /// How long one batch of one variant takes, about: long enough for the clock, short enough
 /// for a round to fit in one phase of the machine.

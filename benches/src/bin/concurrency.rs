@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use tool_runtime::{DEFAULT_LIMITS, Limits, ToolCall, Toolbox, tool};
-use tool_runtime_benches::verdict;
+use tool_runtime_benches::{status_kib, verdict};
 
 /// How long one call of `nap` sleeps in the latency runs.
 const NAP: Duration = Duration::from_millis(20);
@@ -127,16 +127,6 @@ async fn latency() {
             verdict(ratio < 1.5),
         );
     }
-}
-
-/// A field of /proc/self/status, in KiB.
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
 }
 
 /// In a child process: puts `IN_FLIGHT` sleeping calls in flight at once, either through

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use tool_runtime::{DEFAULT_LIMITS, Limits, ToolCall, Toolbox, tool};
-use tool_runtime_benches::verdict;
+use tool_runtime_benches::{status_kib, verdict};
 
 /// Succeeds at once.
 #[tool]
@@ -49,20 +49,6 @@ fn plan(i: u64) -> (&'static str, &'static str) {
         2 => ("hang", "timed_out"),
         _ => ("succeed", "ok"),
     }
-}
-
-/// This process's resident memory now, and at its peak, in KiB (Linux /proc).
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|kib| kib.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 async fn run_batches(toolbox: &Toolbox, first: u64, batches: u64) -> Result<(), String> {
@@ -117,7 +103,7 @@ async fn main() -> ExitCode {
         eprintln!("FAIL warm-up: {e}");
         return ExitCode::FAILURE;
     }
-    let (baseline, _) = memory_kib();
+    let baseline = status_kib("VmRSS");
     let started = Instant::now();
     if let Err(e) = run_batches(&toolbox, 0, batches).await {
         eprintln!("FAIL {e}");
@@ -125,7 +111,7 @@ async fn main() -> ExitCode {
     }
     let elapsed = started.elapsed();
     let calls = batches * BATCH as u64;
-    let (after, peak) = memory_kib();
+    let (after, peak) = (status_kib("VmRSS"), status_kib("VmHWM"));
     // A task whose result was taken is released by its worker thread a moment later: the
     // count is read again for up to a second, which a task still running would outlast.
     let metrics = tokio::runtime::Handle::current().metrics();

@@ -33,8 +33,7 @@
 //! cargo run --release --bin mcp_latency -- 1000 --reference        # and the official SDKs'
 //! ```
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{self, BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,6 +53,7 @@ use tool_runtime::mcp::rmcp::transport::streamable_http_server::session::local::
 use tool_runtime::mcp::rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tool_runtime::mcp::{HttpServer, McpServer};
 use tool_runtime::{Toolbox, tool};
+use tool_runtime_benches::plain_http::{MODERN, PlainHttp};
 
 /// Adds two numbers.
 #[tool]
@@ -63,9 +63,6 @@ async fn add(a: i64, b: i64) -> i64 {
 
 /// The revision of the clients with a handshake (and, on a server with sessions, a session).
 const LEGACY: &str = "2025-06-18";
-
-/// The revision without a handshake or sessions: every request says who is asking.
-const MODERN: &str = "2026-07-28";
 
 /// Calls on each transport per round.
 const PER_ROUND: usize = 50;
@@ -348,103 +345,10 @@ impl Drop for ServerProcess {
     }
 }
 
-/// A client on one keep-alive HTTP/1.1 connection.
-struct Http {
-    stream: TcpStream,
-    answers: BufReader<TcpStream>,
-    authority: String,
-    session: Option<String>,
-    revision: &'static str,
-}
-
-impl Http {
-    fn connect(authority: String, revision: &'static str) -> Self {
-        let stream = TcpStream::connect(&authority).expect("connect");
-        // As HTTP clients such as reqwest and undici do.
-        stream.set_nodelay(true).expect("TCP_NODELAY");
-        Http {
-            answers: BufReader::new(stream.try_clone().expect("a second handle")),
-            stream,
-            authority,
-            session: None,
-            revision,
-        }
-    }
-
-    /// Posts `body` and returns the answer's body; a `tools/call` when `method` says so.
-    fn post(&mut self, body: &str, method: Option<&str>) -> String {
-        let mut request = format!(
-            "POST /mcp HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\n\
-             accept: application/json, text/event-stream\r\nmcp-protocol-version: {}\r\n\
-             content-length: {}\r\n",
-            self.authority,
-            self.revision,
-            body.len()
-        );
-        if let Some(id) = &self.session {
-            request += &format!("mcp-session-id: {id}\r\n");
-        }
-        if let (MODERN, Some(method)) = (self.revision, method) {
-            request += &format!("mcp-method: {method}\r\nmcp-name: add\r\n");
-        }
-        request += "\r\n";
-        request += body;
-        self.stream
-            .write_all(request.as_bytes())
-            .expect("the server reads");
-        self.answer()
-    }
-
-    /// Reads one answer: its head, keeping the session id it names, then its body, whole or
-    /// in chunks.
-    fn answer(&mut self) -> String {
-        let mut length = 0;
-        let mut chunked = false;
-        loop {
-            let line = self.line();
-            if line.is_empty() {
-                break;
-            }
-            let (name, value) = line.split_once(':').unwrap_or((&line, ""));
-            let value = value.trim();
-            match name.to_ascii_lowercase().as_str() {
-                "content-length" => length = value.parse().expect("a length"),
-                "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
-                "mcp-session-id" => self.session = Some(value.to_owned()),
-                _ => {}
-            }
-        }
-        let mut body = Vec::new();
-        if chunked {
-            loop {
-                let size = usize::from_str_radix(&self.line(), 16).expect("a chunk's size");
-                let mut chunk = vec![0; size + 2];
-                self.answers.read_exact(&mut chunk).expect("a chunk");
-                body.extend_from_slice(&chunk[..size]);
-                if size == 0 {
-                    break;
-                }
-            }
-        } else {
-            body.resize(length, 0);
-            self.answers.read_exact(&mut body).expect("a body");
-        }
-        String::from_utf8(body).expect("UTF-8")
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.answers
-            .read_line(&mut line)
-            .expect("the server answers");
-        line.trim_end().to_owned()
-    }
-}
-
 /// A client of one server, on its standard input and output or over HTTP.
 struct Client {
     server: ServerProcess,
-    http: Option<Http>,
+    http: Option<PlainHttp>,
 }
 
 impl Client {
@@ -453,7 +357,7 @@ impl Client {
         let mut server = ServerProcess::start(kind, current_thread);
         let http = match kind {
             Kind::Stdio | Kind::Reference(_, Transport::Stdio) => None,
-            _ => Some(Http::connect(server.read_line(), revision)),
+            _ => Some(PlainHttp::connect(server.read_line(), revision)),
         };
         let mut client = Client { server, http };
         if revision == LEGACY {
@@ -471,11 +375,11 @@ impl Client {
         client
     }
 
-    /// Sends `message` and returns the answer, or `None` on stdio, where the answer is read
-    /// from the server's output.
-    fn send(&mut self, message: &str, method: Option<&str>) -> Option<String> {
+    /// Sends `message` (a `tools/call` of `call`, if given) and returns the answer, or `None` on
+    /// stdio, where the answer is read from the server's output.
+    fn send(&mut self, message: &str, call: Option<&str>) -> Option<String> {
         match &mut self.http {
-            Some(http) => Some(http.post(message, method)),
+            Some(http) => Some(http.post(message, call)),
             None => {
                 self.server.write_line(message).expect("the server reads");
                 None
@@ -487,8 +391,8 @@ impl Client {
         let modern = self
             .http
             .as_ref()
-            .is_some_and(|http| http.revision == MODERN);
-        match self.send(&call(id, modern), Some("tools/call")) {
+            .is_some_and(|http| http.revision() == MODERN);
+        match self.send(&call(id, modern), Some("add")) {
             Some(answer) => answer,
             None => self.server.read_line(),
         }
