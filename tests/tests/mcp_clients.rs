@@ -3,12 +3,13 @@
 //! Python SDK (`mcp` 2.x `Client`) and the TypeScript SDK (`@modelcontextprotocol/sdk`). Also
 //! two clients that check more than they use: the MCP Inspector's CLI in its `--strict` mode,
 //! which finds the tool schemas that strict clients warn about, and the OpenAI Agents SDK
-//! (`openai-agents`), which turns MCP tools into OpenAI function tools in strict mode.
+//! (`openai-agents`), which turns MCP tools into OpenAI function tools in strict mode. And a
+//! web page using the server from a browser, under CORS as jsdom applies it.
 //!
 //! The clients are installed from their registries into `tests/clients/` by `.ci/run` (or by
 //! hand: `python3 -m venv tests/clients/.venv && tests/clients/.venv/bin/pip install 'mcp>=2,<3'
-//! openai-agents`, `npm install --prefix tests/clients/node` and `npm install --prefix
-//! tests/clients/inspector`). The driver scripts there print what each client saw as JSON;
+//! openai-agents`, and `npm install --prefix` each of `tests/clients/node`,
+//! `tests/clients/inspector` and `tests/clients/browser`). The driver scripts there print what each client saw as JSON;
 //! these tests check it. Without the clients, the tests say so and pass, except in CI
 //! (`CI=true`), where they fail.
 
@@ -679,5 +680,87 @@ async fn the_agents_sdk_makes_strict_function_tools_of_the_example_tools() {
     let query = &seen["strict"]["query_db"]["parameters"];
     assert_eq!(query["required"], json!(["sql", "max_rows"]), "{seen:#}");
     assert_eq!(seen["protocolVersion"], MODERN_REVISION, "{seen:#}");
+    server.shutdown().await;
+}
+
+/// Adds two numbers.
+#[tool_runtime::tool]
+async fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// A web page at an origin, using an MCP server from the browser (`browser/page.mjs`): jsdom,
+/// which applies CORS as browsers do, on the Node it needs (22 or newer; the one on PATH may be
+/// older), both pinned in `tests/clients/browser/package.json`.
+fn browser_page() -> Option<Command> {
+    let node = clients_dir().join("browser/node_modules/node/bin/node");
+    let jsdom = clients_dir().join("browser/node_modules/jsdom");
+    client(node, jsdom, "browser/page.mjs")
+}
+
+/// What a page at `origin` could do and see of the server at `url`, its token in hand.
+async fn visit(url: &str, origin: &str, token: &str) -> Value {
+    let mut command = browser_page().expect("the tests return early without jsdom");
+    command.args([url, origin, token]);
+    let (status, stdout, stderr) = run(command).await;
+    assert!(status.success(), "the page failed:\n{stdout}\n{stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|error| {
+        panic!("the page printed no JSON ({error}):\nstdout:\n{stdout}\nstderr:\n{stderr}")
+    })
+}
+
+/// Pages of an allowed origin and of this machine use the server from a browser: the browser's
+/// preflight is answered (before the token, which a preflight never carries), and the page
+/// reads the answers, the session's id and a 401's challenge. A page of any other origin gets
+/// nothing: the browser blocks it. Any page reads the OAuth metadata, a public document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_of_allowed_origins_use_the_server_from_a_browser() {
+    if browser_page().is_none() {
+        return;
+    }
+    let toolbox = tool_runtime::Toolbox::builder()
+        .tool(add::tool())
+        .build()
+        .expect("one tool");
+    let server = HttpServer::builder(McpServer::new(toolbox))
+        .bearer_tokens(["a-page-token"])
+        .oauth_protected_resource("https://mcp.example/mcp", ["https://auth.example"])
+        .allowed_origins(["https://app.example"])
+        .bind("127.0.0.1:0")
+        .await
+        .expect("it serves");
+    let metadata = json!({
+        "status": 200,
+        "document": {
+            "resource": "https://mcp.example/mcp",
+            "authorization_servers": ["https://auth.example"],
+            "bearer_methods_supported": ["header"],
+        },
+    });
+    for origin in ["https://app.example", "http://localhost:5173"] {
+        let seen = visit(&server.url(), origin, "a-page-token").await;
+        let context = format!("a page at {origin}: {seen:#}");
+        let initialized = json!({"status": 200, "session": true});
+        assert_eq!(seen["initialize"], initialized, "{context}");
+        assert_eq!(seen["call"]["status"], 200, "{context}");
+        assert_eq!(
+            seen["call"]["result"]["content"][0]["text"], "5",
+            "{context}"
+        );
+        assert_eq!(seen["unauthorized"]["status"], 401, "{context}");
+        let challenge = seen["unauthorized"]["challenge"].as_str().unwrap_or("");
+        assert!(challenge.starts_with("Bearer "), "{context}");
+        assert_eq!(seen["metadata"], metadata, "{context}");
+    }
+    let seen = visit(&server.url(), "https://elsewhere.example", "a-page-token").await;
+    let context = format!("a page of another origin: {seen:#}");
+    assert_eq!(
+        seen["initialize"],
+        json!({"status": 0, "session": false}),
+        "{context}"
+    );
+    assert_eq!(seen["call"], Value::Null, "{context}");
+    assert_eq!(seen["unauthorized"]["status"], 0, "{context}");
+    assert_eq!(seen["metadata"], metadata, "{context}");
     server.shutdown().await;
 }

@@ -169,6 +169,74 @@ async fn browser_pages_must_come_from_this_machine_or_an_allowed_origin() {
     server.shutdown().await;
 }
 
+/// CORS: a browser's preflight from an allowed origin is answered before any token is asked
+/// for (a preflight never carries one), and every answer to such a page, refusals included,
+/// lets it read the answer and the headers MCP clients use. Other origins get 403, and
+/// clients that send no `Origin` no CORS headers at all. (`mcp_clients.rs` has a browser,
+/// jsdom, apply these.)
+#[tokio::test]
+async fn pages_of_allowed_origins_get_cors_answers() {
+    let server = builder()
+        .bearer_tokens(["s3cret"])
+        .allowed_origins(["https://app.example.com"])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let raw = Raw::new(&server);
+    let origin = ("origin", "https://app.example.com");
+    let asked = "content-type, authorization, mcp-session-id, mcp-protocol-version";
+    let preflight = [
+        origin,
+        ("access-control-request-method", "POST"),
+        ("access-control-request-headers", asked),
+    ];
+    let answer = raw.send(reqwest::Method::OPTIONS, "", &preflight).await;
+    assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+    let headers = answer.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(headers["access-control-allow-methods"], "GET, POST, DELETE");
+    assert_eq!(headers["access-control-allow-headers"], asked);
+    assert_eq!(headers["access-control-max-age"], "7200");
+    assert!(headers["vary"].to_str().unwrap().contains("origin"));
+
+    let elsewhere = [("origin", "https://elsewhere.example"), preflight[1]];
+    let refused = raw.send(reqwest::Method::OPTIONS, "", &elsewhere).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(refused.headers().get("access-control-allow-origin"), None);
+
+    let token = ("authorization", "Bearer s3cret");
+    let served = raw.post(INITIALIZE, &[origin, token]).await;
+    assert_eq!(served.status(), StatusCode::OK);
+    let headers = served.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let exposed = headers["access-control-expose-headers"].to_str().unwrap();
+    assert_eq!(
+        exposed,
+        "mcp-session-id, mcp-protocol-version, www-authenticate"
+    );
+    assert!(headers.contains_key("mcp-session-id"));
+
+    let unauthorized = raw.post(INITIALIZE, &[origin]).await;
+    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+    let headers = unauthorized.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(headers.contains_key("www-authenticate"));
+
+    let no_page = raw.post(INITIALIZE, &[token]).await;
+    assert_eq!(no_page.status(), StatusCode::OK);
+    assert_eq!(no_page.headers().get("access-control-allow-origin"), None);
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn requests_need_one_of_the_tokens() {
     let server = builder()

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::{Method, Request, StatusCode};
+use http::{HeaderValue, Method, Request, StatusCode};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -19,9 +19,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::McpServer;
 use super::auth::{BearerAuth, Identity, ProtectedResource};
 use super::service::{Checks, HttpResponse, McpHttpService, json_response, refusal};
+use super::{McpServer, cors};
 
 /// Where to serve MCP over HTTP when nobody says otherwise: 127.0.0.1, port 8000, which only
 /// this machine reaches.
@@ -497,7 +497,7 @@ impl Routes {
             );
             response
                 .headers_mut()
-                .insert(http::header::ALLOW, http::HeaderValue::from_static("GET"));
+                .insert(http::header::ALLOW, HeaderValue::from_static("GET"));
             return response;
         }
         if liveness {
@@ -512,10 +512,21 @@ impl Routes {
             };
         }
         if let Some((metadata_path, document)) = &self.metadata
-            && request.method() == Method::GET
             && (path == metadata_path || path == "/.well-known/oauth-protected-resource")
         {
-            return json_response(StatusCode::OK, document.clone());
+            // Public, and read by OAuth clients in browser pages too.
+            match *request.method() {
+                Method::GET => {
+                    let mut response = json_response(StatusCode::OK, document.clone());
+                    cors::allow_any(&mut response);
+                    return response;
+                }
+                Method::OPTIONS => {
+                    let any = HeaderValue::from_static("*");
+                    return cors::preflight(any, "GET", request.headers());
+                }
+                _ => {}
+            }
         }
         let message = format!("nothing is served here; MCP is at {}", self.path);
         refusal(StatusCode::NOT_FOUND, &message)

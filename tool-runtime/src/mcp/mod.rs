@@ -101,6 +101,7 @@
 
 mod auth;
 mod convert;
+mod cors;
 mod elicit;
 #[cfg(feature = "mcp-client")]
 mod endpoints;

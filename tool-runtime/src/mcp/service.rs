@@ -23,7 +23,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::auth::{BearerAuth, Identity};
-use super::{McpServer, handler};
+use super::{McpServer, cors, handler};
 use crate::BoxFuture;
 
 /// The responses of [`McpHttpService`].
@@ -38,6 +38,9 @@ const SESSION_HEADER: &str = "mcp-session-id";
 ///
 /// - a request from a browser page (with an `Origin` header) is refused with 403 unless the
 ///   origin is on this machine or in [`allowed_origins`](super::HttpServerBuilder::allowed_origins);
+///   pages of those origins get CORS answers: their browser's preflight is answered (before
+///   any token is asked for: a preflight carries none), and every answer lets the page read it
+///   and its `Mcp-Session-Id`, `Mcp-Protocol-Version` and `WWW-Authenticate` headers;
 /// - with bearer tokens configured, a request without an accepted token gets 401 with a
 ///   `WWW-Authenticate` header;
 /// - a body larger than [`max_body_bytes`](super::HttpServerBuilder::max_body_bytes) is refused
@@ -118,16 +121,32 @@ impl McpHttpService {
         B::Data: Send + 'static,
         B::Error: Display,
     {
-        let checks = &*self.checks;
-        if let Some(origin) = request.headers().get(header::ORIGIN)
-            && !checks.origin_allowed(origin)
-        {
+        let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
+            return self.answer(request).await;
+        };
+        if !self.checks.origin_allowed(&origin) {
             tracing::warn!(?origin, "an MCP request from a browser origin was refused");
             return refusal(
                 StatusCode::FORBIDDEN,
                 "this origin may not use the MCP server; serve the page from an allowed origin",
             );
         }
+        if request.method() == Method::OPTIONS {
+            return cors::preflight(origin, cors::MCP_METHODS, request.headers());
+        }
+        let mut response = self.answer(request).await;
+        cors::allow(&mut response, origin);
+        response
+    }
+
+    /// Answers a request from a client, or from a page of an allowed origin.
+    async fn answer<B>(&self, request: Request<B>) -> HttpResponse
+    where
+        B: Body + Send + 'static,
+        B::Data: Send + 'static,
+        B::Error: Display,
+    {
+        let checks = &*self.checks;
         let announced = request
             .headers()
             .get(header::CONTENT_LENGTH)
