@@ -6,21 +6,25 @@
 //! (`openai-agents`), which turns MCP tools into OpenAI function tools in strict mode. And a
 //! web page using the server from a browser, under CORS as jsdom applies it.
 //!
+//! The other way round, our client (`remote_tools` over stdio, `RemoteServers` over HTTP)
+//! uses servers built with the two SDKs (`python/server.py`, `node/server.mjs`).
+//!
 //! The clients are installed from their registries into `tests/clients/` by `.ci/run` (or by
 //! hand: `python3 -m venv tests/clients/.venv && tests/clients/.venv/bin/pip install 'mcp>=2,<3'
 //! openai-agents`, and `npm install --prefix` each of `tests/clients/node`,
-//! `tests/clients/inspector` and `tests/clients/browser`). The driver scripts there print what each client saw as JSON;
-//! these tests check it. Without the clients, the tests say so and pass, except in CI
-//! (`CI=true`), where they fail.
+//! `tests/clients/inspector` and `tests/clients/browser`). The driver scripts there print what
+//! each client saw as JSON; these tests check it. Without the clients, the tests say so and
+//! pass, except in CI (`CI=true`), where they fail.
 
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use examples::Demo;
+use rmcp::ServiceExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::{Child, ChildStderr, Command};
 use tool_runtime::mcp::{HttpServer, McpServer};
 use tool_runtime::providers::NullStyle;
 
@@ -68,9 +72,14 @@ fn python_running(package: &str, script: &str) -> Option<Command> {
 }
 
 fn node() -> Option<Command> {
+    node_running("node/drive.mjs")
+}
+
+/// Node on PATH running `script`, if the TypeScript SDK is installed.
+fn node_running(script: &str) -> Option<Command> {
     let node = which("node")?;
     let sdk = clients_dir().join("node/node_modules/@modelcontextprotocol/sdk");
-    client(node, sdk, "node/drive.mjs")
+    client(node, sdk, script)
 }
 
 fn which(program: &str) -> Option<PathBuf> {
@@ -681,6 +690,130 @@ async fn the_agents_sdk_makes_strict_function_tools_of_the_example_tools() {
     assert_eq!(query["required"], json!(["sql", "max_rows"]), "{seen:#}");
     assert_eq!(seen["protocolVersion"], MODERN_REVISION, "{seen:#}");
     server.shutdown().await;
+}
+
+/// The official SDKs' servers (`python/server.py`, `node/server.mjs`), with the tools `add`,
+/// `fail` and `sleep`: the command running one, if its SDK is installed.
+fn official_server(sdk: &str) -> Option<Command> {
+    match sdk {
+        "python" => python_running("mcp", "python/server.py"),
+        _ => node_running("node/server.mjs"),
+    }
+}
+
+/// Checks what our client makes of an official SDK's server, whose stderr is `stderr`: its
+/// tools, with their descriptions and schemas; a call and its result; a tool's error as the
+/// tool's failure; and our toolbox's timeout, whose cancellation reaches the server's tool.
+async fn check_official_server(tools: Vec<tool_runtime::ToolRef>, stderr: ChildStderr) {
+    let toolbox = tool_runtime::Toolbox::builder()
+        .tools(tools)
+        .default_timeout(Duration::from_millis(500))
+        .build()
+        .expect("the server's tools");
+    let mut names: Vec<&str> = toolbox.specs().map(|spec| spec.name.as_ref()).collect();
+    names.sort();
+    assert_eq!(names, ["add", "fail", "sleep"]);
+    let add = toolbox.spec("add").expect("add");
+    assert_eq!(add.description, "Adds two numbers.");
+    let required = &add.input_schema["required"];
+    assert_eq!(required, &json!(["a", "b"]), "{:#}", add.input_schema);
+
+    let sum = toolbox.call("add", json!({"a": 2, "b": 3})).await;
+    assert_eq!(sum.text(), "5");
+    let failed = toolbox.call("fail", json!({})).await;
+    assert!(failed.is_error(), "{}", failed.text());
+    assert!(
+        failed.text().starts_with("fail failed: ")
+            && failed.text().contains("this tool always fails"),
+        "{}",
+        failed.text()
+    );
+    let slept = toolbox.call("sleep", json!({"seconds": 30})).await;
+    assert_eq!(
+        slept.text(),
+        "sleep timed out after 500ms. Try again with a smaller request, or do without it."
+    );
+    // Our client sent notifications/cancelled for the call it stopped waiting for.
+    let mut lines = BufReader::new(stderr).lines();
+    let cancelled = async {
+        while let Some(line) = lines.next_line().await.expect("stderr is readable") {
+            if line == "sleep cancelled" {
+                return true;
+            }
+        }
+        false
+    };
+    let cancelled = tokio::time::timeout(Duration::from_secs(10), cancelled).await;
+    assert_eq!(cancelled, Ok(true), "the server's sleep was not cancelled");
+}
+
+/// Our client (`remote_tools`) on an official SDK's server over stdio.
+async fn our_client_over_stdio(sdk: &str) {
+    let Some(mut command) = official_server(sdk) else {
+        return;
+    };
+    command.arg("stdio");
+    let (transport, stderr) = rmcp::transport::TokioChildProcess::builder(command)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let client = ().serve(transport).await.expect("handshake");
+    let tools = tool_runtime::mcp::remote_tools(client.peer())
+        .await
+        .expect("the server lists its tools");
+    check_official_server(tools, stderr.expect("stderr is piped")).await;
+    client.cancel().await.expect("the client stops");
+}
+
+/// Our client (`RemoteServers`) on an official SDK's server over streamable HTTP.
+async fn our_client_over_http(sdk: &str) {
+    let Some(mut command) = official_server(sdk) else {
+        return;
+    };
+    let mut server = command
+        .arg("http")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server starts");
+    let stdout = server.stdout.take().expect("stdout is piped");
+    let address = tokio::time::timeout(Duration::from_secs(20), async {
+        BufReader::new(stdout).lines().next_line().await
+    })
+    .await
+    .expect("the server prints its address within 20 s")
+    .expect("stdout is readable")
+    .expect("an address");
+    // The workspace builds reqwest with rustls and no crypto provider: install ring first.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let servers = tool_runtime::mcp::RemoteServers::builder([format!("http://{address}/mcp")])
+        .connect()
+        .await
+        .expect("our client connects");
+    let stderr = server.stderr.take().expect("stderr is piped");
+    check_official_server(servers.tools(), stderr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_uses_the_python_sdks_server_over_stdio() {
+    our_client_over_stdio("python").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_uses_the_python_sdks_server_over_http() {
+    our_client_over_http("python").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_uses_the_typescript_sdks_server_over_stdio() {
+    our_client_over_stdio("typescript").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_uses_the_typescript_sdks_server_over_http() {
+    our_client_over_http("typescript").await;
 }
 
 /// Adds two numbers.

@@ -17,8 +17,9 @@
 //! 2025-06-18: what rmcp's HTTP transport costs by itself; and hyper alone, answering each
 //! call with serde_json and no MCP library: what any HTTP/1.1 server costs on this machine.
 //!
-//! With `--reference`, the official SDKs' servers (`reference/`: the Python SDK's `MCPServer`
-//! and the TypeScript SDK's `McpServer`, each with the same one tool) are measured beside ours,
+//! With `--reference`, the official SDKs' servers (the Python SDK's `MCPServer` and the
+//! TypeScript SDK's `McpServer`, `server.py` and `server.mjs` in `../tests/clients`, whose `add`
+//! is the tool called) are measured beside ours,
 //! on stdio and on streamable HTTP with sessions and JSON answers, each HTTP row over its own
 //! SDK's stdio. They run from the test clients' installs (`../tests/clients`, which `.ci/run`
 //! makes), and are skipped with the reason when those are missing.
@@ -121,8 +122,8 @@ enum Kind {
     /// hyper alone: each request's body read and parsed with serde_json, and the call answered
     /// in one JSON body, with no MCP library.
     BareHyper,
-    /// The official SDKs' servers (`reference/`), on stdio and on streamable HTTP with sessions
-    /// and JSON answers, when `--reference` asks for them.
+    /// The official SDKs' servers (in `../tests/clients`), on stdio and on streamable HTTP with
+    /// sessions and JSON answers, when `--reference` asks for them.
     Reference(Sdk, Transport),
 }
 
@@ -142,17 +143,16 @@ enum Transport {
 impl Sdk {
     /// The command that runs this SDK's reference server, or why it can't be run.
     fn command(self) -> Result<Command, String> {
-        let benches = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let clients = benches.join("../tests/clients");
+        let clients = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/clients");
         let (interpreter, script, installed) = match self {
             Sdk::Python => (
                 clients.join(".venv/bin/python"),
-                "python_server.py",
+                "python/server.py",
                 clients.join(".venv/bin/python"),
             ),
             Sdk::TypeScript => (
                 "node".into(),
-                "typescript_server.cjs",
+                "node/server.mjs",
                 clients.join("node/node_modules/@modelcontextprotocol/sdk"),
             ),
         };
@@ -163,9 +163,7 @@ impl Sdk {
             ));
         }
         let mut command = Command::new(interpreter);
-        command
-            .arg(benches.join("reference").join(script))
-            .env("NODE_PATH", clients.join("node/node_modules"));
+        command.arg(clients.join(script));
         Ok(command)
     }
 }
