@@ -94,23 +94,29 @@ fn which(program: &str) -> Option<PathBuf> {
 
 /// `mcp_test_server --http` with `args`, and the URL it serves at.
 async fn http_server(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"))
-        .arg("--http")
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"));
+    command.arg("--http").args(args);
+    start_server(command).await
+}
+
+/// Starts the server `command` runs, which serves until its stdin closes and first prints
+/// where it serves; gives the child and that line.
+async fn start_server(mut command: Command) -> (Child, String) {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("the server starts");
     let stdout = child.stdout.take().expect("stdout is piped");
-    let url = tokio::time::timeout(Duration::from_secs(10), async {
+    let line = tokio::time::timeout(Duration::from_secs(20), async {
         BufReader::new(stdout).lines().next_line().await
     })
     .await
-    .expect("the server prints its URL within 10 s")
+    .expect("the server prints where it serves within 20 s")
     .expect("stdout is readable")
-    .expect("a URL");
-    (child, url)
+    .expect("a line");
+    (child, line)
 }
 
 /// How the server under test serves.
@@ -770,22 +776,8 @@ async fn our_client_over_http(sdk: &str) {
     let Some(mut command) = official_server(sdk) else {
         return;
     };
-    let mut server = command
-        .arg("http")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server starts");
-    let stdout = server.stdout.take().expect("stdout is piped");
-    let address = tokio::time::timeout(Duration::from_secs(20), async {
-        BufReader::new(stdout).lines().next_line().await
-    })
-    .await
-    .expect("the server prints its address within 20 s")
-    .expect("stdout is readable")
-    .expect("an address");
+    command.arg("http").stderr(Stdio::piped());
+    let (mut server, address) = start_server(command).await;
     // The workspace builds reqwest with rustls and no crypto provider: install ring first.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let servers = tool_runtime::mcp::RemoteServers::builder([format!("http://{address}/mcp")])
