@@ -285,10 +285,11 @@ async fn answers_a_malformed_request_with_what_is_wrong(transport: Transport) {
             .client
             .send_request(ClientRequest::CustomRequest(request))
     };
-    let Err(ServiceError::McpError(error)) = send("tools/call", json!({"arguments": {}})).await
-    else {
-        panic!("a tools/call without a name is a JSON-RPC error");
+    let refused = async |method: &str, params: Value| match send(method, params).await {
+        Err(ServiceError::McpError(error)) => error,
+        other => panic!("a malformed {method} is a JSON-RPC error, not {other:?}"),
     };
+    let error = refused("tools/call", json!({"arguments": {}})).await;
     assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
     assert_eq!(
         error.message,
@@ -296,19 +297,14 @@ async fn answers_a_malformed_request_with_what_is_wrong(transport: Transport) {
          name, \"arguments\": an object}"
     );
     // A second initialize reaches the server's handler, which rmcp could not read either.
-    let Err(ServiceError::McpError(error)) = send("initialize", json!({"capabilities": {}})).await
-    else {
-        panic!("an initialize without a protocol version is a JSON-RPC error");
-    };
+    let error = refused("initialize", json!({"capabilities": {}})).await;
     assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
     assert_eq!(
         error.message,
         "the params of initialize are not valid (missing field `protocolVersion`); send \
          protocolVersion, capabilities and clientInfo"
     );
-    let Err(ServiceError::McpError(error)) = send("tools/frob", json!({})).await else {
-        panic!("an unknown method is a JSON-RPC error");
-    };
+    let error = refused("tools/frob", json!({})).await;
     assert_eq!(error.code, ErrorCode::METHOD_NOT_FOUND);
     assert_eq!(
         error.message,

@@ -17,12 +17,12 @@
 //! 2025-06-18: what rmcp's HTTP transport costs by itself; and hyper alone, answering each
 //! call with serde_json and no MCP library: what any HTTP/1.1 server costs on this machine.
 //!
-//! With `--reference`, the official SDKs' servers (the Python SDK's `MCPServer` and the
-//! TypeScript SDK's `McpServer`, `server.py` and `server.mjs` in `../tests/clients`, whose `add`
-//! is the tool called) are measured beside ours,
-//! on stdio and on streamable HTTP with sessions and JSON answers, each HTTP row over its own
-//! SDK's stdio. They run from the test clients' installs (`../tests/clients`, which `.ci/run`
-//! makes), and are skipped with the reason when those are missing.
+//! With `--reference`, the official SDKs' servers are measured beside ours: the Python SDK's
+//! `MCPServer` and the TypeScript SDK's `McpServer` (`server.py` and `server.mjs` in
+//! `../tests/clients`, whose `add` is the tool called), on stdio and on streamable HTTP with
+//! sessions and JSON answers, each HTTP row over its own SDK's stdio. They run from the test
+//! clients' installs (`../tests/clients`, which `.ci/run` makes), and are skipped with the
+//! reason when those are missing.
 //!
 //! The transports are timed in interleaved rounds (50 calls on each in turn), so that a slow
 //! phase of the machine falls on all of them, not on one.

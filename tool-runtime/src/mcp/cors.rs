@@ -20,6 +20,9 @@ pub(super) const MCP_METHODS: &str = "GET, POST, DELETE";
 /// challenge of a 401 (which OAuth clients follow).
 const EXPOSED: &str = "mcp-session-id, mcp-protocol-version, www-authenticate";
 
+/// `Access-Control-Allow-Origin` for a public document: any page may read it.
+pub(super) const ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
+
 /// How long a browser may keep a preflight's answer, in seconds (Chromium keeps at most 2 h).
 const MAX_AGE: &str = "7200";
 
@@ -66,8 +69,6 @@ pub(super) fn allow(response: &mut HttpResponse, origin: HeaderValue) {
 
 /// Lets a page of any origin read `response`, a public document.
 pub(super) fn allow_any(response: &mut HttpResponse) {
-    let any = HeaderValue::from_static("*");
-    response
-        .headers_mut()
-        .insert(ACCESS_CONTROL_ALLOW_ORIGIN, any);
+    let headers = response.headers_mut();
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
 }

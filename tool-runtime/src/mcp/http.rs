@@ -522,8 +522,7 @@ impl Routes {
                     return response;
                 }
                 Method::OPTIONS => {
-                    let any = HeaderValue::from_static("*");
-                    return cors::preflight(any, "GET", request.headers());
+                    return cors::preflight(cors::ANY_ORIGIN, "GET", request.headers());
                 }
                 _ => {}
             }
