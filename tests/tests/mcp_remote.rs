@@ -1,6 +1,7 @@
 //! The tools of an MCP server (our own, over a pipe and over HTTP) added to a toolbox with
 //! `remote_tools` and called like local ones: specs, results, failures as text, the toolbox's
-//! timeout, and the remote call cancelled when the toolbox stops waiting.
+//! timeout, the remote call cancelled when the toolbox stops waiting, and the server's progress
+//! reports passed on to each call's caller through a `ProgressRelay`.
 
 mod mcp_tools;
 
@@ -11,8 +12,10 @@ use rmcp::model::{JsonObject, Tool as McpTool};
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::json;
-use tool_runtime::mcp::{McpServer, RemoteTool, remote_tools};
-use tool_runtime::{Annotations, ToolCall, Toolbox};
+use std::sync::Mutex;
+
+use tool_runtime::mcp::{McpServer, ProgressRelay, RemoteTool, remote_tools};
+use tool_runtime::{Annotations, CallContext, OnProgress, Progress, ToolCall, Toolbox, tool};
 
 use mcp_tools::{Probe, http_client, within_10s};
 
@@ -146,7 +149,8 @@ async fn the_toolbox_timeout_applies_and_cancels_the_remote_call() {
          without it."
     );
     assert_eq!(toolbox.stats("wait_for_cancel").unwrap().timeouts, 1);
-    // rmcp sent notifications/cancelled for the dropped request: the server dropped the tool.
+    // Our client sent notifications/cancelled for the dropped request: the server dropped the
+    // tool.
     within_10s("the remote tool's drop", probe.dropped.notified()).await;
     client.cancel().await.unwrap();
 }
@@ -221,4 +225,83 @@ async fn remote_tools_work_over_http() {
     within_10s("the remote tool's drop", probe.dropped.notified()).await;
     client.cancel().await.unwrap();
     within_10s("the HTTP server's shutdown", http.shutdown()).await;
+}
+
+/// Counts from 1 to `n`, reporting each step as progress.
+#[tool]
+async fn count(n: u32, cx: &CallContext) -> u32 {
+    for step in 1..=n {
+        cx.progress(step.into(), Some(n.into()), &format!("{n}: step {step}"));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    n
+}
+
+/// A toolbox of the tools of a server of `count`, over a pipe, through a client served with
+/// `relay` (or with no handler at all).
+async fn counting_toolbox(relay: Option<ProgressRelay>) -> Toolbox {
+    let server = McpServer::new(Toolbox::builder().tool(count::tool()).build().unwrap());
+    let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        let running = server.serve(server_end).await.expect("handshake");
+        running.waiting().await.expect("the server ran to its end");
+    });
+    let tools = match relay {
+        Some(relay) => {
+            let client = relay.clone().serve(client_end).await.expect("handshake");
+            let tools = relay.remote_tools(client.peer()).await.unwrap();
+            // The client runs as long as the test's runtime.
+            tokio::spawn(client.waiting());
+            tools
+        }
+        None => {
+            let client = ().serve(client_end).await.expect("handshake");
+            let tools = remote_tools(client.peer()).await.unwrap();
+            tokio::spawn(client.waiting());
+            tools
+        }
+    };
+    Toolbox::builder().tools(tools).build().unwrap()
+}
+
+/// A call of `count` to `n`, whose progress reports are kept in the vector beside it.
+fn counting(id: &str, n: u32) -> (ToolCall, Arc<Mutex<Vec<Progress>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let listener = OnProgress::new({
+        let seen = seen.clone();
+        move |report| seen.lock().unwrap().push(report)
+    });
+    let call = ToolCall::new(id, "count", json!({"n": n})).with_progress(listener);
+    (call, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_passes_each_calls_progress_on_to_its_own_caller() {
+    let toolbox = counting_toolbox(Some(ProgressRelay::default())).await;
+    // Two calls at once: the server reports both in turn, on the same connection.
+    let (three, seen_three) = counting("1", 3);
+    let (five, seen_five) = counting("2", 5);
+    let results = toolbox.call_all([three, five]).await;
+    let texts: Vec<&str> = results.iter().map(|r| r.output.text()).collect();
+    assert_eq!(texts, ["3", "5"]);
+    let steps = |n: u32| -> Vec<Progress> {
+        (1..=n)
+            .map(|step| Progress {
+                done: step.into(),
+                total: Some(n.into()),
+                message: Some(format!("{n}: step {step}")),
+            })
+            .collect()
+    };
+    assert_eq!(*seen_three.lock().unwrap(), steps(3));
+    assert_eq!(*seen_five.lock().unwrap(), steps(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_relay_progress_is_not_passed_on() {
+    let toolbox = counting_toolbox(None).await;
+    let (call, seen) = counting("1", 3);
+    let results = toolbox.call_all([call]).await;
+    assert_eq!(results[0].output.text(), "3");
+    assert_eq!(*seen.lock().unwrap(), []);
 }

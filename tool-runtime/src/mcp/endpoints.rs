@@ -17,9 +17,9 @@ use rmcp::{ErrorData, Peer, RoleClient, ServiceExt};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::RemoteTool;
 use super::remote::{Lost, send};
-use crate::{Failure, ToolRef};
+use super::{ProgressRelay, RemoteTool};
+use crate::{CallContext, Failure, ToolRef};
 
 /// How many requests one server's client has on the wire at once; the toolbox's own
 /// concurrency limit is the bound that matters.
@@ -53,6 +53,8 @@ const MAX_REQUESTS_PER_SERVER: usize = 256;
 ///   only if it serves each of those tools exactly as listed (tools it has besides are not
 ///   used); one that differs stays down, with a warning naming the tool. After changing a
 ///   tool's declaration on the servers, connect again.
+/// - **Progress.** The progress reports of the server running a call reach the call's caller,
+///   as a [`ProgressRelay`] passes them on.
 ///
 /// ```no_run
 /// use tool_runtime::mcp::RemoteServers;
@@ -139,8 +141,9 @@ pub(crate) struct Servers {
 struct Server {
     url: String,
     /// The client, when connected (its worker survives failed requests; a probe makes a new
-    /// one when it has stopped).
-    client: Mutex<Option<RunningService<RoleClient, ()>>>,
+    /// one when it has stopped), served with its own relay of progress reports, since each
+    /// client numbers its requests' progress tokens from the same start.
+    client: Mutex<Option<RunningService<RoleClient, ProgressRelay>>>,
     in_flight: AtomicUsize,
     /// Failed requests in a row.
     failures: AtomicU32,
@@ -318,7 +321,7 @@ impl RemoteServersBuilder {
 
 /// A client connected to a server, and the tools it lists.
 struct Connected {
-    client: RunningService<RoleClient, ()>,
+    client: RunningService<RoleClient, ProgressRelay>,
     tools: Vec<rmcp::model::Tool>,
 }
 
@@ -338,7 +341,10 @@ async fn connect(
     }
     let transport = StreamableHttpClientTransport::with_client(http.clone(), config);
     let connecting = async {
-        let client = ().serve(transport).await.map_err(|e| e.to_string())?;
+        let client = ProgressRelay::default()
+            .serve(transport)
+            .await
+            .map_err(|e| e.to_string())?;
         let tools = client.list_all_tools().await.map_err(|e| e.to_string())?;
         Ok(Connected { client, tools })
     };
@@ -364,19 +370,21 @@ fn serves_all(url: &str, tools: &[rmcp::model::Tool], served: &[rmcp::model::Too
 
 impl Servers {
     /// Calls a tool on one server after another until one answers, each tried at most once;
-    /// after a request that may have run, only when `may_repeat`.
+    /// after a request that may have run, only when `may_repeat`. The progress reports of the
+    /// server that runs it go to `context`.
     pub(crate) async fn call(
         self: &Arc<Self>,
         request: CallToolRequestParams,
         may_repeat: bool,
+        context: &CallContext,
     ) -> Result<Result<CallToolResult, ErrorData>, Failure> {
         let mut tried = vec![false; self.endpoints.len()];
-        while let Some((index, peer)) = self.choose(&tried) {
+        while let Some((index, (peer, relay))) = self.choose(&tried) {
             tried[index] = true;
             let server = &self.endpoints[index];
             let sent = {
                 let _in_flight = InFlight::start(&server.in_flight);
-                send(&peer, request.clone()).await
+                send(&peer, Some(&relay), request.clone(), context).await
             };
             match sent {
                 Ok(answer) => {
@@ -403,11 +411,11 @@ impl Servers {
     /// The server for the next request, among those not `tried` and with a client: the up
     /// one with the fewest calls in flight, the first in turn among equals; when no up one is
     /// left, a down one in the same way.
-    fn choose(&self, tried: &[bool]) -> Option<(usize, Peer<RoleClient>)> {
+    fn choose(&self, tried: &[bool]) -> Option<(usize, Client)> {
         let count = self.endpoints.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed) % count;
         for up_only in [true, false] {
-            let mut best: Option<(usize, usize, Peer<RoleClient>)> = None;
+            let mut best: Option<(usize, usize, Client)> = None;
             for index in (0..count).map(|k| (start + k) % count) {
                 let server = &self.endpoints[index];
                 if tried[index] || (up_only && server.down.load(Ordering::Relaxed)) {
@@ -417,12 +425,12 @@ impl Servers {
                 if best.as_ref().is_some_and(|(_, least, _)| load >= *least) {
                     continue;
                 }
-                if let Some(peer) = server.peer() {
-                    best = Some((index, load, peer));
+                if let Some(client) = server.client() {
+                    best = Some((index, load, client));
                 }
             }
-            if let Some((index, _, peer)) = best {
-                return Some((index, peer));
+            if let Some((index, _, client)) = best {
+                return Some((index, client));
             }
         }
         None
@@ -443,9 +451,11 @@ impl Servers {
     /// client when it has none or its client has stopped.
     async fn check(&self, index: usize) -> bool {
         let server = &self.endpoints[index];
-        let peer = server.peer().filter(|peer| !peer.is_transport_closed());
+        let peer = server
+            .client()
+            .filter(|(peer, _)| !peer.is_transport_closed());
         let listed = match peer {
-            Some(peer) => {
+            Some((peer, _)) => {
                 tokio::time::timeout(self.settings.connect_timeout, peer.list_all_tools())
                     .await
                     .map_err(|_| "no answer in time".to_owned())
@@ -469,11 +479,16 @@ impl Servers {
     }
 }
 
+/// A connected server's client: its handle, and the relay it was served with.
+type Client = (Peer<RoleClient>, ProgressRelay);
+
 impl Server {
-    /// The client's handle, when connected.
-    fn peer(&self) -> Option<Peer<RoleClient>> {
+    /// The client, when connected.
+    fn client(&self) -> Option<Client> {
         let client = self.client.lock().expect("never poisoned");
-        client.as_ref().map(|client| client.peer().clone())
+        client
+            .as_ref()
+            .map(|client| (client.peer().clone(), client.service().clone()))
     }
 }
 

@@ -92,7 +92,9 @@
 //!
 //! [`remote_tools`] lists a server's tools through an rmcp client and gives them as
 //! [`ToolRef`](crate::ToolRef)s: added to a toolbox, they are called like local tools, under
-//! the toolbox's timeouts and with their failures as text ([`RemoteTool`]).
+//! the toolbox's timeouts and with their failures as text ([`RemoteTool`]). A client served
+//! with a [`ProgressRelay`] also passes the server's progress reports on to each call's caller
+//! (through a toolbox served over MCP, to its own client).
 //!
 //! With the feature `mcp-client` (rmcp's streamable HTTP client, on reqwest),
 //! [`RemoteServers`] uses several servers at HTTP URLs serving the same tools as one: calls
@@ -116,7 +118,7 @@ pub use auth::Identity;
 #[cfg(feature = "mcp-client")]
 pub use endpoints::{ConnectError, Endpoint, RemoteServers, RemoteServersBuilder};
 pub use http::{DEFAULT_HTTP_ADDR, HttpServer, HttpServerBuilder};
-pub use remote::{RemoteTool, remote_tools};
+pub use remote::{ProgressRelay, RemoteTool, remote_tools};
 pub use server::McpServer;
 pub use service::{HttpResponse, McpHttpService};
 

@@ -1,12 +1,19 @@
 //! [`RemoteTool`]: a tool of an MCP server, called through an rmcp client like a local tool,
-//! on one server or on any of several ([`RemoteServers`](super::RemoteServers)); and how a call
-//! that got no answer is told apart: nothing sent, or sent and perhaps run.
+//! on one server or on any of several ([`RemoteServers`](super::RemoteServers)); how a call
+//! that got no answer is told apart: nothing sent, or sent and perhaps run; and
+//! [`ProgressRelay`], which passes the server's progress reports on to the call's caller.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, JsonObject};
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotification,
+    CancelledNotificationParam, ClientRequest, ContentBlock, JsonObject, ProgressNotificationParam,
+    ProgressToken, RequestId, ServerResult,
+};
+use rmcp::service::{NotificationContext, PeerRequestOptions};
 use rmcp::transport::DynamicTransportError;
-use rmcp::{ErrorData, Peer, RoleClient, ServiceError};
+use rmcp::{ClientHandler, ErrorData, Peer, RoleClient, ServiceError};
 use serde_json::Value;
 
 #[cfg(feature = "mcp-client")]
@@ -20,7 +27,8 @@ use crate::{
 ///
 /// Keep the client running (the `RunningService` rmcp gave) while the toolbox is used: its
 /// tools send their calls through it, and a call whose client is gone fails with a message
-/// saying so. A remote tool named like another tool of the toolbox makes
+/// saying so. The server's progress reports are not passed on; for that, serve the client with
+/// a [`ProgressRelay`] and list the tools with [`ProgressRelay::remote_tools`]. A remote tool named like another tool of the toolbox makes
 /// [`ToolboxBuilder::build`](crate::ToolboxBuilder::build) fail with
 /// [`BuildProblem::DuplicateName`](crate::BuildProblem::DuplicateName).
 ///
@@ -58,11 +66,165 @@ use crate::{
 /// }
 /// ```
 pub async fn remote_tools(peer: &Peer<RoleClient>) -> Result<Vec<ToolRef>, ServiceError> {
+    list(peer, None).await
+}
+
+/// The tools of the server behind `peer`, whose calls report their progress through `relay`.
+async fn list(
+    peer: &Peer<RoleClient>,
+    relay: Option<&ProgressRelay>,
+) -> Result<Vec<ToolRef>, ServiceError> {
     let tools = peer.list_all_tools().await?;
     Ok(tools
         .into_iter()
-        .map(|tool| Arc::new(RemoteTool::new(peer.clone(), tool)) as ToolRef)
+        .map(|tool| {
+            let route = Route::Peer {
+                peer: peer.clone(),
+                relay: relay.cloned(),
+            };
+            Arc::new(RemoteTool { route, tool }) as ToolRef
+        })
         .collect())
+}
+
+/// An rmcp client handler that passes the progress reports an MCP server sends during a call
+/// of one of its [`RemoteTool`]s on to that call's caller, as
+/// [`CallContext::progress`](crate::CallContext::progress) reports: to the
+/// [`OnProgress`](crate::OnProgress) of an in-process call, or, when the toolbox is itself
+/// served over MCP, to its client as `notifications/progress`. Serve the client with it, and
+/// list the tools with [`ProgressRelay::remote_tools`]. ([`RemoteServers`](super::RemoteServers)
+/// uses one for each server.)
+///
+/// A report whose `progress` is not above the previous one of its call is dropped (MCP asks
+/// that it grow, and rmcp may hand two close reports over in either order), and so are those
+/// that come after the call's answer.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use tool_runtime::mcp::rmcp::ServiceExt;
+/// use tool_runtime::mcp::{McpServer, ProgressRelay};
+/// use tool_runtime::{tool, CallContext, OnProgress, Progress, ToolCall, Toolbox};
+///
+/// /// Counts to `n`.
+/// #[tool]
+/// async fn count(n: u32, cx: &CallContext) -> u32 {
+///     for step in 1..=n {
+///         cx.progress(step.into(), Some(n.into()), "counting");
+///         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+///     }
+///     n
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     // A server elsewhere; here, one of ours at the end of a pipe.
+///     let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+///     let remote = Toolbox::builder().tool(count::tool()).build()?;
+///     tokio::spawn(async move {
+///         let server = McpServer::new(remote).serve(server_end).await?;
+///         server.waiting().await?;
+///         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+///     });
+///     let relay = ProgressRelay::default();
+///     let client = relay.clone().serve(client_end).await?;
+///
+///     let toolbox = Toolbox::builder().tools(relay.remote_tools(client.peer()).await?).build()?;
+///     let seen = Arc::new(Mutex::new(Vec::new()));
+///     let listener = OnProgress::new({
+///         let seen = seen.clone();
+///         move |progress: Progress| seen.lock().unwrap().push(progress.done)
+///     });
+///     let call = ToolCall::new("1", "count", r#"{"n": 3}"#).with_progress(listener);
+///     assert_eq!(toolbox.call_all([call]).await[0].output.text(), "3");
+///     assert_eq!(*seen.lock().unwrap(), [1.0, 2.0, 3.0]);
+///     Ok(())
+/// }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ProgressRelay {
+    /// The calls in flight through this client, by the progress token rmcp gave their request.
+    calls: Arc<Mutex<HashMap<ProgressToken, Listener>>>,
+}
+
+/// Where the reports of one call go, and the last `progress` passed on.
+#[derive(Debug)]
+struct Listener {
+    context: CallContext,
+    last: f64,
+}
+
+/// Stops passing a call's reports on when dropped: when its answer came, or its caller stopped
+/// waiting.
+struct Listening<'a> {
+    relay: &'a ProgressRelay,
+    token: ProgressToken,
+}
+
+impl ProgressRelay {
+    /// The tools of the MCP server behind `peer`, a client served with this relay, as
+    /// [`remote_tools`] gives them, but passing their progress reports on to their callers.
+    pub async fn remote_tools(
+        &self,
+        peer: &Peer<RoleClient>,
+    ) -> Result<Vec<ToolRef>, ServiceError> {
+        list(peer, Some(self)).await
+    }
+
+    /// Passes the reports for `token` to `context` until the guard is dropped.
+    fn listen(&self, token: ProgressToken, context: &CallContext) -> Listening<'_> {
+        let listener = Listener {
+            context: context.clone(),
+            last: f64::NEG_INFINITY,
+        };
+        self.lock().insert(token.clone(), listener);
+        Listening { relay: self, token }
+    }
+
+    /// Passes `report` on to the call of its token, if that call is in flight and the report
+    /// goes further than the call's last.
+    fn pass_on(&self, report: ProgressNotificationParam) {
+        let context = {
+            let mut calls = self.lock();
+            let Some(listener) = calls.get_mut(&report.progress_token) else {
+                return;
+            };
+            if report.progress.is_nan() || report.progress <= listener.last {
+                return;
+            }
+            listener.last = report.progress;
+            listener.context.clone()
+        };
+        // The caller's code runs outside the lock.
+        context.progress(
+            report.progress,
+            report.total,
+            report.message.as_deref().unwrap_or(""),
+        );
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ProgressToken, Listener>> {
+        self.calls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        let listener = self.relay.lock().remove(&self.token);
+        // The context (and the caller's listener in it) is dropped outside the lock.
+        drop(listener);
+    }
+}
+
+impl ClientHandler for ProgressRelay {
+    async fn on_progress(
+        &self,
+        report: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.pass_on(report);
+    }
 }
 
 /// A tool of an MCP server as a [`Tool`]: its spec is the server's description of it (name,
@@ -82,7 +244,9 @@ pub async fn remote_tools(peer: &Peer<RoleClient>) -> Result<Vec<ToolRef>, Servi
 ///   may or may not have run. Check whether it did before calling again."
 ///
 /// When the toolbox stops a call (its timeout, a cancelled batch), the request is dropped, and
-/// rmcp tells the server with `notifications/cancelled`.
+/// the server is told with `notifications/cancelled`. The server's progress reports for a call
+/// reach the caller when the client was served with a [`ProgressRelay`] (and always through
+/// [`RemoteServers`](super::RemoteServers)).
 #[derive(Debug)]
 pub struct RemoteTool {
     route: Route,
@@ -92,8 +256,11 @@ pub struct RemoteTool {
 /// Where a remote tool's calls go.
 #[derive(Debug)]
 enum Route {
-    /// One server, through its client.
-    Peer(Peer<RoleClient>),
+    /// One server, through its client, with the relay the client was served with, if any.
+    Peer {
+        peer: Peer<RoleClient>,
+        relay: Option<ProgressRelay>,
+    },
     /// Any of several servers serving the same tools.
     #[cfg(feature = "mcp-client")]
     Servers(Arc<Servers>),
@@ -122,7 +289,7 @@ impl RemoteTool {
     /// ```
     pub fn new(peer: Peer<RoleClient>, tool: rmcp::model::Tool) -> Self {
         RemoteTool {
-            route: Route::Peer(peer),
+            route: Route::Peer { peer, relay: None },
             tool,
         }
     }
@@ -173,7 +340,7 @@ impl Tool for RemoteTool {
     fn call<'a>(
         &'a self,
         arguments: ArgumentsRef<'a>,
-        _context: CallContext,
+        context: CallContext,
         _state: &'a State,
     ) -> BoxFuture<'a, Result<ToolValue, Failure>> {
         Box::pin(async move {
@@ -181,9 +348,13 @@ impl Tool for RemoteTool {
             let request =
                 CallToolRequestParams::new(self.tool.name.clone()).with_arguments(arguments);
             let answer = match &self.route {
-                Route::Peer(peer) => send(peer, request).await.map_err(Lost::failure)?,
+                Route::Peer { peer, relay } => send(peer, relay.as_ref(), request, &context)
+                    .await
+                    .map_err(Lost::failure)?,
                 #[cfg(feature = "mcp-client")]
-                Route::Servers(servers) => servers.call(request, self.may_repeat()).await?,
+                Route::Servers(servers) => {
+                    servers.call(request, self.may_repeat(), &context).await?
+                }
             };
             match answer {
                 Ok(result) => value(&self.tool.name, result),
@@ -222,23 +393,70 @@ impl Lost {
 }
 
 /// Sends `tools/call` through `peer`: the server's answer (its result, or its JSON-RPC error),
-/// or why there was none.
+/// or why there was none. The server's progress reports for the call go to `context` when the
+/// client was served with `relay`; if the call is dropped before its answer, the server is
+/// sent `notifications/cancelled`.
 pub(crate) async fn send(
     peer: &Peer<RoleClient>,
+    relay: Option<&ProgressRelay>,
     request: CallToolRequestParams,
+    context: &CallContext,
 ) -> Result<Result<CallToolResult, ErrorData>, Lost> {
     // A client that has stopped sends nothing; once the request is handed to a live one, a
     // closed transport may have come after the server got it.
     if peer.is_transport_closed() {
         return Err(Lost::NotSent(ServiceError::TransportClosed.to_string()));
     }
-    match peer.call_tool(request).await {
-        Ok(result) => Ok(Ok(result)),
+    let request = ClientRequest::CallToolRequest(CallToolRequest::new(request));
+    let answer = match peer
+        .send_request_with_option(request, PeerRequestOptions::no_options())
+        .await
+    {
+        Ok(handle) => {
+            let _listening =
+                relay.map(|relay| relay.listen(handle.progress_token.clone(), context));
+            let mut abandoned = Abandoned {
+                peer,
+                id: Some(handle.id.clone()),
+            };
+            let answer = handle.await_response().await;
+            abandoned.id = None;
+            answer
+        }
+        Err(error) => Err(error),
+    };
+    match answer {
+        Ok(ServerResult::CallToolResult(result)) => Ok(Ok(result)),
+        Ok(_) => Err(Lost::MayHaveRun(
+            ServiceError::UnexpectedResponse.to_string(),
+        )),
         Err(ServiceError::McpError(error)) => Ok(Err(error)),
         Err(ServiceError::TransportSend(error)) if nothing_sent(&error) => {
             Err(Lost::NotSent(error.error.to_string()))
         }
         Err(error) => Err(Lost::MayHaveRun(error.to_string())),
+    }
+}
+
+/// A request whose caller may stop waiting: dropped before its answer came (`id` still set),
+/// it tells the server with `notifications/cancelled`, as rmcp's own `call_tool` does.
+struct Abandoned<'a> {
+    peer: &'a Peer<RoleClient>,
+    id: Option<RequestId>,
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else {
+            return;
+        };
+        let (Ok(runtime), peer) = (tokio::runtime::Handle::try_current(), self.peer.clone()) else {
+            return;
+        };
+        let reason = "the caller stopped waiting for the call".to_owned();
+        let notice =
+            CancelledNotification::new(CancelledNotificationParam::new(Some(id), Some(reason)));
+        runtime.spawn(async move { peer.send_notification(notice.into()).await });
     }
 }
 
@@ -299,6 +517,65 @@ fn value(name: &str, result: CallToolResult) -> Result<ToolValue, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{OnProgress, Progress};
+
+    /// A context whose progress reports are kept in the vector returned beside it.
+    fn listened() -> (CallContext, Arc<Mutex<Vec<Progress>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let listener = OnProgress::new({
+            let seen = seen.clone();
+            move |report| seen.lock().unwrap().push(report)
+        });
+        (CallContext::new().with_progress(listener), seen)
+    }
+
+    fn report(token: u32, progress: f64) -> ProgressNotificationParam {
+        let token = ProgressToken(rmcp::model::NumberOrString::Number(token.into()));
+        ProgressNotificationParam::new(token, progress).with_message("working")
+    }
+
+    fn dones(seen: &Mutex<Vec<Progress>>) -> Vec<f64> {
+        seen.lock().unwrap().iter().map(|p| p.done).collect()
+    }
+
+    #[test]
+    fn reports_go_to_their_own_call_and_only_forward() {
+        let relay = ProgressRelay::default();
+        let (first, seen_first) = listened();
+        let (second, seen_second) = listened();
+        let _first = relay.listen(report(1, 0.0).progress_token, &first);
+        let _second = relay.listen(report(2, 0.0).progress_token, &second);
+        for (token, progress) in [
+            (1, 1.0),
+            (2, 5.0),
+            (1, 3.0),
+            (1, 2.0),
+            (1, f64::NAN),
+            (1, 3.0),
+        ] {
+            relay.pass_on(report(token, progress));
+        }
+        relay.pass_on(report(7, 1.0));
+        assert_eq!(dones(&seen_first), [1.0, 3.0]);
+        assert_eq!(dones(&seen_second), [5.0]);
+        let first = &seen_first.lock().unwrap()[0];
+        assert_eq!(
+            (first.total, first.message.as_deref()),
+            (None, Some("working"))
+        );
+    }
+
+    #[test]
+    fn a_call_that_ended_is_forgotten() {
+        let relay = ProgressRelay::default();
+        let (context, seen) = listened();
+        let listening = relay.listen(report(1, 0.0).progress_token, &context);
+        relay.pass_on(report(1, 1.0));
+        drop(listening);
+        relay.pass_on(report(1, 2.0));
+        assert_eq!(dones(&seen), [1.0]);
+        assert!(relay.lock().is_empty());
+    }
 
     #[test]
     fn text_blocks_are_lines_and_other_blocks_their_json() {
