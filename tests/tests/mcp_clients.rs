@@ -18,6 +18,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use examples::Demo;
@@ -25,8 +26,9 @@ use rmcp::ServiceExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, Command};
-use tool_runtime::mcp::{HttpServer, McpServer};
+use tool_runtime::mcp::{HttpServer, McpServer, ProgressRelay};
 use tool_runtime::providers::NullStyle;
+use tool_runtime::{OnProgress, Progress, ToolCall};
 
 /// The revisions of the initialize handshake.
 const HANDSHAKE_REVISIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
@@ -699,7 +701,7 @@ async fn the_agents_sdk_makes_strict_function_tools_of_the_example_tools() {
 }
 
 /// The official SDKs' servers (`python/server.py`, `node/server.mjs`), with the tools `add`,
-/// `fail` and `sleep`: the command running one, if its SDK is installed.
+/// `fail`, `sleep` and `count`: the command running one, if its SDK is installed.
 fn official_server(sdk: &str) -> Option<Command> {
     match sdk {
         "python" => python_running("mcp", "python/server.py"),
@@ -709,7 +711,8 @@ fn official_server(sdk: &str) -> Option<Command> {
 
 /// Checks what our client makes of an official SDK's server, whose stderr is `stderr`: its
 /// tools, with their descriptions and schemas; a call and its result; a tool's error as the
-/// tool's failure; and our toolbox's timeout, whose cancellation reaches the server's tool.
+/// tool's failure; the tool's progress reports, passed on to the caller; and our toolbox's
+/// timeout, whose cancellation reaches the server's tool.
 async fn check_official_server(tools: Vec<tool_runtime::ToolRef>, stderr: ChildStderr) {
     let toolbox = tool_runtime::Toolbox::builder()
         .tools(tools)
@@ -718,7 +721,7 @@ async fn check_official_server(tools: Vec<tool_runtime::ToolRef>, stderr: ChildS
         .expect("the server's tools");
     let mut names: Vec<&str> = toolbox.specs().map(|spec| spec.name.as_ref()).collect();
     names.sort();
-    assert_eq!(names, ["add", "fail", "sleep"]);
+    assert_eq!(names, ["add", "count", "fail", "sleep"]);
     let add = toolbox.spec("add").expect("add");
     assert_eq!(add.description, "Adds two numbers.");
     let required = &add.input_schema["required"];
@@ -734,6 +737,7 @@ async fn check_official_server(tools: Vec<tool_runtime::ToolRef>, stderr: ChildS
         "{}",
         failed.text()
     );
+    assert_eq!(counted_with_progress(&toolbox).await, counted_to_3());
     let slept = toolbox.call("sleep", json!({"seconds": 30})).await;
     assert_eq!(
         slept.text(),
@@ -753,7 +757,32 @@ async fn check_official_server(tools: Vec<tool_runtime::ToolRef>, stderr: ChildS
     assert_eq!(cancelled, Ok(true), "the server's sleep was not cancelled");
 }
 
-/// Our client (`remote_tools`) on an official SDK's server over stdio.
+/// What `count` with `n` = 3 answers, with the progress reports it makes on the way.
+fn counted_to_3() -> (String, Vec<Progress>) {
+    let step = |done: f64| Progress {
+        done,
+        total: Some(3.0),
+        message: Some(format!("step {done}")),
+    };
+    ("3".to_owned(), vec![step(1.0), step(2.0), step(3.0)])
+}
+
+/// Calls `count` up to 3 through `toolbox`, listening to its progress: its answer, and the
+/// reports the listener got.
+async fn counted_with_progress(toolbox: &tool_runtime::Toolbox) -> (String, Vec<Progress>) {
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let listener = OnProgress::new({
+        let reports = reports.clone();
+        move |report: Progress| reports.lock().unwrap().push(report)
+    });
+    let call = ToolCall::new("1", "count", json!({"n": 3})).with_progress(listener);
+    let answer = toolbox.call_all([call]).await.remove(0).output;
+    let reports = reports.lock().unwrap().clone();
+    (answer.text().to_owned(), reports)
+}
+
+/// Our client (`remote_tools`, served with a `ProgressRelay`) on an official SDK's server over
+/// stdio.
 async fn our_client_over_stdio(sdk: &str) {
     let Some(mut command) = official_server(sdk) else {
         return;
@@ -763,8 +792,10 @@ async fn our_client_over_stdio(sdk: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the server starts");
-    let client = ().serve(transport).await.expect("handshake");
-    let tools = tool_runtime::mcp::remote_tools(client.peer())
+    let relay = ProgressRelay::default();
+    let client = relay.clone().serve(transport).await.expect("handshake");
+    let tools = relay
+        .remote_tools(client.peer())
         .await
         .expect("the server lists its tools");
     check_official_server(tools, stderr.expect("stderr is piped")).await;
@@ -806,6 +837,57 @@ async fn our_client_uses_the_typescript_sdks_server_over_stdio() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_client_uses_the_typescript_sdks_server_over_http() {
     our_client_over_http("typescript").await;
+}
+
+/// A gateway: our HTTP server serving the tools of an official SDK's server, used through
+/// `RemoteServers`. The official Python client, listening to the progress of its call at a
+/// revision with sessions and at 2026-07-28, gets each report the tool made on the far server.
+async fn progress_crosses_a_gateway_to(sdk: &str) {
+    let (Some(mut upstream), Some(client)) = (
+        official_server(sdk),
+        python_running("mcp", "python/count.py"),
+    ) else {
+        return;
+    };
+    upstream.arg("http");
+    let (_upstream, address) = start_server(upstream).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let servers = tool_runtime::mcp::RemoteServers::builder([format!("http://{address}/mcp")])
+        .connect()
+        .await
+        .expect("the gateway connects");
+    let toolbox = tool_runtime::Toolbox::builder()
+        .tools(servers.tools())
+        .build()
+        .expect("the far server's tools");
+    let gateway = HttpServer::bind(McpServer::new(toolbox), "127.0.0.1:0")
+        .await
+        .expect("the gateway binds");
+    let revisions = ["2025-06-18", MODERN_REVISION];
+    let (seen, _) = run_client(client, "http", &gateway.url(), &revisions).await;
+    for (seen, revision) in seen.iter().zip(revisions) {
+        let expected = json!({
+            "text": "3",
+            "isError": false,
+            "progress": [[1.0, 3.0, "step 1"], [2.0, 3.0, "step 2"], [3.0, 3.0, "step 3"]],
+            "revision": revision,
+        });
+        assert_eq!(
+            seen, &expected,
+            "through the gateway to the {sdk} SDK's server"
+        );
+    }
+    gateway.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_crosses_a_gateway_to_the_python_sdks_server() {
+    progress_crosses_a_gateway_to("python").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_crosses_a_gateway_to_the_typescript_sdks_server() {
+    progress_crosses_a_gateway_to("typescript").await;
 }
 
 /// Adds two numbers.

@@ -181,7 +181,8 @@ impl Kind {
         if let Kind::Reference(_, transport) = self {
             return match transport {
                 Transport::Stdio => "stdio",
-                Transport::Http => "http",
+                // JSON answers, as ours give clients at 2026-07-28.
+                Transport::Http => "http-json",
             };
         }
         Self::NAMES

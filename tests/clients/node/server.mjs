@@ -1,11 +1,14 @@
 // An MCP server built with the official TypeScript SDK (`McpServer`), for the tests that drive
 // our client against it (tests/tests/mcp_clients.rs) and for the benchmark that times it beside
-// ours (benches/src/bin/mcp_latency.rs). Its tools: `add`, `fail` (always an error) and `sleep`
-// (which writes "sleep cancelled" to stderr when its call is cancelled).
+// ours (benches/src/bin/mcp_latency.rs). Its tools: `add`, `fail` (always an error), `sleep`
+// (which writes "sleep cancelled" to stderr when its call is cancelled) and `count` (which
+// reports each step as progress).
 //
-//   node server.mjs stdio   # serves on standard input and output
-//   node server.mjs http    # streamable HTTP at /mcp, sessions, JSON answers: prints its
-//                           # address, then serves until standard input closes
+//   node server.mjs stdio       # serves on standard input and output
+//   node server.mjs http        # streamable HTTP at /mcp, with sessions, answering calls as
+//                               # event streams (the SDK's default): prints its address, then
+//                               # serves until standard input closes
+//   node server.mjs http-json   # the same, answering in JSON (no progress reports then)
 
 import http from "node:http";
 import { randomUUID } from "node:crypto";
@@ -40,10 +43,29 @@ function server() {
         });
       }),
   );
+  server.registerTool(
+    "count",
+    {
+      description: "Counts from 1 to `n`, reporting each step as progress.",
+      inputSchema: { n: z.number().int() },
+    },
+    async ({ n }, { _meta, sendNotification }) => {
+      for (let step = 1; step <= n; step++) {
+        if (_meta?.progressToken !== undefined) {
+          await sendNotification({
+            method: "notifications/progress",
+            params: { progressToken: _meta.progressToken, progress: step, total: n, message: `step ${step}` },
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { content: [{ type: "text", text: String(n) }] };
+    },
+  );
   return server;
 }
 
-async function serveHttp() {
+async function serveHttp(enableJsonResponse) {
   const sessions = new Map();
   const listener = http.createServer(async (request, response) => {
     const id = request.headers["mcp-session-id"];
@@ -51,7 +73,7 @@ async function serveHttp() {
     if (!transport) {
       transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: randomUUID,
-        enableJsonResponse: true,
+        enableJsonResponse,
         onsessioninitialized: (id) => sessions.set(id, transport),
       });
       await server().connect(transport);
@@ -69,5 +91,5 @@ async function serveHttp() {
 if (process.argv[2] === "stdio") {
   server().connect(new StdioServerTransport());
 } else {
-  serveHttp();
+  serveHttp(process.argv[2] === "http-json");
 }

@@ -67,7 +67,8 @@ async def scenario(client):
     return seen
 
 
-async def drive(transport, target, revision):
+def client(transport, target, revision):
+    """A client of the server at `target` (a command, or a URL), at `revision`."""
     if revision == MODERN:
         options = {}
     else:
@@ -75,19 +76,20 @@ async def drive(transport, target, revision):
         mcp.client.session.LATEST_HANDSHAKE_VERSION = revision
         options = {"mode": "legacy"}
     server = StdioServerParameters(command=target, args=[]) if transport == "stdio" else target
-    async with Client(server, **options) as client:
-        return await scenario(client)
+    return Client(server, **options)
 
 
-async def main():
-    transport, target, *revisions = sys.argv[1:]
+async def drive(scenario, transport, target, revisions):
+    """Runs `scenario` with a client at each of `revisions`, printing what it saw."""
     for revision in revisions:
         try:
-            seen = await drive(transport, target, revision)
+            async with client(transport, target, revision) as connected:
+                seen = await scenario(connected)
         except Exception as error:  # reported to the test, which shows it
             seen = {"failure": f"{type(error).__name__}: {error}"}
         seen["revision"] = revision
         print(json.dumps(seen), flush=True)
 
 
-anyio.run(main)
+if __name__ == "__main__":
+    anyio.run(drive, scenario, sys.argv[1], sys.argv[2], sys.argv[3:])

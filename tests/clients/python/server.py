@@ -1,11 +1,14 @@
 """An MCP server built with the official Python SDK (`MCPServer`), for the tests that drive our
 client against it (tests/tests/mcp_clients.rs) and for the benchmark that times it beside ours
-(benches/src/bin/mcp_latency.rs). Its tools: `add`, `fail` (always an error) and `sleep` (which
-writes "sleep cancelled" to stderr when its call is cancelled).
+(benches/src/bin/mcp_latency.rs). Its tools: `add`, `fail` (always an error), `sleep` (which
+writes "sleep cancelled" to stderr when its call is cancelled) and `count` (which reports each
+step as progress).
 
-    python server.py stdio   # serves on standard input and output
-    python server.py http    # streamable HTTP at /mcp, sessions, JSON answers: prints its
-                             # address, then serves until standard input closes
+    python server.py stdio       # serves on standard input and output
+    python server.py http        # streamable HTTP at /mcp, with sessions, answering calls as
+                                 # event streams (the SDK's default): prints its address, then
+                                 # serves until standard input closes
+    python server.py http-json   # the same, answering in JSON (no progress reports then)
 """
 
 import asyncio
@@ -14,7 +17,7 @@ import sys
 
 import anyio
 import uvicorn
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 server = MCPServer("python-sdk-server", log_level="WARNING")
@@ -43,13 +46,22 @@ async def sleep(seconds: float) -> str:
     return "slept"
 
 
-async def serve_http() -> None:
+@server.tool()
+async def count(n: int, ctx: Context) -> int:
+    """Counts from 1 to `n`, reporting each step as progress."""
+    for step in range(1, n + 1):
+        await ctx.report_progress(step, n, f"step {step}")
+        await anyio.sleep(0.02)
+    return n
+
+
+async def serve_http(json_response: bool) -> None:
     # As uvicorn binds: with IPPROTO_TCP named, so that asyncio sets TCP_NODELAY.
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     host, port = listener.getsockname()
-    app = server.streamable_http_app(json_response=True)
+    app = server.streamable_http_app(json_response=json_response)
     http = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     print(f"{host}:{port}", flush=True)
 
@@ -65,4 +77,4 @@ async def serve_http() -> None:
 if sys.argv[1:] == ["stdio"]:
     server.run()
 else:
-    asyncio.run(serve_http())
+    asyncio.run(serve_http(json_response=sys.argv[1:] == ["http-json"]))
