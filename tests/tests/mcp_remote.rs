@@ -305,3 +305,57 @@ async fn without_a_relay_progress_is_not_passed_on() {
     assert_eq!(results[0].output.text(), "3");
     assert_eq!(*seen.lock().unwrap(), []);
 }
+
+/// A server that answers `initialize`, and `tools/call` with a result without the `content` MCP
+/// asks for (`terse`) or with a result of another request (any other tool).
+async fn serve_odd_results(end: tokio::io::DuplexStream) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = tokio::io::split(end);
+    let mut lines = BufReader::new(read).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let message: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let (Some(id), Some(method)) = (message.get("id"), message["method"].as_str()) else {
+            continue;
+        };
+        let answer = match method {
+            "initialize" => json!({"result": {
+                "protocolVersion": message["params"]["protocolVersion"],
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "terse", "version": "0"},
+            }}),
+            "tools/call" if message["params"]["name"] == "terse" => json!({"result": {}}),
+            "tools/call" => json!({"result": {"tools": []}}),
+            _ => json!({"error": {"code": -32601, "message": "no such method"}}),
+        };
+        let mut answer = answer.as_object().unwrap().clone();
+        answer.insert("jsonrpc".into(), json!("2.0"));
+        answer.insert("id".into(), id.clone());
+        let line = serde_json::to_string(&answer).unwrap() + "\n";
+        write.write_all(line.as_bytes()).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_without_content_is_empty_and_one_of_another_kind_a_failure() {
+    let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(serve_odd_results(server_end));
+    let client = ().serve(client_end).await.expect("handshake");
+    let schema: JsonObject = serde_json::from_value(json!({"type": "object"})).unwrap();
+    let tools = [
+        ("terse", "Answers nothing."),
+        ("odd", "Answers with a list of tools."),
+    ]
+    .map(|(name, about)| McpTool::new(name, about, schema.clone()))
+    .map(|tool| Arc::new(RemoteTool::new(client.peer().clone(), tool)) as _);
+    let toolbox = Toolbox::builder().tools(tools).build().unwrap();
+    let output = toolbox.call("terse", "{}").await;
+    assert!(!output.is_error(), "{}", output.text());
+    assert_eq!(output.text(), "");
+    let output = toolbox.call("odd", "{}").await;
+    assert_eq!(
+        output.text(),
+        "odd failed: the MCP server answered with something other than the tool's result (such \
+         as a request for more input, or a task to poll), which this client cannot use. Do without this tool."
+    );
+    client.cancel().await.unwrap();
+}

@@ -232,7 +232,8 @@ impl ClientHandler for ProgressRelay {
 /// a call sends `tools/call` through the client.
 ///
 /// A result with `isError: true` is the tool's failure ([`Failure::Tool`]), with the result's
-/// text as the message; so is a JSON-RPC error. A request that got no answer is a failure too,
+/// text as the message; so is a JSON-RPC error, and an answer that is not a tool's result
+/// (2026-07-28's `input_required`, or a task: this client asks no user and polls no task). A request that got no answer is a failure too,
 /// saying which of two cases it was:
 ///
 /// - nothing reached the server (the client had stopped, the connection was refused, the
@@ -364,6 +365,12 @@ impl Tool for RemoteTool {
     }
 }
 
+/// What the model reads when the server answered a call with another kind of result (such as
+/// 2026-07-28's `input_required`, or a task), which this client does not act on.
+const NOT_A_TOOL_RESULT: &str = "the MCP server answered with something other than the tool's \
+     result (such as a request for more input, or a task to poll), which this client cannot use. Do \
+     without this tool.";
+
 /// What the model reads when a call was sent and its answer never came.
 pub(crate) const UNKNOWN_OUTCOME: &str = "unknown outcome: the server stopped answering after \
      the call was sent, so it may or may not have run. Check whether it did before calling again.";
@@ -427,9 +434,10 @@ pub(crate) async fn send(
     };
     match answer {
         Ok(ServerResult::CallToolResult(result)) => Ok(Ok(result)),
-        Ok(_) => Err(Lost::MayHaveRun(
-            ServiceError::UnexpectedResponse.to_string(),
-        )),
+        // A result without `content` reads as an empty one, as rmcp's own `call_tool` has it.
+        Ok(ServerResult::EmptyResult(_)) => Ok(Ok(CallToolResult::success(Vec::new()))),
+        // An answer, though one this client cannot use: not a reason to send the call again.
+        Ok(_) => Ok(Err(ErrorData::internal_error(NOT_A_TOOL_RESULT, None))),
         Err(ServiceError::McpError(error)) => Ok(Err(error)),
         Err(ServiceError::TransportSend(error)) if nothing_sent(&error) => {
             Err(Lost::NotSent(error.error.to_string()))
