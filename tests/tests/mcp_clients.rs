@@ -7,7 +7,8 @@
 //! web page using the server from a browser, under CORS as jsdom applies it.
 //!
 //! The other way round, our client (`remote_tools` over stdio, `RemoteServers` over HTTP)
-//! uses servers built with the two SDKs (`python/server.py`, `node/server.mjs`).
+//! uses servers built with the two SDKs (`python/server.py`, `node/server.mjs`); and both ways
+//! at once, the Python client uses a gateway of ours in front of the SDKs' servers.
 //!
 //! The clients are installed from their registries into `tests/clients/` by `.ci/run` (or by
 //! hand: `python3 -m venv tests/clients/.venv && tests/clients/.venv/bin/pip install 'mcp>=2,<3'
@@ -840,17 +841,18 @@ async fn our_client_uses_the_typescript_sdks_server_over_http() {
 }
 
 /// A gateway: our HTTP server serving the tools of an official SDK's server, used through
-/// `RemoteServers`. The official Python client, listening to the progress of its call at a
-/// revision with sessions and at 2026-07-28, gets each report the tool made on the far server.
-async fn progress_crosses_a_gateway_to(sdk: &str) {
+/// `RemoteServers`. The official Python client, at a revision with sessions and at 2026-07-28,
+/// gets each progress report the far server's tool made, and stopping to wait for a call
+/// cancels the tool on the far server.
+async fn a_gateway_to(sdk: &str) {
     let (Some(mut upstream), Some(client)) = (
         official_server(sdk),
-        python_running("mcp", "python/count.py"),
+        python_running("mcp", "python/gateway.py"),
     ) else {
         return;
     };
-    upstream.arg("http");
-    let (_upstream, address) = start_server(upstream).await;
+    upstream.arg("http").stderr(Stdio::piped());
+    let (mut upstream, address) = start_server(upstream).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let servers = tool_runtime::mcp::RemoteServers::builder([format!("http://{address}/mcp")])
         .connect()
@@ -870,6 +872,7 @@ async fn progress_crosses_a_gateway_to(sdk: &str) {
             "text": "3",
             "isError": false,
             "progress": [[1.0, 3.0, "step 1"], [2.0, 3.0, "step 2"], [3.0, 3.0, "step 3"]],
+            "sleepCancelled": true,
             "revision": revision,
         });
         assert_eq!(
@@ -877,17 +880,34 @@ async fn progress_crosses_a_gateway_to(sdk: &str) {
             "through the gateway to the {sdk} SDK's server"
         );
     }
+    // Each revision's `sleep` was cancelled on the far server.
+    let mut lines = BufReader::new(upstream.stderr.take().expect("stderr is piped")).lines();
+    let mut cancelled = 0;
+    let both = async {
+        while let Some(line) = lines.next_line().await.expect("stderr is readable") {
+            cancelled += usize::from(line == "sleep cancelled");
+            if cancelled == revisions.len() {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(10), both).await;
+    assert_eq!(
+        cancelled,
+        revisions.len(),
+        "cancelled sleeps on the {sdk} SDK's server"
+    );
     gateway.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn progress_crosses_a_gateway_to_the_python_sdks_server() {
-    progress_crosses_a_gateway_to("python").await;
+async fn a_gateway_to_the_python_sdks_server_passes_progress_and_cancellation_on() {
+    a_gateway_to("python").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn progress_crosses_a_gateway_to_the_typescript_sdks_server() {
-    progress_crosses_a_gateway_to("typescript").await;
+async fn a_gateway_to_the_typescript_sdks_server_passes_progress_and_cancellation_on() {
+    a_gateway_to("typescript").await;
 }
 
 /// Adds two numbers.
