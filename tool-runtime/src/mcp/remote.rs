@@ -97,7 +97,9 @@ async fn list(
 ///
 /// A report whose `progress` is not above the previous one of its call is dropped (MCP asks
 /// that it grow, and rmcp may hand two close reports over in either order), and so are those
-/// that come after the call's answer.
+/// that come after the call's answer. What is passed on is bounded whatever the server sends:
+/// a `total` that is not a finite number is left out, and a message is cut to its first 1,000
+/// characters.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -145,6 +147,10 @@ pub struct ProgressRelay {
     /// The calls in flight through this client, by the progress token rmcp gave their request.
     calls: Arc<Mutex<HashMap<ProgressToken, Listener>>>,
 }
+
+/// The longest progress message a [`ProgressRelay`] passes on, in characters: a server's longer
+/// ones are cut.
+const MAX_PROGRESS_MESSAGE_CHARS: usize = 1_000;
 
 /// Where the reports of one call go, and the last `progress` passed on.
 #[derive(Debug)]
@@ -194,12 +200,14 @@ impl ProgressRelay {
             listener.last = report.progress;
             listener.context.clone()
         };
+        let total = report.total.filter(|total| total.is_finite());
+        let message = report.message.as_deref().unwrap_or("");
+        let message = match message.char_indices().nth(MAX_PROGRESS_MESSAGE_CHARS) {
+            Some((end, _)) => &message[..end],
+            None => message,
+        };
         // The caller's code runs outside the lock.
-        context.progress(
-            report.progress,
-            report.total,
-            report.message.as_deref().unwrap_or(""),
-        );
+        context.progress(report.progress, total, message);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ProgressToken, Listener>> {
@@ -571,6 +579,26 @@ mod tests {
             (first.total, first.message.as_deref()),
             (None, Some("working"))
         );
+    }
+
+    #[test]
+    fn what_is_passed_on_is_bounded() {
+        let relay = ProgressRelay::default();
+        let (context, seen) = listened();
+        let _listening = relay.listen(report(1, 0.0).progress_token, &context);
+        let long = "é".repeat(MAX_PROGRESS_MESSAGE_CHARS + 500);
+        let mut flood = report(1, 1.0).with_message(long).with_total(f64::INFINITY);
+        relay.pass_on(flood.clone());
+        flood.progress = 2.0;
+        flood.total = Some(f64::NAN);
+        relay.pass_on(flood);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 2);
+        for report in seen.iter() {
+            assert_eq!(report.total, None);
+            let message = report.message.as_deref().unwrap();
+            assert_eq!(message, "é".repeat(MAX_PROGRESS_MESSAGE_CHARS));
+        }
     }
 
     #[test]
