@@ -417,29 +417,20 @@ pub(crate) async fn send(
     request: CallToolRequestParams,
     context: &CallContext,
 ) -> Result<Result<CallToolResult, ErrorData>, Lost> {
-    // A client that has stopped sends nothing; once the request is handed to a live one, a
-    // closed transport may have come after the server got it.
-    if peer.is_transport_closed() {
-        return Err(Lost::NotSent(ServiceError::TransportClosed.to_string()));
-    }
     let request = ClientRequest::CallToolRequest(CallToolRequest::new(request));
-    let answer = match peer
+    // A client that has stopped takes no request, so nothing was sent; once the request is
+    // handed to a live one, a closed transport may have come after the server got it.
+    let handle = peer
         .send_request_with_option(request, PeerRequestOptions::no_options())
         .await
-    {
-        Ok(handle) => {
-            let _listening =
-                relay.map(|relay| relay.listen(handle.progress_token.clone(), context));
-            let mut abandoned = Abandoned {
-                peer,
-                id: Some(handle.id.clone()),
-            };
-            let answer = handle.await_response().await;
-            abandoned.id = None;
-            answer
-        }
-        Err(error) => Err(error),
+        .map_err(|error| Lost::NotSent(error.to_string()))?;
+    let _listening = relay.map(|relay| relay.listen(handle.progress_token.clone(), context));
+    let mut abandoned = Abandoned {
+        peer,
+        id: Some(handle.id.clone()),
     };
+    let answer = handle.await_response().await;
+    abandoned.id = None;
     match answer {
         Ok(ServerResult::CallToolResult(result)) => Ok(Ok(result)),
         // A result without `content` reads as an empty one, as rmcp's own `call_tool` has it.
