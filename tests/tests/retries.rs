@@ -9,8 +9,8 @@ use anyhow::Context as _;
 use serde_json::json;
 use tokio::time::Instant;
 use tool_runtime::{
-    ArgumentsRef, BatchOptions, BoxFuture, CallContext, CancellationToken, Failure, State, Tool,
-    ToolCall, ToolError, ToolSpec, ToolValue, Toolbox, Transient, tool,
+    ArgumentsRef, BatchOptions, BoxFuture, CallContext, CancellationToken, Failure, OnProgress,
+    Progress, State, Tool, ToolCall, ToolError, ToolSpec, ToolValue, Toolbox, Transient, tool,
 };
 
 /// A service that fails transiently a given number of times, then answers; it records when
@@ -150,6 +150,19 @@ async fn via_transparent(#[state] upstream: &Upstream) -> Result<String, QuoteEr
     upstream.answer().map_err(QuoteError::Hidden)
 }
 
+/// Imports four rows, reporting each; the first attempt fails transiently after two.
+#[tool(idempotent)]
+async fn import(#[state] upstream: &Upstream, cx: &CallContext) -> Result<String, Transient> {
+    let first = upstream.starts().is_empty();
+    for row in 1..=4 {
+        if first && row == 3 {
+            break;
+        }
+        cx.progress(row.into(), Some(4.0), "importing");
+    }
+    upstream.answer()
+}
+
 fn with_upstream(upstream: Upstream) -> (Toolbox, Arc<Upstream>) {
     let upstream = Arc::new(upstream);
     let toolbox = Toolbox::builder()
@@ -168,6 +181,7 @@ fn with_upstream(upstream: Upstream) -> (Toolbox, Arc<Upstream>) {
             via_box::tool(),
             via_enum::tool(),
             via_transparent::tool(),
+            import::tool(),
         ])
         .state_arc(upstream.clone())
         .build()
@@ -462,4 +476,19 @@ async fn a_hand_written_tool_says_its_failure_is_transient() {
         "answered on attempt 2"
     );
     assert_eq!(upstream.starts().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn progress_grows_across_the_attempts_of_a_call() {
+    let (toolbox, _upstream) = with_upstream(Upstream::failing(1));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let listener = OnProgress::new({
+        let seen = seen.clone();
+        move |report: Progress| seen.lock().unwrap().push(report.done)
+    });
+    let call = ToolCall::new("1", "import", "{}").with_progress(listener);
+    let results = toolbox.call_all([call]).await;
+    assert_eq!(results[0].output.text(), "answered on attempt 2");
+    // The second attempt's rows 1 and 2 were reported already, by the first.
+    assert_eq!(*seen.lock().unwrap(), [1.0, 2.0, 3.0, 4.0]);
 }

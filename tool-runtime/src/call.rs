@@ -261,19 +261,17 @@ impl Toolbox {
         let token = call
             .cancel
             .map_or_else(CancellationToken::new, CancellationToken::child_token);
-        let context = || {
-            let mut context = CallContext::new()
-                .with_deadline(deadline)
-                .with_cancellation(token.clone())
-                .with_toolbox(self.clone(), index);
-            if let Some(id) = call.id {
-                context = context.with_call_id(id);
-            }
-            if let Some(listener) = call.progress {
-                context = context.with_progress(listener.clone());
-            }
-            context
-        };
+        // One context for every attempt: its progress reports grow across them.
+        let mut context = CallContext::new()
+            .with_deadline(deadline)
+            .with_cancellation(token.clone())
+            .with_toolbox(self.clone(), index);
+        if let Some(id) = call.id {
+            context = context.with_call_id(id);
+        }
+        if let Some(listener) = call.progress {
+            context = context.with_progress(listener.clone());
+        }
         let retries = retry::retries(&entry.spec);
         let mut polls = Polls::default();
         let mut attempts = 0;
@@ -281,7 +279,7 @@ impl Toolbox {
             let mut attempt_started = started;
             loop {
                 attempts += 1;
-                let attempt = self.attempt(entry, arguments, context(), deadline, &mut polls);
+                let attempt = self.attempt(entry, arguments, context.clone(), deadline, &mut polls);
                 let Some(result) = attempt.await else {
                     token.cancel();
                     return Err(ToolError::TimedOut {

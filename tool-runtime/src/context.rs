@@ -2,7 +2,7 @@
 //! its progress reports go.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -42,7 +42,7 @@ pub struct CallContext {
     /// `None`: never cancelled (no token is made until one is needed).
     cancellation: Option<CancellationToken>,
     /// `None`: nobody listens to progress reports.
-    progress: Option<OnProgress>,
+    progress: Option<Reports>,
     /// The toolbox running the call and the index of the tool's entry, for its blocking calls.
     toolbox: Option<(Toolbox, usize)>,
 }
@@ -72,9 +72,13 @@ impl CallContext {
         self
     }
 
-    /// Sends the tool's progress reports to `listener`.
+    /// Sends the tool's progress reports to `listener`. The context and its clones are one
+    /// call: each of their reports must go further than the last one passed on.
     pub fn with_progress(mut self, listener: OnProgress) -> Self {
-        self.progress = Some(listener);
+        self.progress = Some(Reports {
+            listener,
+            last: Arc::new(Mutex::new(f64::NEG_INFINITY)),
+        });
         self
     }
 
@@ -82,7 +86,10 @@ impl CallContext {
     /// with a short `message` (none when empty). An MCP client that asked for progress gets
     /// each report as a `notifications/progress`; an in-process caller gets it through the
     /// [`OnProgress`] of its [`ToolCall`](crate::ToolCall). With nobody listening, it does
-    /// nothing. `done` should grow from one report to the next.
+    /// nothing. MCP requires progress to grow, so a report whose `done` is not above the last
+    /// one passed on, or is NaN, is dropped: when the toolbox runs a tool again after a
+    /// transient failure, the new attempt's reports are passed on once they go further than
+    /// the earlier one got.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -113,7 +120,15 @@ impl CallContext {
     /// }
     /// ```
     pub fn progress(&self, done: f64, total: Option<f64>, message: &str) {
-        if let Some(listener) = &self.progress {
+        if let Some(Reports { listener, last }) = &self.progress {
+            {
+                let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+                if done.is_nan() || done <= *last {
+                    return;
+                }
+                *last = done;
+            }
+            // The listener runs outside the lock.
             (listener.0)(Progress {
                 done,
                 total,
@@ -174,6 +189,14 @@ impl CallContext {
     }
 }
 
+/// Where the reports of a call go, and the `done` of the last one passed on, shared by the
+/// clones of its context (the attempts of the call, a relay of a remote server's reports).
+#[derive(Clone, Debug)]
+struct Reports {
+    listener: OnProgress,
+    last: Arc<Mutex<f64>>,
+}
+
 /// One progress report of a tool ([`CallContext::progress`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Progress {
@@ -215,5 +238,32 @@ impl fmt::Debug for OnProgress {
 impl PartialEq for OnProgress {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reports_that_go_further_are_passed_on_by_a_context_and_its_clones() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let listener = OnProgress::new({
+            let seen = seen.clone();
+            move |report: Progress| seen.lock().unwrap().push(report.done)
+        });
+        let context = CallContext::new().with_progress(listener.clone());
+        let clone = context.clone();
+        context.progress(1.0, None, "");
+        context.progress(1.0, None, "");
+        clone.progress(0.5, None, "");
+        clone.progress(f64::NAN, None, "");
+        clone.progress(2.0, None, "");
+        context.progress(1.5, None, "");
+        // Another call with the same listener starts again.
+        CallContext::new()
+            .with_progress(listener)
+            .progress(0.0, None, "");
+        assert_eq!(*seen.lock().unwrap(), [1.0, 2.0, 0.0]);
     }
 }

@@ -95,9 +95,10 @@ async fn list(
 /// list the tools with [`ProgressRelay::remote_tools`]. ([`RemoteServers`](super::RemoteServers)
 /// uses one for each server.)
 ///
-/// A report whose `progress` is not above the previous one of its call is dropped (MCP asks
-/// that it grow, and rmcp may hand two close reports over in either order), and so are those
-/// that come after the call's answer. What is passed on is bounded whatever the server sends:
+/// Reports that come after the call's answer are dropped, and, as with every report
+/// ([`CallContext::progress`](crate::CallContext::progress)), those that do not go further
+/// than the last one passed on (rmcp may hand two close reports over in either order). What
+/// is passed on is bounded whatever the server sends:
 /// a `total` that is not a finite number is left out, and a message is cut to its first 1,000
 /// characters.
 ///
@@ -144,20 +145,14 @@ async fn list(
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ProgressRelay {
-    /// The calls in flight through this client, by the progress token rmcp gave their request.
-    calls: Arc<Mutex<HashMap<ProgressToken, Listener>>>,
+    /// The contexts of the calls in flight through this client, by the progress token rmcp gave
+    /// their request.
+    calls: Arc<Mutex<HashMap<ProgressToken, CallContext>>>,
 }
 
 /// The longest progress message a [`ProgressRelay`] passes on, in characters: a server's longer
 /// ones are cut.
 const MAX_PROGRESS_MESSAGE_CHARS: usize = 1_000;
-
-/// Where the reports of one call go, and the last `progress` passed on.
-#[derive(Debug)]
-struct Listener {
-    context: CallContext,
-    last: f64,
-}
 
 /// Stops passing a call's reports on when dropped: when its answer came, or its caller stopped
 /// waiting.
@@ -178,27 +173,14 @@ impl ProgressRelay {
 
     /// Passes the reports for `token` to `context` until the guard is dropped.
     fn listen(&self, token: ProgressToken, context: &CallContext) -> Listening<'_> {
-        let listener = Listener {
-            context: context.clone(),
-            last: f64::NEG_INFINITY,
-        };
-        self.lock().insert(token.clone(), listener);
+        self.lock().insert(token.clone(), context.clone());
         Listening { relay: self, token }
     }
 
-    /// Passes `report` on to the call of its token, if that call is in flight and the report
-    /// goes further than the call's last.
+    /// Passes `report` on to the call of its token, if that call is in flight.
     fn pass_on(&self, report: ProgressNotificationParam) {
-        let context = {
-            let mut calls = self.lock();
-            let Some(listener) = calls.get_mut(&report.progress_token) else {
-                return;
-            };
-            if report.progress.is_nan() || report.progress <= listener.last {
-                return;
-            }
-            listener.last = report.progress;
-            listener.context.clone()
+        let Some(context) = self.lock().get(&report.progress_token).cloned() else {
+            return;
         };
         let total = report.total.filter(|total| total.is_finite());
         let message = report.message.as_deref().unwrap_or("");
@@ -210,7 +192,7 @@ impl ProgressRelay {
         context.progress(report.progress, total, message);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ProgressToken, Listener>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ProgressToken, CallContext>> {
         self.calls
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -219,9 +201,9 @@ impl ProgressRelay {
 
 impl Drop for Listening<'_> {
     fn drop(&mut self) {
-        let listener = self.relay.lock().remove(&self.token);
+        let context = self.relay.lock().remove(&self.token);
         // The context (and the caller's listener in it) is dropped outside the lock.
-        drop(listener);
+        drop(context);
     }
 }
 
