@@ -98,9 +98,8 @@ async fn list(
 /// Reports that come after the call's answer are dropped, and, as with every report
 /// ([`CallContext::progress`](crate::CallContext::progress)), those that do not go further
 /// than the last one passed on (rmcp may hand two close reports over in either order). What
-/// is passed on is bounded whatever the server sends:
-/// a `total` that is not a finite number is left out, and a message is cut to its first 1,000
-/// characters.
+/// is passed on is bounded whatever the server sends: a `total` that is not a finite number
+/// is left out, and a message is cut to its first 1,000 characters.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
