@@ -27,7 +27,7 @@ use rmcp::ServiceExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, Command};
-use tool_runtime::mcp::{HttpServer, McpServer, ProgressRelay};
+use tool_runtime::mcp::{HttpServer, McpServer, ProgressRelay, RemoteServers};
 use tool_runtime::providers::NullStyle;
 use tool_runtime::{OnProgress, Progress, ToolCall};
 
@@ -803,19 +803,26 @@ async fn our_client_over_stdio(sdk: &str) {
     client.cancel().await.expect("the client stops");
 }
 
-/// Our client (`RemoteServers`) on an official SDK's server over streamable HTTP.
-async fn our_client_over_http(sdk: &str) {
-    let Some(mut command) = official_server(sdk) else {
-        return;
-    };
+/// The official SDK's server `command` runs, over streamable HTTP with its stderr piped, and
+/// our client (`RemoteServers`) connected to it.
+async fn official_http_server(mut command: Command) -> (Child, RemoteServers) {
     command.arg("http").stderr(Stdio::piped());
-    let (mut server, address) = start_server(command).await;
+    let (server, address) = start_server(command).await;
     // The workspace builds reqwest with rustls and no crypto provider: install ring first.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let servers = tool_runtime::mcp::RemoteServers::builder([format!("http://{address}/mcp")])
+    let servers = RemoteServers::builder([format!("http://{address}/mcp")])
         .connect()
         .await
         .expect("our client connects");
+    (server, servers)
+}
+
+/// Our client (`RemoteServers`) on an official SDK's server over streamable HTTP.
+async fn our_client_over_http(sdk: &str) {
+    let Some(command) = official_server(sdk) else {
+        return;
+    };
+    let (mut server, servers) = official_http_server(command).await;
     let stderr = server.stderr.take().expect("stderr is piped");
     check_official_server(servers.tools(), stderr).await;
 }
@@ -845,19 +852,13 @@ async fn our_client_uses_the_typescript_sdks_server_over_http() {
 /// gets each progress report the far server's tool made, and stopping to wait for a call
 /// cancels the tool on the far server.
 async fn a_gateway_to(sdk: &str) {
-    let (Some(mut upstream), Some(client)) = (
+    let (Some(upstream), Some(client)) = (
         official_server(sdk),
         python_running("mcp", "python/gateway.py"),
     ) else {
         return;
     };
-    upstream.arg("http").stderr(Stdio::piped());
-    let (mut upstream, address) = start_server(upstream).await;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let servers = tool_runtime::mcp::RemoteServers::builder([format!("http://{address}/mcp")])
-        .connect()
-        .await
-        .expect("the gateway connects");
+    let (mut upstream, servers) = official_http_server(upstream).await;
     let toolbox = tool_runtime::Toolbox::builder()
         .tools(servers.tools())
         .build()
