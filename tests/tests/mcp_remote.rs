@@ -232,7 +232,7 @@ async fn remote_tools_work_over_http() {
 async fn count(n: u32, cx: &CallContext) -> u32 {
     for step in 1..=n {
         cx.progress(step.into(), Some(n.into()), &format!("{n}: step {step}"));
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     n
 }

@@ -57,7 +57,7 @@ function server() {
             params: { progressToken: _meta.progressToken, progress: step, total: n, message: `step ${step}` },
           });
         }
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
       return { content: [{ type: "text", text: String(n) }] };
     },

@@ -51,7 +51,7 @@ async def count(n: int, ctx: Context) -> int:
     """Counts from 1 to `n`, reporting each step as progress."""
     for step in range(1, n + 1):
         await ctx.report_progress(step, n, f"step {step}")
-        await anyio.sleep(0.02)
+        await anyio.sleep(0.05)
     return n
 
 
