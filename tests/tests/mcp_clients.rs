@@ -793,10 +793,11 @@ async fn our_client_over_stdio(sdk: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the server starts");
-    let relay = ProgressRelay::default();
-    let client = relay.clone().serve(transport).await.expect("handshake");
-    let tools = relay
-        .remote_tools(client.peer())
+    let client = ProgressRelay::default()
+        .serve(transport)
+        .await
+        .expect("handshake");
+    let tools = ProgressRelay::remote_tools(&client)
         .await
         .expect("the server lists its tools");
     check_official_server(tools, stderr.expect("stderr is piped")).await;

@@ -237,24 +237,27 @@ async fn count(n: u32, cx: &CallContext) -> u32 {
     n
 }
 
-/// A toolbox of the tools of a server of `count`, over a pipe, through a client served with
-/// `relay` (or with no handler at all).
-async fn counting_toolbox(relay: Option<ProgressRelay>) -> Toolbox {
+/// A toolbox of the tools of a server of `count`, over a pipe, through a client served with a
+/// `ProgressRelay` when `relayed` (with no handler at all otherwise).
+async fn counting_toolbox(relayed: bool) -> Toolbox {
     let server = McpServer::new(Toolbox::builder().tool(count::tool()).build().unwrap());
     let (server_end, client_end) = tokio::io::duplex(64 * 1024);
     tokio::spawn(async move {
         let running = server.serve(server_end).await.expect("handshake");
         running.waiting().await.expect("the server ran to its end");
     });
-    let tools = match relay {
-        Some(relay) => {
-            let client = relay.clone().serve(client_end).await.expect("handshake");
-            let tools = relay.remote_tools(client.peer()).await.unwrap();
+    let tools = match relayed {
+        true => {
+            let client = ProgressRelay::default()
+                .serve(client_end)
+                .await
+                .expect("handshake");
+            let tools = ProgressRelay::remote_tools(&client).await.unwrap();
             // The client runs as long as the test's runtime.
             tokio::spawn(client.waiting());
             tools
         }
-        None => {
+        false => {
             let client = ().serve(client_end).await.expect("handshake");
             let tools = remote_tools(client.peer()).await.unwrap();
             tokio::spawn(client.waiting());
@@ -277,7 +280,7 @@ fn counting(id: &str, n: u32) -> (ToolCall, Arc<Mutex<Vec<Progress>>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_passes_each_calls_progress_on_to_its_own_caller() {
-    let toolbox = counting_toolbox(Some(ProgressRelay::default())).await;
+    let toolbox = counting_toolbox(true).await;
     // Two calls at once: the server reports both in turn, on the same connection.
     let (three, seen_three) = counting("1", 3);
     let (five, seen_five) = counting("2", 5);
@@ -299,7 +302,7 @@ async fn a_relay_passes_each_calls_progress_on_to_its_own_caller() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_relay_progress_is_not_passed_on() {
-    let toolbox = counting_toolbox(None).await;
+    let toolbox = counting_toolbox(false).await;
     let (call, seen) = counting("1", 3);
     let results = toolbox.call_all([call]).await;
     assert_eq!(results[0].output.text(), "3");

@@ -11,7 +11,7 @@ use rmcp::model::{
     CancelledNotificationParam, ClientRequest, ContentBlock, JsonObject, ProgressNotificationParam,
     ProgressToken, RequestId, ServerResult,
 };
-use rmcp::service::{NotificationContext, PeerRequestOptions};
+use rmcp::service::{NotificationContext, PeerRequestOptions, RunningService};
 use rmcp::transport::DynamicTransportError;
 use rmcp::{ClientHandler, ErrorData, Peer, RoleClient, ServiceError};
 use serde_json::Value;
@@ -93,7 +93,7 @@ async fn list(
 /// [`OnProgress`](crate::OnProgress) of an in-process call, or, when the toolbox is itself
 /// served over MCP, to its client as `notifications/progress`. Serve the client with it, and
 /// list the tools with [`ProgressRelay::remote_tools`]. ([`RemoteServers`](super::RemoteServers)
-/// uses one for each server.)
+/// serves each of its clients with one.)
 ///
 /// Reports that come after the call's answer are dropped, and, as with every report
 /// ([`CallContext::progress`](crate::CallContext::progress)), those that do not go further
@@ -127,10 +127,9 @@ async fn list(
 ///         server.waiting().await?;
 ///         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
 ///     });
-///     let relay = ProgressRelay::default();
-///     let client = relay.clone().serve(client_end).await?;
+///     let client = ProgressRelay::default().serve(client_end).await?;
 ///
-///     let toolbox = Toolbox::builder().tools(relay.remote_tools(client.peer()).await?).build()?;
+///     let toolbox = Toolbox::builder().tools(ProgressRelay::remote_tools(&client).await?).build()?;
 ///     let seen = Arc::new(Mutex::new(Vec::new()));
 ///     let listener = OnProgress::new({
 ///         let seen = seen.clone();
@@ -161,13 +160,13 @@ struct Listening<'a> {
 }
 
 impl ProgressRelay {
-    /// The tools of the MCP server behind `peer`, a client served with this relay, as
-    /// [`remote_tools`] gives them, but passing their progress reports on to their callers.
+    /// The tools of the MCP server behind `client`, a client served with a relay, as
+    /// [`remote_tools`] gives them, but passing their progress reports on to their callers
+    /// through the relay.
     pub async fn remote_tools(
-        &self,
-        peer: &Peer<RoleClient>,
+        client: &RunningService<RoleClient, ProgressRelay>,
     ) -> Result<Vec<ToolRef>, ServiceError> {
-        list(peer, Some(self)).await
+        list(client.peer(), Some(client.service())).await
     }
 
     /// Passes the reports for `token` to `context` until the guard is dropped.
