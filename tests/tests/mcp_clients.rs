@@ -745,17 +745,28 @@ async fn check_official_server(tools: Vec<tool_runtime::ToolRef>, stderr: ChildS
         "sleep timed out after 500ms. Try again with a smaller request, or do without it."
     );
     // Our client sent notifications/cancelled for the call it stopped waiting for.
+    assert_eq!(
+        cancelled_sleeps(stderr, 1).await,
+        1,
+        "the server's sleep was not cancelled"
+    );
+}
+
+/// How many times an official SDK's server, whose stderr is `stderr`, says its `sleep` was
+/// cancelled, waiting up to 10 s for `expected` of them.
+async fn cancelled_sleeps(stderr: ChildStderr, expected: usize) -> usize {
     let mut lines = BufReader::new(stderr).lines();
-    let cancelled = async {
-        while let Some(line) = lines.next_line().await.expect("stderr is readable") {
-            if line == "sleep cancelled" {
-                return true;
+    let mut cancelled = 0;
+    let counting = async {
+        while cancelled < expected {
+            match lines.next_line().await.expect("stderr is readable") {
+                Some(line) => cancelled += usize::from(line == "sleep cancelled"),
+                None => break,
             }
         }
-        false
     };
-    let cancelled = tokio::time::timeout(Duration::from_secs(10), cancelled).await;
-    assert_eq!(cancelled, Ok(true), "the server's sleep was not cancelled");
+    let _ = tokio::time::timeout(Duration::from_secs(10), counting).await;
+    cancelled
 }
 
 /// What `count` with `n` = 3 answers, with the progress reports it makes on the way.
@@ -883,17 +894,8 @@ async fn a_gateway_to(sdk: &str) {
         );
     }
     // Each revision's `sleep` was cancelled on the far server.
-    let mut lines = BufReader::new(upstream.stderr.take().expect("stderr is piped")).lines();
-    let mut cancelled = 0;
-    let both = async {
-        while let Some(line) = lines.next_line().await.expect("stderr is readable") {
-            cancelled += usize::from(line == "sleep cancelled");
-            if cancelled == revisions.len() {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(10), both).await;
+    let stderr = upstream.stderr.take().expect("stderr is piped");
+    let cancelled = cancelled_sleeps(stderr, revisions.len()).await;
     assert_eq!(
         cancelled,
         revisions.len(),
