@@ -309,9 +309,12 @@ async fn without_a_relay_progress_is_not_passed_on() {
     assert_eq!(*seen.lock().unwrap(), []);
 }
 
-/// A server that answers `initialize`, and `tools/call` with a result without the `content` MCP
-/// asks for (`terse`) or with a result of another request (any other tool).
-async fn serve_odd_results(end: tokio::io::DuplexStream) {
+/// A server of JSON-RPC lines on `end` that answers `initialize` and, for any other request,
+/// the result `answer` gives for its method and params (`null`: no such method).
+async fn serve_raw(
+    end: tokio::io::DuplexStream,
+    answer: impl Fn(&str, &serde_json::Value) -> serde_json::Value,
+) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let (read, mut write) = tokio::io::split(end);
     let mut lines = BufReader::new(read).lines();
@@ -320,29 +323,47 @@ async fn serve_odd_results(end: tokio::io::DuplexStream) {
         let (Some(id), Some(method)) = (message.get("id"), message["method"].as_str()) else {
             continue;
         };
-        let answer = match method {
-            "initialize" => json!({"result": {
-                "protocolVersion": message["params"]["protocolVersion"],
+        let params = &message["params"];
+        let answer = match (method, answer(method, params)) {
+            ("initialize", _) => json!({"result": {
+                "protocolVersion": params["protocolVersion"],
                 "capabilities": {"tools": {}},
-                "serverInfo": {"name": "terse", "version": "0"},
+                "serverInfo": {"name": "raw", "version": "0"},
             }}),
-            "tools/call" if message["params"]["name"] == "terse" => json!({"result": {}}),
-            "tools/call" => json!({"result": {"tools": []}}),
-            _ => json!({"error": {"code": -32601, "message": "no such method"}}),
+            (_, serde_json::Value::Null) => {
+                json!({"error": {"code": -32601, "message": "no such method"}})
+            }
+            (_, result) => json!({ "result": result }),
         };
         let mut answer = answer.as_object().unwrap().clone();
         answer.insert("jsonrpc".into(), json!("2.0"));
         answer.insert("id".into(), id.clone());
         let line = serde_json::to_string(&answer).unwrap() + "\n";
-        write.write_all(line.as_bytes()).await.unwrap();
+        if write.write_all(line.as_bytes()).await.is_err() {
+            return;
+        }
     }
+}
+
+/// A client of a raw server answering with `answer` (see [`serve_raw`]).
+async fn raw_client(
+    answer: impl Fn(&str, &serde_json::Value) -> serde_json::Value + Send + 'static,
+) -> RunningService<RoleClient, ()> {
+    let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(serve_raw(server_end, answer));
+    ().serve(client_end).await.expect("handshake")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_without_content_is_empty_and_one_of_another_kind_a_failure() {
-    let (server_end, client_end) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(serve_odd_results(server_end));
-    let client = ().serve(client_end).await.expect("handshake");
+    // `tools/call` of `terse` answers a result without the `content` MCP asks for; of any
+    // other tool, the result of another request.
+    let client = raw_client(|method, params| match method {
+        "tools/call" if params["name"] == "terse" => json!({}),
+        "tools/call" => json!({"tools": []}),
+        _ => serde_json::Value::Null,
+    })
+    .await;
     let schema: JsonObject = serde_json::from_value(json!({"type": "object"})).unwrap();
     let tools = [
         ("terse", "Answers nothing."),
@@ -360,5 +381,87 @@ async fn a_result_without_content_is_empty_and_one_of_another_kind_a_failure() {
         "odd failed: the MCP server answered with something other than the tool's result (such \
          as a request for more input, or a task to poll), which this client cannot use. Do without this tool."
     );
+    client.cancel().await.unwrap();
+}
+
+/// A tool of a raw server's listing, with `schema` as its input schema.
+fn listed(name: &str, schema: serde_json::Value) -> serde_json::Value {
+    json!({"name": name, "description": "A tool.", "inputSchema": schema})
+}
+
+#[tokio::test]
+async fn tools_mcp_refuses_and_second_namesakes_are_left_out_of_a_listing() {
+    let object = json!({"type": "object"});
+    let long = "a".repeat(129);
+    let tools = json!([
+        listed("ok", object.clone()),
+        listed("", object.clone()),
+        listed("has space/and\nnewline", object.clone()),
+        listed(&long, object.clone()),
+        listed("a_string", json!({"type": "string"})),
+        listed("same", json!({"type": "object", "description": "first"})),
+        listed("same", json!({"type": "object", "description": "second"})),
+        listed("dotted.name", object.clone()),
+    ]);
+    let client = raw_client(move |method, _| match method {
+        "tools/list" => json!({ "tools": tools }),
+        _ => serde_json::Value::Null,
+    })
+    .await;
+    let tools = remote_tools(client.peer()).await.expect("listed");
+    let specs: Vec<_> = tools.iter().map(|tool| tool.spec()).collect();
+    let names: Vec<_> = specs.iter().map(|spec| spec.name.as_ref()).collect();
+    assert_eq!(names, ["ok", "same", "dotted.name"]);
+    assert_eq!(specs[1].input_schema["description"], "first");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_server_that_never_stops_paging_is_given_up_on() {
+    let pages = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = pages.clone();
+    let client = raw_client(move |method, _| match method {
+        "tools/list" => {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            json!({"tools": [], "nextCursor": "again"})
+        }
+        _ => serde_json::Value::Null,
+    })
+    .await;
+    let Err(error) = within_10s("the listing's end", remote_tools(client.peer())).await else {
+        panic!("a listing without end fails");
+    };
+    assert_eq!(
+        error.to_string(),
+        "Mcp error: -32603: the server lists its tools on more than 100 pages; its tools are not \
+         used"
+    );
+    assert_eq!(pages.load(std::sync::atomic::Ordering::Relaxed), 100);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_listing_larger_than_16_mib_is_given_up_on() {
+    let pages = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = pages.clone();
+    let client = raw_client(move |method, _| match method {
+        "tools/list" => {
+            let page = counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut tool = listed(&format!("tool_{page}"), json!({"type": "object"}));
+            tool["description"] = json!("x".repeat(1 << 20));
+            json!({"tools": [tool], "nextCursor": page.to_string()})
+        }
+        _ => serde_json::Value::Null,
+    })
+    .await;
+    let Err(error) = within_10s("the listing's end", remote_tools(client.peer())).await else {
+        panic!("the listing is too large");
+    };
+    assert_eq!(
+        error.to_string(),
+        "Mcp error: -32603: the server's tools take more than 16777216 bytes to declare; its \
+         tools are not used"
+    );
+    assert_eq!(pages.load(std::sync::atomic::Ordering::Relaxed), 16);
     client.cancel().await.unwrap();
 }

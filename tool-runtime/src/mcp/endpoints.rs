@@ -17,7 +17,7 @@ use rmcp::{ErrorData, Peer, RoleClient, ServiceExt};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::remote::{Lost, send};
+use super::remote::{Lost, listed_tools, send};
 use super::{ProgressRelay, RemoteTool};
 use crate::{CallContext, Failure, ToolRef};
 
@@ -345,7 +345,7 @@ async fn connect(
             .serve(transport)
             .await
             .map_err(|e| e.to_string())?;
-        let tools = client.list_all_tools().await.map_err(|e| e.to_string())?;
+        let tools = listed_tools(&client).await.map_err(|e| e.to_string())?;
         Ok(Connected { client, tools })
     };
     tokio::time::timeout(settings.connect_timeout, connecting)
@@ -456,7 +456,7 @@ impl Servers {
             .filter(|(peer, _)| !peer.is_transport_closed());
         let listed = match peer {
             Some((peer, _)) => {
-                tokio::time::timeout(self.settings.connect_timeout, peer.list_all_tools())
+                tokio::time::timeout(self.settings.connect_timeout, listed_tools(&peer))
                     .await
                     .map_err(|_| "no answer in time".to_owned())
                     .and_then(|listed| listed.map_err(|e| e.to_string()))

@@ -3,13 +3,13 @@
 //! that got no answer is told apart: nothing sent, or sent and perhaps run; and
 //! [`ProgressRelay`], which passes the server's progress reports on to the call's caller.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotification,
-    CancelledNotificationParam, ClientRequest, ContentBlock, JsonObject, ProgressNotificationParam,
-    ProgressToken, RequestId, ServerResult,
+    CancelledNotificationParam, ClientRequest, ContentBlock, JsonObject, PaginatedRequestParams,
+    ProgressNotificationParam, ProgressToken, RequestId, ServerResult,
 };
 use rmcp::service::{NotificationContext, PeerRequestOptions, RunningService};
 use rmcp::transport::DynamicTransportError;
@@ -18,6 +18,7 @@ use serde_json::Value;
 
 #[cfg(feature = "mcp-client")]
 use super::endpoints::Servers;
+use crate::providers::Provider;
 use crate::{
     Annotations, ArgumentsRef, BoxFuture, CallContext, Failure, State, Tool, ToolRef, ToolSpec,
     ToolValue,
@@ -28,7 +29,13 @@ use crate::{
 /// Keep the client running (the `RunningService` rmcp gave) while the toolbox is used: its
 /// tools send their calls through it, and a call whose client is gone fails with a message
 /// saying so. The server's progress reports are not passed on; for that, serve the client with
-/// a [`ProgressRelay`] and list the tools with [`ProgressRelay::remote_tools`]. A remote tool named like another tool of the toolbox makes
+/// a [`ProgressRelay`] and list the tools with [`ProgressRelay::remote_tools`].
+///
+/// What a server lists is bounded: at most 100 pages and 16 MiB of declarations are read, or
+/// the listing fails saying so. A tool MCP's own rules refuse (a name not of 1 to 128 letters,
+/// digits, `_`, `-` and `.`, or an input schema that is not an object) is left out, and so is
+/// a second tool of the same name; each is named in a warning (`tracing`). A remote tool named
+/// like another tool of the toolbox makes
 /// [`ToolboxBuilder::build`](crate::ToolboxBuilder::build) fail with
 /// [`BuildProblem::DuplicateName`](crate::BuildProblem::DuplicateName).
 ///
@@ -74,7 +81,7 @@ async fn list(
     peer: &Peer<RoleClient>,
     relay: Option<&ProgressRelay>,
 ) -> Result<Vec<ToolRef>, ServiceError> {
-    let tools = peer.list_all_tools().await?;
+    let tools = listed_tools(peer).await?;
     Ok(tools
         .into_iter()
         .map(|tool| {
@@ -85,6 +92,85 @@ async fn list(
             Arc::new(RemoteTool { route, tool }) as ToolRef
         })
         .collect())
+}
+
+/// At most this many pages of `tools/list` are read: a server that never stops paging cannot
+/// hold a listing forever.
+const MAX_PAGES: usize = 100;
+
+/// At most this many bytes of tool declarations (as JSON) are kept from one server's listing.
+const MAX_LISTING_BYTES: usize = 16 << 20;
+
+/// The tools the server behind `peer` lists, page after page, within [`MAX_PAGES`] and
+/// [`MAX_LISTING_BYTES`]. A tool MCP's rules refuse, or named like one listed before it, is
+/// left out with a warning.
+pub(super) async fn listed_tools(
+    peer: &Peer<RoleClient>,
+) -> Result<Vec<rmcp::model::Tool>, ServiceError> {
+    let mut tools = Vec::new();
+    let mut names = HashSet::new();
+    let mut bytes = 0;
+    let mut cursor = None;
+    for _ in 0..MAX_PAGES {
+        let params = PaginatedRequestParams::default().with_cursor(cursor);
+        let page = peer.list_tools(Some(params)).await?;
+        for tool in page.tools {
+            if let Some(violation) = Provider::Mcp.check(&declaration(&tool)).first() {
+                tracing::warn!(%violation, "a tool of an MCP server is left out");
+                continue;
+            }
+            if !names.insert(tool.name.clone()) {
+                let name = &tool.name;
+                tracing::warn!(%name, "an MCP server lists two tools of this name; the second is left out");
+                continue;
+            }
+            bytes += serde_json::to_vec(&tool).map_or(0, |json| json.len());
+            if bytes > MAX_LISTING_BYTES {
+                return Err(listing_refused(format!(
+                    "the server's tools take more than {MAX_LISTING_BYTES} bytes to declare"
+                )));
+            }
+            tools.push(tool);
+        }
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            return Ok(tools);
+        }
+    }
+    Err(listing_refused(format!(
+        "the server lists its tools on more than {MAX_PAGES} pages"
+    )))
+}
+
+/// The error of a listing given up on `why`.
+fn listing_refused(why: String) -> ServiceError {
+    ServiceError::McpError(ErrorData::internal_error(
+        format!("{why}; its tools are not used"),
+        None,
+    ))
+}
+
+/// What a model or a client is told about the remote tool `tool`.
+fn declaration(tool: &rmcp::model::Tool) -> ToolSpec {
+    let hints = tool.annotations.clone().unwrap_or_default();
+    let annotations = Annotations {
+        title: tool.title.clone().or(hints.title),
+        read_only: hints.read_only_hint,
+        destructive: hints.destructive_hint,
+        idempotent: hints.idempotent_hint,
+        open_world: hints.open_world_hint,
+    };
+    ToolSpec::new(
+        tool.name.clone(),
+        tool.description.clone().unwrap_or_default(),
+        Value::Object(JsonObject::clone(&tool.input_schema)),
+    )
+    .with_output_schema(
+        tool.output_schema
+            .as_deref()
+            .map(|schema| Value::Object(schema.clone())),
+    )
+    .with_annotations(annotations)
 }
 
 /// An rmcp client handler that passes the progress reports an MCP server sends during a call
@@ -304,26 +390,7 @@ impl RemoteTool {
 
 impl Tool for RemoteTool {
     fn spec(&self) -> ToolSpec {
-        let tool = &self.tool;
-        let hints = tool.annotations.clone().unwrap_or_default();
-        let annotations = Annotations {
-            title: tool.title.clone().or(hints.title),
-            read_only: hints.read_only_hint,
-            destructive: hints.destructive_hint,
-            idempotent: hints.idempotent_hint,
-            open_world: hints.open_world_hint,
-        };
-        ToolSpec::new(
-            tool.name.clone(),
-            tool.description.clone().unwrap_or_default(),
-            Value::Object(JsonObject::clone(&tool.input_schema)),
-        )
-        .with_output_schema(
-            tool.output_schema
-                .as_deref()
-                .map(|schema| Value::Object(schema.clone())),
-        )
-        .with_annotations(annotations)
+        declaration(&self.tool)
     }
 
     fn call<'a>(
