@@ -58,8 +58,13 @@ impl Raw {
             .request(method, &self.url)
             .header("accept", "application/json, text/event-stream")
             .header("content-type", "application/json")
-            .header("mcp-protocol-version", "2025-06-18")
             .body(body.to_owned());
+        if !headers
+            .iter()
+            .any(|(name, _)| *name == "mcp-protocol-version")
+        {
+            request = request.header("mcp-protocol-version", "2025-06-18");
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -263,6 +268,23 @@ async fn requests_need_one_of_the_tokens() {
         error_of(wrong).await["message"],
         "a valid bearer token is required; send it as `Authorization: Bearer TOKEN`"
     );
+    // Two tokens are not one: the order of the headers decides nothing.
+    for tokens in [["s3cret", "wrong"], ["wrong", "s3cret"]] {
+        let request = raw
+            .http
+            .post(&raw.url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", tokens[0]))
+            .header("authorization", format!("Bearer {}", tokens[1]))
+            .body(INITIALIZE);
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{tokens:?}");
+        assert_eq!(
+            error_of(response).await["message"],
+            "the request has two Authorization headers; send one, with one bearer token"
+        );
+    }
     let id = raw.session(&[("authorization", "Bearer s3cret")]).await;
     // A token is needed on every request, not only the first.
     assert_eq!(raw.list(&id, &[]).await.0, StatusCode::UNAUTHORIZED);
@@ -447,8 +469,38 @@ async fn every_refusal_is_a_json_rpc_error_that_says_what_to_do() {
     );
     let response = raw.send(reqwest::Method::PUT, list, &[]).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert!(response.headers().contains_key("allow"));
-    assert_eq!(error_of(response).await["code"], -32000);
+    let allowed = response.headers()["allow"].to_str().unwrap().to_owned();
+    let error = error_of(response).await;
+    assert_eq!(error["code"], -32000);
+    assert_eq!(
+        error["message"],
+        format!("the MCP path does not answer this method; send {allowed}")
+    );
+    let id = raw.session(&[]).await;
+    let headers = [
+        ("mcp-session-id", &*id),
+        ("mcp-protocol-version", "1999-01-01"),
+    ];
+    let response = raw.post(list, &headers).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error_of(response).await["message"],
+        "this server does not speak the MCP revision the MCP-Protocol-Version header names; \
+         send one of 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28"
+    );
+    let request = format!(
+        "POST /mcp HTTP/1.0\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nContent-Length: {}\r\n\r\n{INITIALIZE}",
+        INITIALIZE.len()
+    );
+    let answer = raw_exchange(&server, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.0 400"), "{answer}");
+    assert!(
+        answer.contains(
+            "the request needs a Host header naming this server; send one, as HTTP/1.1 asks"
+        ),
+        "{answer}"
+    );
     server.shutdown().await;
 }
 
@@ -485,22 +537,31 @@ async fn half_sent_headers_are_cut_off() {
 async fn a_body_that_is_not_a_json_rpc_message_is_a_bad_request() {
     let server = builder().bind("127.0.0.1:0").await.unwrap();
     let raw = Raw::new(&server);
-    for (body, code) in [
-        ("{\"jsonrpc\": \"2.0\", \"id\": 1,", -32700),
+    let not_a_message = "the request is not a JSON-RPC message; send one object with \
+                         \"jsonrpc\": \"2.0\" and the method and params MCP defines for it";
+    let batch = "batches of JSON-RPC messages are not accepted; send each message in a \
+                 request of its own";
+    for (body, code, message) in [
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1,", -32700, None),
         (
-            "[{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}]",
+            " [{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}]",
             -32600,
+            Some(batch),
         ),
         (
             "{\"jsonrpc\": \"1.0\", \"id\": 1, \"method\": \"ping\"}",
             -32600,
+            Some(not_a_message),
         ),
-        ("\"hello\"", -32600),
+        ("\"hello\"", -32600, Some(not_a_message)),
     ] {
         let response = raw.post(body, &[]).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
         let error = error_of(response).await;
         assert_eq!(error["code"], code, "{body}: {error}");
+        if let Some(message) = message {
+            assert_eq!(error["message"], message, "{body}");
+        }
     }
     let request = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\
                    Accept: application/json, text/event-stream\r\nContent-Length: 2\r\n\

@@ -15,7 +15,7 @@ use http_body::Body;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use rmcp::ErrorData;
-use rmcp::model::CustomRequest;
+use rmcp::model::{CustomRequest, ProtocolVersion};
 use rmcp::transport::StreamableHttpService;
 use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -156,7 +156,14 @@ impl McpHttpService {
         }
         let mut identity = None;
         if let Some(auth) = &checks.auth {
-            let authorization = request.headers().get(header::AUTHORIZATION);
+            let mut authorizations = request.headers().get_all(header::AUTHORIZATION).iter();
+            let authorization = authorizations.next();
+            if authorizations.next().is_some() {
+                return refusal(
+                    StatusCode::BAD_REQUEST,
+                    "the request has two Authorization headers; send one, with one bearer token",
+                );
+            }
             identity = auth
                 .identity(authorization.map(HeaderValue::as_bytes))
                 .await;
@@ -398,6 +405,12 @@ fn too_large(limit: usize) -> HttpResponse {
 /// text that is not JSON (-32700) or for JSON that is not a request (-32600).
 fn not_a_message(body: &[u8]) -> HttpResponse {
     match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Ok(_) if body.trim_ascii_start().starts_with(b"[") => error_response(
+            StatusCode::BAD_REQUEST,
+            -32600,
+            "batches of JSON-RPC messages are not accepted; send each message in a request of \
+             its own",
+        ),
         Err(error) => {
             let message = format!("the request is not JSON ({error}); send one JSON-RPC message");
             error_response(StatusCode::BAD_REQUEST, -32700, &message)
@@ -437,6 +450,31 @@ async fn as_json_rpc(response: HttpResponse, body: &[u8], json: bool) -> HttpRes
                  header its answer carries",
             ),
         },
+        "Method Not Allowed" => {
+            let allowed = parts.headers.get(header::ALLOW);
+            let allowed = allowed.and_then(|allow| allow.to_str().ok());
+            let message = format!(
+                "the MCP path does not answer this method; send {}",
+                allowed.unwrap_or("POST")
+            );
+            refusal(status, &message)
+        }
+        text if text.starts_with("Bad Request: Unsupported MCP-Protocol-Version")
+            || text.starts_with("Bad Request: Invalid MCP-Protocol-Version") =>
+        {
+            let known = ProtocolVersion::KNOWN_VERSIONS.iter();
+            let known: Vec<&str> = known.map(ProtocolVersion::as_str).collect();
+            let message = format!(
+                "this server does not speak the MCP revision the MCP-Protocol-Version header \
+                 names; send one of {}",
+                known.join(", ")
+            );
+            refusal(status, &message)
+        }
+        text if text.starts_with("Bad Request: ") && text.contains("Host header") => refusal(
+            status,
+            "the request needs a Host header naming this server; send one, as HTTP/1.1 asks",
+        ),
         text => refusal(status, text),
     };
     parts.headers.remove(header::CONTENT_TYPE);
