@@ -53,6 +53,7 @@ async fn a_child_process_serves_lists_calls_and_cancels() {
             "cancellations",
             "count_up",
             "fail",
+            "repeat",
             "stall",
             "wait_for_cancel"
         ]

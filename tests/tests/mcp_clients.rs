@@ -466,6 +466,13 @@ fn check_calls(seen: &Value, context: &str) {
         json!({"text": "fail failed: no such city", "isError": true}),
         "{context}"
     );
+    // A typed result too long for the toolbox is cut, and its structured value left out:
+    // an error result, since clients refuse a success without the value its schema declares.
+    assert_eq!(
+        seen["repeat"],
+        json!({"isError": true, "structured": null, "cut": true}),
+        "{context}"
+    );
     assert_eq!(seen["unknown"]["code"], -32602, "{context}");
     let message = seen["unknown"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("unknown tool \"ad\""), "{context}");
@@ -477,6 +484,7 @@ fn test_server_tools() -> Vec<String> {
         "cancellations",
         "count_up",
         "fail",
+        "repeat",
         "stall",
         "wait_for_cancel",
     ]

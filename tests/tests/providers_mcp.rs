@@ -276,3 +276,32 @@ async fn structured_content_is_wrapped_like_its_schema() {
         ]
     );
 }
+
+/// MCP clients refuse a success without the structured content a tool's output schema
+/// declares: a value cut to the toolbox's output limit makes the result an error, whose text
+/// the model reads.
+#[tokio::test]
+async fn a_typed_result_cut_to_the_output_limit_is_an_error() {
+    let toolbox = Toolbox::builder()
+        .tool(reports::tool())
+        .max_output_chars(100)
+        .build()
+        .unwrap();
+    let results = toolbox
+        .call_all([
+            ToolCall::new("1", "reports", json!({"count": 2})),
+            ToolCall::new("2", "reports", json!({"count": 50})),
+        ])
+        .await;
+    let short = mcp::write_result(&toolbox, &results[0]);
+    assert_eq!(short["isError"], false);
+    assert_eq!(
+        short["structuredContent"],
+        json!({"result": [{"temp": 0}, {"temp": 1}]})
+    );
+    let cut = mcp::write_result(&toolbox, &results[1]);
+    assert_eq!(cut["isError"], true);
+    assert_eq!(cut.get("structuredContent"), None);
+    let text = cut["content"][0]["text"].as_str().unwrap();
+    assert!(text.ends_with("more characters not shown]"), "{text}");
+}

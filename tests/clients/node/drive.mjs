@@ -25,6 +25,13 @@ async function scenario(client, seen) {
   const failed = await client.callTool({ name: 'fail', arguments: { message: 'no such city' } });
   seen.fail = { text: text(failed), isError: failed.isError };
 
+  const cut = await client.callTool({ name: 'repeat', arguments: { word: 'word', times: 25000 } });
+  seen.repeat = {
+    isError: cut.isError,
+    structured: cut.structuredContent ?? null,
+    cut: text(cut).includes('[output cut:'),
+  };
+
   try {
     await client.callTool({ name: 'ad', arguments: {} });
     seen.unknown = 'no error';

@@ -63,6 +63,13 @@ async def scenario(server, list_only):
     failed = await server.call_tool("fail", {"message": "no such city"})
     seen["fail"] = {"text": text(failed), "isError": failed.is_error}
 
+    cut = await server.call_tool("repeat", {"word": "word", "times": 25000})
+    seen["repeat"] = {
+        "isError": cut.is_error,
+        "structured": cut.structured_content,
+        "cut": "[output cut:" in text(cut),
+    }
+
     try:
         await server.call_tool("ad", {})
         seen["unknown"] = "no error"

@@ -39,6 +39,13 @@ async def scenario(client):
     failed = await client.call_tool("fail", {"message": "no such city"})
     seen["fail"] = {"text": text(failed), "isError": failed.is_error}
 
+    cut = await client.call_tool("repeat", {"word": "word", "times": 25000})
+    seen["repeat"] = {
+        "isError": cut.is_error,
+        "structured": cut.structured_content,
+        "cut": "[output cut:" in text(cut),
+    }
+
     try:
         await client.call_tool("ad", {})
         seen["unknown"] = "no error"

@@ -84,6 +84,12 @@ async fn count_up(n: u32, cx: &CallContext) -> u32 {
     n
 }
 
+/// `word`, `times` times: a typed result, which the toolbox cuts when it is long.
+#[tool(read_only)]
+async fn repeat(word: String, times: u32) -> Vec<String> {
+    vec![word; times as usize]
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let flag = |name: &str| std::env::args().skip(1).any(|arg| arg == name);
@@ -101,6 +107,7 @@ async fn main() -> std::io::Result<()> {
             wait_for_cancel::tool(),
             cancellations::tool(),
             count_up::tool(),
+            repeat::tool(),
         ])
         .default_timeout(Duration::from_secs(60))
         .build()

@@ -36,12 +36,13 @@ pub(super) fn result(toolbox: &Toolbox, result: &CallResult) -> Result<CallToolR
         return Err(ErrorData::invalid_params(output.text().to_owned(), None));
     }
     let content = vec![ContentBlock::text(output.text())];
-    let mut answer = if output.is_error() {
+    let structured = mcp::structured_content(toolbox, result);
+    let mut answer = if mcp::is_error(toolbox, result, structured.as_ref()) {
         CallToolResult::error(content)
     } else {
         CallToolResult::success(content)
     };
-    answer.structured_content = mcp::structured_content(toolbox, result);
+    answer.structured_content = structured;
     Ok(answer)
 }
 

@@ -169,7 +169,10 @@ fn read_params(params: &Value, path: &str, id: String) -> Result<ToolCall, ReadE
 /// The `CallToolResult` of a call: its text as one text block, its structured content (wrapped
 /// under `result` when the tool's output schema is, or when a tool without one gave a value
 /// that is not an object), and `isError`. A tool's failure, bad arguments included, is a
-/// result the model reads, not a protocol error.
+/// result the model reads, not a protocol error. So is the result of a tool that declares an
+/// output schema when its value was left out for being longer than the toolbox's
+/// [`max_output_chars`](crate::ToolboxBuilder::max_output_chars): MCP allows no success
+/// without it.
 ///
 /// ```
 /// use serde_json::json;
@@ -203,11 +206,24 @@ pub fn write_result(toolbox: &Toolbox, result: &CallResult) -> Value {
         "content".to_owned(),
         json!([{"type": "text", "text": output.text()}]),
     );
-    if let Some(content) = structured_content(toolbox, result) {
+    let content = structured_content(toolbox, result);
+    let is_error = is_error(toolbox, result, content.as_ref());
+    if let Some(content) = content {
         answer.insert("structuredContent".to_owned(), content);
     }
-    answer.insert("isError".to_owned(), json!(output.is_error()));
+    answer.insert("isError".to_owned(), json!(is_error));
     Value::Object(answer)
+}
+
+/// Whether a call's result is an error for MCP, given its `structured` content: the tool
+/// failed, or it declares an output schema and has no structured value to match it (its value
+/// was longer than the toolbox's output limit, or a remote tool gave none). MCP allows no
+/// other result of such a tool, and clients refuse it; as an error, the model reads the text.
+pub(crate) fn is_error(toolbox: &Toolbox, result: &CallResult, structured: Option<&Value>) -> bool {
+    let declares_output = toolbox
+        .spec(&result.name)
+        .is_some_and(|spec| spec.output_schema.is_some());
+    result.output.is_error() || (declares_output && structured.is_none())
 }
 
 /// The `structuredContent` of a call's result: its structured value, wrapped under `result`
