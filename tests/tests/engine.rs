@@ -179,6 +179,53 @@ async fn a_batch_deadline_stops_what_is_left() {
     assert_eq!(flags.dropped.load(Ordering::SeqCst), 2);
 }
 
+/// A sequential call that runs until the batch's deadline leaves no time for the calls after
+/// it: they are answered as not run, not as timed out (which would tell the model to ask for
+/// less).
+#[tokio::test(start_paused = true)]
+async fn calls_whose_turn_comes_after_the_deadline_are_not_run() {
+    let gauge = Arc::new(Gauge::default());
+    let toolbox = Toolbox::builder()
+        .tools([work::tool(), migrate::tool()])
+        .state_arc(gauge.clone())
+        .state(Log::default())
+        .build()
+        .unwrap();
+    let batch = vec![
+        ToolCall::new("slow", "work", json!({"ms": 1_000})),
+        ToolCall::new("sequential", "migrate", json!({})),
+        ToolCall::new("late", "work", json!({"ms": 10})),
+    ];
+    let results = toolbox
+        .call_all_with(
+            batch,
+            BatchOptions::new().deadline(Duration::from_millis(200)),
+        )
+        .await;
+    assert_eq!(
+        results[0].output.error().map(ToolError::kind),
+        Some("timed_out")
+    );
+    for result in &results[1..] {
+        let tool = &result.name;
+        assert_eq!(
+            result.output.error(),
+            Some(&ToolError::NotStarted {
+                tool: tool.clone(),
+                deadline: Duration::from_millis(200)
+            })
+        );
+        assert_eq!(
+            result.output.text(),
+            format!(
+                "{tool} was not run: the deadline of 200ms for this turn's calls passed before \
+                 its turn came. Call it again if it is still needed."
+            )
+        );
+    }
+    assert_eq!(gauge.max(), 1, "neither late call started");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_batch_answers_cancelled_for_unfinished_calls() {
     let flags = Arc::new(Flags::default());

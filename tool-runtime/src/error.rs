@@ -98,6 +98,14 @@ pub enum ToolError {
         /// How long the batch waited, when its deadline cut the wait.
         waited: Option<Duration>,
     },
+    /// The call was not run: its batch's deadline passed before its turn came (it came after
+    /// a `#[tool(sequential)]` call that ran until then).
+    NotStarted {
+        /// The tool.
+        tool: String,
+        /// The batch's deadline, from its start.
+        deadline: Duration,
+    },
 }
 
 impl ToolError {
@@ -113,13 +121,14 @@ impl ToolError {
             | ToolError::BatchTooLarge { tool, .. }
             | ToolError::Refused { tool, .. }
             | ToolError::Declined { tool, .. }
-            | ToolError::Unapproved { tool, .. } => tool,
+            | ToolError::Unapproved { tool, .. }
+            | ToolError::NotStarted { tool, .. } => tool,
         }
     }
 
     /// A short name for the kind of failure: `unknown_tool`, `invalid_arguments`, `failed`,
-    /// `panicked`, `timed_out`, `cancelled`, `batch_too_large`, `refused`, `declined` or
-    /// `unapproved`.
+    /// `panicked`, `timed_out`, `cancelled`, `batch_too_large`, `refused`, `declined`,
+    /// `unapproved` or `not_started`.
     pub fn kind(&self) -> &'static str {
         match self {
             ToolError::UnknownTool { .. } => "unknown_tool",
@@ -132,6 +141,7 @@ impl ToolError {
             ToolError::Refused { .. } => "refused",
             ToolError::Declined { .. } => "declined",
             ToolError::Unapproved { .. } => "unapproved",
+            ToolError::NotStarted { .. } => "not_started",
         }
     }
 
@@ -225,6 +235,12 @@ impl fmt::Display for ToolError {
                     ". Go on without it, or ask the user to run it themselves."
                 )
             }
+            ToolError::NotStarted { tool, deadline } => write!(
+                f,
+                "{tool} was not run: the deadline of {} for this turn's calls passed before its \
+                 turn came. Call it again if it is still needed.",
+                human(*deadline)
+            ),
         }
     }
 }
