@@ -8,7 +8,8 @@ use syn::{Attribute, Expr, ExprLit, Lit, Meta};
 /// What a doc comment says.
 #[derive(Default)]
 pub struct Docs {
-    /// The prose of the doc comment without the `# Arguments` and `# Examples` sections.
+    /// The prose of the doc comment, without the `# Examples` section and the entries of the
+    /// `# Arguments` section.
     pub description: String,
     /// Each `* `name` - text` entry of the `# Arguments` section, with the span of its line.
     pub arguments: Vec<ArgumentDoc>,
@@ -29,6 +30,27 @@ enum Section {
     Skipped,
 }
 
+/// Where the reading of the `# Arguments` section is.
+#[derive(Default)]
+struct ArgumentList {
+    /// How far the section's first bullet is indented: bullets further in belong to an entry.
+    indent: Option<usize>,
+    /// What the lines that follow without a blank line continue.
+    open: Open,
+}
+
+/// What a line that is not a bullet continues.
+#[derive(Default)]
+enum Open {
+    /// Nothing: the line is prose of the tool's description.
+    #[default]
+    Nothing,
+    /// The last entry of `Docs::arguments`.
+    Entry,
+    /// A bullet that names no argument: already an error, the line is dropped.
+    Malformed,
+}
+
 /// Reads the `#[doc = "..."]` attributes of a function.
 pub fn parse(attrs: &[Attribute]) -> Docs {
     let lines = attrs.iter().filter_map(|attr| match &attr.meta {
@@ -44,8 +66,7 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
     let mut prose = Vec::new();
     let mut section = Section::Prose;
     let mut in_code = false;
-    // How far the section's first bullet is indented: bullets further in belong to an entry.
-    let mut indent = None;
+    let mut list = ArgumentList::default();
     for (text, span) in lines {
         for line in text.split('\n') {
             let line = line.strip_suffix('\r').unwrap_or(line);
@@ -55,7 +76,12 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
             }
             if !in_code && let Some(heading) = line.strip_prefix("# ") {
                 section = match heading.trim().to_ascii_lowercase().as_str() {
-                    "arguments" | "parameters" | "args" => Section::Arguments,
+                    "arguments" | "parameters" | "args" => {
+                        // Its prose is a paragraph of the description of its own.
+                        prose.push(String::new());
+                        list = ArgumentList::default();
+                        Section::Arguments
+                    }
                     "examples" | "example" => Section::Skipped,
                     _ => {
                         prose.push(line.to_owned());
@@ -66,7 +92,11 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
             }
             match section {
                 Section::Prose => prose.push(line.to_owned()),
-                Section::Arguments => argument_line(&mut docs, &mut indent, line, span),
+                Section::Arguments => {
+                    if !argument_line(&mut docs, &mut list, line, span) {
+                        prose.push(line.to_owned());
+                    }
+                }
                 Section::Skipped => {}
             }
         }
@@ -77,34 +107,52 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
 
 /// Reads one line of the `# Arguments` section: a bullet (`* ` or `- `) naming a parameter,
 /// with or without backticks, then a separator and the text; or a line continuing the entry
-/// above (wrapped text, or a bullet indented under it). A bullet that names nothing is kept as
-/// malformed, for an error at its line.
-fn argument_line(docs: &mut Docs, indent: &mut Option<usize>, line: &str, span: Span) {
+/// above (wrapped text, or a bullet indented under it). A blank line ends an entry, as in
+/// Markdown. A bullet that names nothing is kept as malformed, for an error at its line.
+/// Returns `false` for a line that belongs to the tool's description: the section's prose
+/// before its first bullet or after a blank line (and blank lines themselves).
+fn argument_line(docs: &mut Docs, list: &mut ArgumentList, line: &str, span: Span) -> bool {
     let trimmed = line.trim();
+    if trimmed.is_empty() {
+        list.open = Open::Nothing;
+        return false;
+    }
     let depth = line.len() - line.trim_start().len();
     let bullet = trimmed
         .strip_prefix("* ")
         .or_else(|| trimmed.strip_prefix("- "))
-        .filter(|_| indent.is_none_or(|first| depth <= first));
+        .filter(|_| list.indent.is_none_or(|first| depth <= first));
     let Some(entry) = bullet else {
-        if let Some(last) = docs.arguments.last_mut().filter(|_| !trimmed.is_empty()) {
-            let nested = trimmed.starts_with("* ") || trimmed.starts_with("- ");
-            if !last.text.is_empty() {
-                last.text.push(if nested { '\n' } else { ' ' });
+        match list.open {
+            Open::Nothing => return false,
+            Open::Malformed => {}
+            Open::Entry => {
+                let last = docs.arguments.last_mut().expect("an entry is open");
+                let nested = trimmed.starts_with("* ") || trimmed.starts_with("- ");
+                if !last.text.is_empty() {
+                    last.text.push(if nested { '\n' } else { ' ' });
+                }
+                last.text.push_str(trimmed);
             }
-            last.text.push_str(trimmed);
         }
-        return;
+        return true;
     };
-    indent.get_or_insert(depth);
+    list.indent.get_or_insert(depth);
     match named_entry(entry.trim_start()) {
-        Some((name, text)) => docs.arguments.push(ArgumentDoc {
-            name: name.to_owned(),
-            text: text.to_owned(),
-            span,
-        }),
-        None => docs.malformed.push((trimmed.to_owned(), span)),
+        Some((name, text)) => {
+            docs.arguments.push(ArgumentDoc {
+                name: name.to_owned(),
+                text: text.to_owned(),
+                span,
+            });
+            list.open = Open::Entry;
+        }
+        None => {
+            docs.malformed.push((trimmed.to_owned(), span));
+            list.open = Open::Malformed;
+        }
     }
+    true
 }
 
 /// `name` and `text` from `` `name` - text``, `` `name`: text``, `name - text` or
@@ -252,6 +300,48 @@ mod tests {
                 ("n", "how many")
             ]
         );
+    }
+
+    #[test]
+    fn a_paragraph_after_the_list_is_part_of_the_description() {
+        let d = docs(
+            " Fetch a page.\n\n # Arguments\n\n * `url` - the URL\n\n Returns at most 2000 characters; never follows redirects.",
+        );
+        assert_eq!(
+            d.description,
+            "Fetch a page.\n\nReturns at most 2000 characters; never follows redirects."
+        );
+        assert_eq!(arguments(&d), [("url", "the URL")]);
+    }
+
+    #[test]
+    fn prose_before_the_first_bullet_is_part_of_the_description() {
+        let d = docs(" Fetch a page.\n # Arguments\n Both are checked.\n * `url` - the URL");
+        assert_eq!(d.description, "Fetch a page.\n\nBoth are checked.");
+        assert_eq!(arguments(&d), [("url", "the URL")]);
+    }
+
+    #[test]
+    fn a_blank_line_ends_an_entry_and_a_bullet_after_it_starts_one() {
+        let d = docs(
+            " Sorts.\n\n # Arguments\n * `order` - the order,\n   up or down\n\n * `n` - how many\n\n   Sorting is stable.\n\n # Errors\n When empty.",
+        );
+        assert_eq!(
+            arguments(&d),
+            [("order", "the order, up or down"), ("n", "how many")]
+        );
+        assert_eq!(
+            d.description,
+            "Sorts.\n\nSorting is stable.\n\n# Errors\nWhen empty."
+        );
+    }
+
+    #[test]
+    fn lines_under_a_bullet_that_names_nothing_are_not_glued_to_the_entry_above() {
+        let d = docs(" Adds.\n\n # Arguments\n * `c` - the c value\n * the d value,\n   wrapped");
+        assert_eq!(arguments(&d), [("c", "the c value")]);
+        assert_eq!(d.description, "Adds.");
+        assert_eq!(d.malformed.len(), 1);
     }
 
     #[test]
