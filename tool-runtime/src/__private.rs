@@ -497,7 +497,8 @@ impl<T: Serialize + schemars::JsonSchema> ViaJsonSchema<T> for &Probe<T> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tool's result: serde cannot write it as JSON for the model",
     label = "this type needs `serde::Serialize`",
-    note = "derive it: `#[derive(serde::Serialize)]` (with `schemars::JsonSchema` for an output schema), or return `String`"
+    note = "derive it: `#[derive(serde::Serialize)]` (with `schemars::JsonSchema` for an output schema), or return `String`",
+    note = "a `Result` behind a type alias is taken for a value: write `Result<T, E>` in the signature for its error to be the tool's error"
 )]
 pub trait ResultValue: Serialize {}
 
