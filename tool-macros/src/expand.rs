@@ -398,8 +398,8 @@ fn output_probe(tool: &ToolFn, private: &TokenStream) -> TokenStream {
 }
 
 /// The body of `Tool::call`'s future: decode the arguments, fetch the state, run the
-/// function (a plain `fn` on the blocking pool), and turn what it returned into the tool's
-/// value. Every local is prefixed `__tool_`, so that no parameter or function name of the
+/// function, and turn what it returned into the tool's value (for a plain `fn`, both on the
+/// blocking pool). Every local is prefixed `__tool_`, so that no parameter or function name of the
 /// user's is shadowed.
 fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
     let ident = &tool.item.sig.ident;
@@ -480,11 +480,19 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
         // but resolved like the rest of the expansion.
         let at_name = Span::call_site().located_at(ident.span());
         let send_check = quote_spanned!(at_name=> #private::require_send(#ident(#(#call_args),*)));
-        quote!(let __tool_returned = #send_check.await;)
-    } else {
         quote! {
-            let __tool_returned =
-                #private::run_blocking(&__tool_context, move || #ident(#(#call_args),*)).await?;
+            let __tool_returned = #send_check.await;
+            #convert
+        }
+    } else {
+        // What the function returned becomes the tool's value on its thread: only that crosses
+        // back, so its own types (a `Box<dyn Error>`, say) need not be `Send`.
+        quote! {
+            #private::run_blocking(&__tool_context, move || {
+                let __tool_returned = #ident(#(#call_args),*);
+                #convert
+            })
+            .await?
         }
     };
     quote! {
@@ -496,6 +504,5 @@ fn call_body(tool: &ToolFn, private: &TokenStream) -> TokenStream {
             #converter
         };
         #run
-        #convert
     }
 }
