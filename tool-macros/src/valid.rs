@@ -70,13 +70,41 @@ fn signature(cx: &mut Ctxt, tool: &ToolFn) {
             "a tool cannot be `unsafe fn`: a model may call it with any arguments",
         );
     }
-    if sig.asyncness.is_none()
-        && let syn::ReturnType::Type(_, ty) = &sig.output
-        && let Type::ImplTrait(impl_trait) = &**ty
-    {
+    if let syn::ReturnType::Type(_, ty) = &sig.output {
+        result_type(cx, ty, sig.asyncness.is_some());
+    }
+}
+
+/// An `impl Trait` in the return type: the tool's result needs a type the expansion can name.
+fn result_type(cx: &mut Ctxt, ty: &Type, is_async: bool) {
+    let returns_future = match ty {
+        Type::ImplTrait(impl_trait) => impl_trait.bounds.iter().any(|bound| {
+            matches!(bound, syn::TypeParamBound::Trait(t)
+                if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
+        }),
+        _ => false,
+    };
+    if !is_async && returns_future {
         cx.error_spanned_by(
-            impl_trait,
-            "write `async fn` instead of returning `impl Trait`; a plain `fn` tool returns its value",
+            ty,
+            "write `async fn` instead of returning `impl Future`; a plain `fn` tool returns its value",
+        );
+        return;
+    }
+    // The whole type when it is `impl Trait`, else its first `impl`, as in `Vec<impl Trait>`.
+    let at = match ty {
+        Type::ImplTrait(_) => Some(ty.to_token_stream()),
+        _ => find(
+            ty.to_token_stream(),
+            &|tt| matches!(tt, TokenTree::Ident(i) if i == "impl"),
+        )
+        .map(TokenStream::from),
+    };
+    if let Some(at) = at {
+        cx.error_spanned_by(
+            at,
+            "a tool's result needs a concrete type, which decides how the model reads it: name \
+             the type instead of `impl Trait` (`String`, or a struct that derives `Serialize`)",
         );
     }
 }
@@ -243,9 +271,14 @@ fn argument_type(cx: &mut Ctxt, ty: &Type) {
 }
 
 fn contains(tokens: TokenStream, pred: &dyn Fn(&TokenTree) -> bool) -> bool {
-    tokens.into_iter().any(|tt| match &tt {
-        TokenTree::Group(g) => contains(g.stream(), pred),
-        other => pred(other),
+    find(tokens, pred).is_some()
+}
+
+/// The first token of `tokens`, groups searched too, for which `pred` holds.
+fn find(tokens: TokenStream, pred: &dyn Fn(&TokenTree) -> bool) -> Option<TokenTree> {
+    tokens.into_iter().find_map(|tt| match &tt {
+        TokenTree::Group(g) => find(g.stream(), pred),
+        other => pred(other).then_some(tt),
     })
 }
 
