@@ -1,8 +1,7 @@
 //! Parses the options of `#[tool(...)]` and `#[arg(...)]`.
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
+use syn::parse::{ParseStream, Parser};
 use syn::{Expr, ExprLit, Lit, LitBool, LitStr, Meta, Token};
 
 use crate::ctxt::Ctxt;
@@ -51,14 +50,41 @@ pub enum ArgDefault {
     Expr(Box<Expr>),
 }
 
-fn metas(cx: &mut Ctxt, tokens: TokenStream) -> Vec<Meta> {
-    match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
-        Ok(list) => list.into_iter().collect(),
-        Err(err) => {
-            cx.push(err);
-            Vec::new()
+/// The options of `#[attr(...)]` in `tokens`. A string without a key is an error saying
+/// which key to write: `unnamed(string)` names it.
+fn metas(
+    cx: &mut Ctxt,
+    tokens: TokenStream,
+    attr: &str,
+    unnamed: fn(&LitStr) -> &'static str,
+) -> Vec<Meta> {
+    let mut strings = Vec::new();
+    let parser = |input: ParseStream| {
+        let mut metas = Vec::new();
+        while !input.is_empty() {
+            if input.peek(LitStr) {
+                strings.push(input.parse::<LitStr>()?);
+            } else {
+                metas.push(input.parse::<Meta>()?);
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
         }
+        Ok(metas)
+    };
+    let metas = parser.parse2(tokens).unwrap_or_else(|err| {
+        cx.push(err);
+        Vec::new()
+    });
+    for s in strings {
+        let fix = format!("#[{attr}({} = {})]", unnamed(&s), s.token());
+        cx.error_spanned_by(
+            &s,
+            format!("the options of `#[{attr}]` are named: write `{fix}`"),
+        );
     }
+    metas
 }
 
 fn key(meta: &Meta) -> String {
@@ -166,7 +192,16 @@ fn whole_number(cx: &mut Ctxt, meta: &Meta, example: &str) -> Option<Spanned<u64
 /// Parses the tokens inside `#[tool(...)]`.
 pub fn tool_attr(cx: &mut Ctxt, tokens: TokenStream) -> ToolAttr {
     let mut attr = ToolAttr::default();
-    for meta in metas(cx, tokens) {
+    // A string that could be a tool's name is taken for one, any other for a description.
+    let unnamed = |s: &LitStr| {
+        let value = s.value();
+        let name_like = !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if name_like { "name" } else { "description" }
+    };
+    for meta in metas(cx, tokens, "tool", unnamed) {
         match key(&meta).as_str() {
             "name" => {
                 if let Some(s) = lit_str(cx, &meta, "name = \"get_weather\"") {
@@ -246,7 +281,7 @@ pub fn tool_attr(cx: &mut Ctxt, tokens: TokenStream) -> ToolAttr {
 
 /// Parses the tokens inside one `#[arg(...)]`, adding to `attr`.
 pub fn arg_attr(cx: &mut Ctxt, tokens: TokenStream, attr: &mut ArgAttr) {
-    for meta in metas(cx, tokens) {
+    for meta in metas(cx, tokens, "arg", |_| "description") {
         match key(&meta).as_str() {
             "description" => {
                 if let Some(s) = lit_str(cx, &meta, "description = \"What this argument is\"") {
