@@ -297,15 +297,26 @@ fn documented_arguments(cx: &mut Ctxt, tool: &ToolFn) {
         ));
     }
     for (i, doc) in tool.docs.arguments.iter().enumerate() {
-        let known = tool.params.iter().any(|p| {
+        let param = tool.params.iter().find(|p| {
             p.ident
                 .as_ref()
                 .is_some_and(|i| crate::ast::UnrawString::unraw_string(i) == doc.name)
         });
-        let message = if !known {
+        let hidden = param.and_then(|p| match p.kind {
+            ParamKind::Argument => None,
+            ParamKind::State(_) => Some("#[state]"),
+            ParamKind::Context { .. } => Some("the call context"),
+        });
+        let message = if param.is_none() {
             format!(
                 "the `# Arguments` section describes `{}`, which is not a parameter of this \
                  tool; fix the name or remove the line",
+                doc.name
+            )
+        } else if let Some(what) = hidden {
+            format!(
+                "the `# Arguments` section describes `{}`, but this parameter is {what} and the \
+                 model never sees it; remove the line",
                 doc.name
             )
         } else if tool.docs.arguments[..i].iter().any(|d| d.name == doc.name) {
