@@ -4,7 +4,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::Type;
 
-use crate::ast::{ParamKind, StateKind, ToolFn};
+use crate::ast::{Param, ParamKind, StateKind, ToolFn};
 use crate::ctxt::Ctxt;
 use crate::site::Block;
 
@@ -175,6 +175,7 @@ fn parameters(cx: &mut Ctxt, tool: &ToolFn) {
         match &param.kind {
             ParamKind::Argument => {
                 argument_type(cx, ty);
+                given_twice(cx, tool, param);
                 if let (Some(ident), Some(name)) = (&param.ident, param.wire_name()) {
                     if names.contains(&name) {
                         cx.error_spanned_by(
@@ -208,6 +209,55 @@ fn parameters(cx: &mut Ctxt, tool: &ToolFn) {
             }
         }
     }
+}
+
+/// A `#[serde(...)]` or `#[schemars(...)]` option that says again what `#[arg(...)]` or the
+/// `# Arguments` section says: the expansion writes that option on the argument's field too.
+fn given_twice(cx: &mut Ctxt, tool: &ToolFn, param: &Param) {
+    let documented = param.ident.as_ref().is_some_and(|ident| {
+        let name = crate::ast::UnrawString::unraw_string(ident);
+        tool.docs.arguments.iter().any(|doc| doc.name == name)
+    });
+    for attr in &param.field_attrs {
+        let Ok(list) = attr.meta.require_list() else {
+            continue;
+        };
+        let serde = attr.path().is_ident("serde");
+        for key in option_keys(list.tokens.clone()) {
+            let first = match key.to_string().as_str() {
+                "rename" if serde && param.arg.rename.is_some() => "`#[arg(rename = ...)]`",
+                "default" if serde && param.arg.default.is_some() => "`#[arg(default)]`",
+                "description" if !serde && param.arg.description.is_some() => {
+                    "`#[arg(description = ...)]`"
+                }
+                "description" if !serde && documented => "the `# Arguments` section",
+                _ => continue,
+            };
+            cx.error_spanned_by(
+                &key,
+                format!("{first} already gives this argument's `{key}`; remove this one"),
+            );
+        }
+    }
+}
+
+/// The names of the options in the tokens of an attribute's list: `rename` and `alias` in
+/// `rename = "a", alias = "b"`.
+fn option_keys(tokens: TokenStream) -> Vec<proc_macro2::Ident> {
+    let mut keys = Vec::new();
+    let mut at_start = true;
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) if at_start => keys.push(ident),
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                at_start = true;
+                continue;
+            }
+            _ => {}
+        }
+        at_start = false;
+    }
+    keys
 }
 
 fn misplaced_arg(cx: &mut Ctxt, arg_attr: Option<&syn::Attribute>, what: &str) {
