@@ -117,6 +117,75 @@ async fn plain(
     format!("{name}{count}{small:?}{tiny}{tags:?}{pair:?}{weights:?}{point:?}{page}")
 }
 
+/// Rows to read, maybe.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Window {
+    /// Column to match.
+    pub column: String,
+    /// At most this many rows.
+    #[schemars(range(min = 1, max = 100))]
+    pub limit: u32,
+    /// Tags, a few.
+    #[schemars(length(max = 3))]
+    pub tags: Vec<String>,
+}
+
+/// A place.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Coords {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// A shape, tagged by its kind.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shape {
+    /// A circle.
+    Circle {
+        /// Radius.
+        #[schemars(range(max = 10))]
+        radius: u32,
+    },
+    /// A square.
+    Square {
+        /// Side.
+        side: u32,
+    },
+}
+
+/// Queries rows.
+#[tool]
+async fn query(window: Option<Window>, place: Option<Coords>, shape: Option<Shape>) -> String {
+    format!("{window:?}{place:?}{shape:?}")
+}
+
+/// What to aim at, in either of two forms.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Target {
+    /// By number.
+    Id {
+        /// The number.
+        #[schemars(range(max = 9))]
+        id: u32,
+    },
+    /// By name.
+    Name {
+        /// The name.
+        #[schemars(length(max = 3))]
+        name: String,
+    },
+}
+
+/// Aims.
+#[tool]
+async fn aim(target: Target) -> String {
+    format!("{target:?}")
+}
+
 fn toolbox() -> Toolbox {
     Toolbox::builder()
         .tools([
@@ -125,6 +194,8 @@ fn toolbox() -> Toolbox {
             constrained::tool(),
             search::tool(),
             plain::tool(),
+            query::tool(),
+            aim::tool(),
         ])
         .build()
         .unwrap()
@@ -336,4 +407,67 @@ async fn a_long_hostile_text_is_checked_in_linear_time() {
 #[should_panic(expected = "the input schema of the tool `look_around` cannot be checked")]
 fn a_pattern_that_could_take_unbounded_time_is_refused_when_the_toolbox_is_built() {
     let _ = Toolbox::builder().tool(look_around::tool()).build();
+}
+
+#[tokio::test]
+async fn constraints_inside_an_option_or_an_enum_variant_keep_their_path_and_rule() {
+    let cases = [
+        (
+            json!({"window": {"column": "a", "limit": 5000, "tags": []}}),
+            "at `window.limit`: 5000 is more than the maximum 100",
+        ),
+        (
+            json!({"window": {"column": "a", "limit": 5, "tags": ["a", "b", "c", "d"]}}),
+            "at `window.tags`: the list has more than the maximum of 3 items",
+        ),
+        (
+            json!({"place": {"lat": 1, "lon": 2, "alt": 3}}),
+            "at `place`: unknown field `alt`, expected one of `lat`, `lon`",
+        ),
+        (
+            json!({"shape": {"kind": "circle", "radius": 1, "side": 3}}),
+            "at `shape`: unknown field `side`, expected one of `kind`, `radius`",
+        ),
+        (
+            json!({"shape": {"kind": "square", "side": 3, "radius": 1}}),
+            "at `shape`: unknown field `radius`, expected one of `kind`, `side`",
+        ),
+        (
+            json!({"shape": {"kind": "circle", "radius": 11}}),
+            "at `shape.radius`: 11 is more than the maximum 10",
+        ),
+    ];
+    for (arguments, rule) in cases {
+        assert_eq!(
+            refusal("query", arguments).await,
+            format!("invalid arguments for query: {rule}. Fix the arguments and call query again.")
+        );
+    }
+    let text = accepted(
+        "query",
+        json!({"window": null, "shape": {"kind": "square", "side": 30}}),
+    )
+    .await;
+    assert_eq!(text, "NoneNoneSome(Square { side: 30 })");
+}
+
+#[tokio::test]
+async fn an_untagged_enum_reports_the_form_the_value_got_furthest_into() {
+    // `id` is right but too big; the other form also misses `name`.
+    assert_eq!(
+        refusal("aim", json!({"target": {"id": 10}})).await,
+        "invalid arguments for aim: at `target.id`: 10 is more than the maximum 9. \
+         Fix the arguments and call aim again."
+    );
+    // Both forms got as far: the answer says which forms there are.
+    assert_eq!(
+        refusal("aim", json!({"target": {"id": 10, "name": "abcd"}})).await,
+        "invalid arguments for aim: at `target`: {\"id\":10,\"name\":\"abcd\"} matches none of \
+         the forms allowed here: an object with `id` or an object with `name`. Fix the \
+         arguments and call aim again."
+    );
+    assert_eq!(
+        accepted("aim", json!({"target": {"name": "abc"}})).await,
+        r#"Name { name: "abc" }"#
+    );
 }

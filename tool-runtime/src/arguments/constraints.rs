@@ -89,10 +89,13 @@ impl Constraints {
         let value = super::object(arguments)?.value()?;
         match self.validator.validate(&value) {
             Ok(()) => Ok(()),
-            Err(error) => Err(Failure::InvalidArguments {
-                path: path_of(&error, &value),
-                message: self.rule(&error),
-            }),
+            Err(error) => {
+                let error = at_fault(&error);
+                Err(Failure::InvalidArguments {
+                    path: path_of(error, &value),
+                    message: self.rule(error),
+                })
+            }
         }
     }
 
@@ -154,7 +157,10 @@ impl Constraints {
                 format!("{value} is not {}", type_names(kind))
             }
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
-                format!("{value} matches none of the forms the schema allows here")
+                format!(
+                    "{value} matches none of the forms allowed here: {}",
+                    self.forms(error)
+                )
             }
             ValidationErrorKind::OneOfMultipleValid { .. } => {
                 format!("{value} matches more than one of the forms the schema allows here")
@@ -189,6 +195,115 @@ impl Constraints {
             _ => text.push_str(", expected no fields"),
         }
         text
+    }
+
+    /// "an object with `kind`: \"circle\" or an object with `kind`: \"square\" or null": the
+    /// branches of the `anyOf` or `oneOf` that reports `error`, each in a few words.
+    fn forms(&self, error: &ValidationError<'_>) -> String {
+        let branches = self.schema.pointer(error.schema_path().as_str());
+        let branches = branches
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        let forms: Vec<String> = branches.iter().map(|branch| self.form(branch)).collect();
+        forms.join(" or ")
+    }
+
+    /// One branch in a few words: its tag, its fixed values, its fields or its type.
+    fn form<'s>(&'s self, mut branch: &'s Value) -> String {
+        // A `$ref` to a `$ref` is followed a few times, not forever.
+        for _ in 0..8 {
+            let target = branch.get("$ref").and_then(Value::as_str);
+            let target = target.and_then(|target| target.strip_prefix('#'));
+            match target.and_then(|pointer| self.schema.pointer(pointer)) {
+                Some(target) => branch = target,
+                None => break,
+            }
+        }
+        let properties = branch.get("properties").and_then(Value::as_object);
+        let tag = properties.and_then(|properties| {
+            properties
+                .iter()
+                .find_map(|(name, property)| Some((name, fixed(property)?)))
+        });
+        if let Some((name, tag)) = tag {
+            return format!("an object with `{name}`: {}", shown(tag));
+        }
+        if let Some(value) = fixed(branch) {
+            return shown(value);
+        }
+        if let Some(values) = branch.get("enum") {
+            return format!("one of {}", shown(values));
+        }
+        if let Some(properties) = properties.filter(|properties| !properties.is_empty()) {
+            let names = properties.keys().map(|name| format!("`{name}`"));
+            return format!("an object with {}", names.collect::<Vec<_>>().join(", "));
+        }
+        match branch.get("type") {
+            Some(Value::String(one)) => type_name(one),
+            Some(Value::Array(many)) => {
+                let names = many.iter().filter_map(Value::as_str).map(type_name);
+                names.collect::<Vec<_>>().join(" or ")
+            }
+            _ => "another form".to_owned(),
+        }
+    }
+}
+
+/// The one value a node allows: its `const`, or an `enum` of one value.
+fn fixed(node: &Value) -> Option<&Value> {
+    node.get("const")
+        .or_else(|| match node.get("enum")?.as_array()?.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        })
+}
+
+/// The error to report for `error`. A value that matches none of the branches of an `anyOf` or
+/// a `oneOf` (an `Option`, an enum) is reported by the error of the branch closest to it, if
+/// one is: not a branch of another type (`null` for an object) or with another tag (the
+/// `kind` of an internally tagged enum), and of those the one the value got furthest into,
+/// its errors deepest, then fewest.
+fn at_fault<'e>(mut error: &'e ValidationError<'e>) -> &'e ValidationError<'e> {
+    while let ValidationErrorKind::AnyOf { context }
+    | ValidationErrorKind::OneOfNotValid { context } = error.kind()
+    {
+        match closest(error, context) {
+            Some(closer) => error = closer,
+            None => break,
+        }
+    }
+    error
+}
+
+/// The first error of the branch closest to the value `error` reports, if one is.
+fn closest<'e>(
+    error: &ValidationError<'_>,
+    branches: &'e [Vec<ValidationError<'static>>],
+) -> Option<&'e ValidationError<'static>> {
+    let depth = |error: &ValidationError<'_>| error.instance_path().segments().count();
+    let here = depth(error);
+    let another_form = |error: &ValidationError<'_>| match error.kind() {
+        ValidationErrorKind::Type { .. } => depth(error) == here,
+        ValidationErrorKind::Constant { .. } => depth(error) == here + 1,
+        ValidationErrorKind::Enum { options } => {
+            depth(error) == here + 1 && options.as_array().is_some_and(|o| o.len() == 1)
+        }
+        _ => false,
+    };
+    let progress = |errors: &Vec<ValidationError<'_>>| {
+        let deepest = errors.iter().map(depth).max();
+        (deepest, std::cmp::Reverse(errors.len()))
+    };
+    let mut candidates: Vec<_> = branches
+        .iter()
+        .filter(|errors| !errors.is_empty() && !errors.iter().any(another_form))
+        .map(|errors| (progress(errors), errors))
+        .collect();
+    candidates.sort_by_key(|(progress, _)| std::cmp::Reverse(*progress));
+    match candidates.as_slice() {
+        [(_, best)] => best.first(),
+        [(first, best), (second, _), ..] if first != second => best.first(),
+        _ => None,
     }
 }
 
@@ -345,19 +460,20 @@ fn shown(value: &Value) -> String {
 
 /// "an integer", "a string or null".
 fn type_names(kind: &TypeKind) -> String {
-    let name = |t: &dyn std::fmt::Display| {
-        let t = t.to_string();
-        match t.as_str() {
-            "integer" | "array" | "object" => format!("an {t}"),
-            "null" => t,
-            _ => format!("a {t}"),
-        }
-    };
     match kind {
-        TypeKind::Single(one) => name(one),
+        TypeKind::Single(one) => type_name(&one.to_string()),
         TypeKind::Multiple(many) => {
-            let names: Vec<String> = many.iter().map(|t| name(&t)).collect();
+            let names: Vec<String> = many.iter().map(|t| type_name(&t.to_string())).collect();
             names.join(" or ")
         }
+    }
+}
+
+/// "an integer", "a string", "null".
+fn type_name(name: &str) -> String {
+    match name {
+        "integer" | "array" | "object" => format!("an {name}"),
+        "null" => name.to_owned(),
+        _ => format!("a {name}"),
     }
 }
