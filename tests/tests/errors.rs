@@ -117,6 +117,12 @@ impl Tool for Careless {
     }
 }
 
+/// Scales by single-precision factors.
+#[tool]
+async fn scale(x: f32, more: Vec<f32>) -> f32 {
+    more.iter().product::<f32>() * x
+}
+
 fn toolbox() -> Toolbox {
     Toolbox::builder()
         .tools([
@@ -182,6 +188,28 @@ async fn unknown_extra_fields_are_rejected() {
         text("fetch_url", json!({"url": "http://x", "max_chars": 10})).await,
         "invalid arguments for fetch_url: at `max_chars`: unknown field `max_chars`, expected `url`. Fix the arguments and call fetch_url again."
     );
+}
+
+#[tokio::test]
+async fn a_number_out_of_range_is_named_by_its_path() {
+    // serde_json refuses, in text, a number an `f32` cannot hold.
+    let toolbox = Toolbox::builder().tool(scale::tool()).build().unwrap();
+    assert_eq!(
+        toolbox
+            .call("scale", r#"{"x": 1e39, "more": []}"#)
+            .await
+            .text(),
+        "invalid arguments for scale: at `x`: number out of range. Fix the arguments and call scale again."
+    );
+    assert_eq!(
+        toolbox
+            .call("scale", r#"{"x": 1, "more": [2, -1e39]}"#)
+            .await
+            .text(),
+        "invalid arguments for scale: at `more[1]`: number out of range. Fix the arguments and call scale again."
+    );
+    let largest = toolbox.call("scale", r#"{"x": 3e38, "more": []}"#).await;
+    assert!(!largest.is_error(), "{}", largest.text());
 }
 
 #[tokio::test]

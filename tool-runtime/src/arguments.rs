@@ -94,11 +94,7 @@ impl ArgumentsRef<'_> {
         // serde_path_to_error, which names the field at fault. What does not depend on `T` is
         // in functions of its own, compiled once rather than once a tool.
         let object = object(self)?;
-        let decoded = match object {
-            Object::Text(text) => serde_json::from_str(text),
-            Object::Value(value) => T::deserialize(value),
-        };
-        decoded.map_err(|first| explain(object, &first, &path_failure::<T>))
+        read::<T>(object).map_err(|first| explain(object, &first, &path_failure::<T>))
     }
 
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
@@ -228,24 +224,39 @@ pub(crate) fn object(arguments: ArgumentsRef<'_>) -> Result<Object<'_>, Failure>
 }
 
 /// The failure for arguments that did not decode (`first` is serde_json's error):
-/// `path_failure` names the field at fault, read from the arguments as a value.
+/// `path_failure` names the field at fault.
 fn explain(
     object: Object<'_>,
     first: &serde_json::Error,
-    path_failure: &dyn Fn(&Value) -> Option<Failure>,
+    path_failure: &dyn Fn(Object<'_>) -> Option<Failure>,
 ) -> Failure {
+    // Text that is not JSON is refused as such, whatever serde met first.
     match object.value() {
-        // Only the text can say it (a field given twice, say): serde_json's error stands.
-        Ok(value) => path_failure(&value).unwrap_or_else(|| invalid(plain(first))),
+        Ok(_) => path_failure(object).unwrap_or_else(|| invalid(plain(first))),
         Err(failure) => failure,
     }
 }
 
-/// The failure of decoding `value` into `T`, naming the field at fault; `None` if it decodes.
-fn path_failure<T: DeserializeOwned>(value: &Value) -> Option<Failure> {
-    serde_path_to_error::deserialize::<_, T>(value)
-        .err()
-        .map(|err| at_path(&err))
+/// The arguments decoded into `T` by serde_json, from text or from a value.
+fn read<T: DeserializeOwned>(object: Object<'_>) -> Result<T, serde_json::Error> {
+    match object {
+        Object::Text(text) => serde_json::from_str(text),
+        Object::Value(value) => T::deserialize(value),
+    }
+}
+
+/// The failure of decoding `object` into `T`, naming the field at fault; `None` if it
+/// decodes. The object is read as [`read`] reads it, text as text: serde_json refuses some
+/// text its values accept (`1e39` for an `f32`).
+fn path_failure<T: DeserializeOwned>(object: Object<'_>) -> Option<Failure> {
+    let failure = match object {
+        Object::Text(text) => {
+            let mut text = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize::<_, T>(&mut text).err()
+        }
+        Object::Value(value) => serde_path_to_error::deserialize::<_, T>(value).err(),
+    };
+    failure.map(|err| at_path(&err))
 }
 
 /// The failure serde_path_to_error reports.
