@@ -299,6 +299,11 @@ fn leaf() -> impl Strategy<Value = Value> + Clone {
         ],
         any::<u32>().prop_map(Value::from),
         (-10.0f64..10.0).prop_map(Value::from),
+        // Whole numbers written as floats: JSON Schema's integers.
+        prop::sample::select(vec![
+            -11.0, -1.0, 0.0, 1.0, 10.0, 255.0, 256.0, 1000.0, 1001.0
+        ])
+        .prop_map(Value::from),
         prop::sample::select(vec![
             "exact",
             "range",
@@ -350,16 +355,23 @@ fn pick(valid: Vec<Value>, invalid: Vec<Value>) -> BoxedStrategy<Value> {
 fn strict_shaped_window() -> impl Strategy<Value = Value> {
     let window = (
         pick(
-            vec![json!(1), json!(500), json!(1000)],
-            vec![json!(0), json!(1001), json!(null), json!("1"), json!(2.5)],
+            vec![json!(1), json!(500), json!(1000), json!(5.0)],
+            vec![
+                json!(0),
+                json!(1001),
+                json!(null),
+                json!("1"),
+                json!(2.5),
+                json!(1001.0),
+            ],
         ),
         pick(
             vec![json!("abc"), json!("x"), json!("abcdefgh")],
             vec![json!("ABC"), json!(""), json!("abcdefghi"), json!(null)],
         ),
         pick(
-            vec![json!(0), json!(7), json!(65535)],
-            vec![json!(65536), json!(-1), json!(null)],
+            vec![json!(0), json!(7), json!(65535), json!(7.0)],
+            vec![json!(65536), json!(-1), json!(null), json!(65536.0)],
         ),
         pick(
             vec![json!(null), json!("metres"), json!("feet")],
@@ -382,8 +394,14 @@ fn strict_shaped_window() -> impl Strategy<Value = Value> {
     (
         window,
         prop::collection::vec(unit, 0..5),
-        pick(vec![json!(null), json!(-10), json!(0), json!(10)], vec![json!(-11), json!(11), json!("1")]),
-        pick(vec![json!(0), json!(255)], vec![json!(256), json!(null), json!(-1)]),
+        pick(
+            vec![json!(null), json!(-10), json!(0), json!(10), json!(-10.0)],
+            vec![json!(-11), json!(11), json!("1"), json!(-0.5)],
+        ),
+        pick(
+            vec![json!(0), json!(255), json!(255.0)],
+            vec![json!(256), json!(null), json!(-1), json!(256.0)],
+        ),
     )
         .prop_map(|(window, units, shift, page)| {
             json!({"window": window, "units": units, "shift": shift, "page": page})
@@ -495,4 +513,69 @@ fn the_agreement_check_can_fail() {
     });
     assert!(!dialects(&toolbox, "window")["openai strict"].is_valid(&too_many));
     assert!(!decodes(&toolbox, "window", too_many));
+}
+
+/// The model-facing text of a call of the window tool, the same whether the arguments came as
+/// text or as a value.
+fn window_answer(toolbox: &Toolbox, text: &str) -> Result<String, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let value: Value = serde_json::from_str(text).unwrap();
+    let as_text = runtime.block_on(toolbox.try_call("window", text));
+    let as_value = runtime.block_on(toolbox.try_call("window", value));
+    assert_eq!(as_text, as_value, "{text}");
+    as_value
+        .map(|value| value.text)
+        .map_err(|error| error.to_string())
+}
+
+#[test]
+fn whole_numbers_written_as_floats_are_integers_to_the_schema_and_the_tool() {
+    let toolbox = toolbox();
+    let schema = &dialects(&toolbox, "window")["schemars"];
+    let call = |limit: &str, shift: &str, page: &str| {
+        let text = format!(
+            r#"{{"window": {{"limit": {limit}, "column": "a"}}, "units": ["feet"], "shift": {shift}, "page": {page}}}"#
+        );
+        let valid = schema.is_valid(&serde_json::from_str(&text).unwrap());
+        (valid, window_answer(&toolbox, &text))
+    };
+    // 1 + 1 unit + |-2| + 100.
+    assert_eq!(call("1.0", "-2.0", "1e2"), (true, Ok("104".to_owned())));
+    assert_eq!(call("1000.0", "null", "0.0"), (true, Ok("1001".to_owned())));
+    let refused = |rule: &str| {
+        Err(format!(
+            "invalid arguments for window: {rule}. Fix the arguments and call window again."
+        ))
+    };
+    assert_eq!(
+        call("1.5", "null", "0"),
+        (
+            false,
+            refused("at `window.limit`: invalid type: floating point `1.5`, expected u32")
+        )
+    );
+    assert_eq!(
+        call("1", "null", "300.0"),
+        (
+            false,
+            refused("at `page`: invalid value: integer `300`, expected u8")
+        )
+    );
+    assert_eq!(
+        call("1001.0", "null", "0"),
+        (
+            false,
+            refused("at `window.limit`: 1001.0 is more than the maximum 1000")
+        )
+    );
+    assert_eq!(
+        call("1", "-11.0", "0"),
+        (
+            false,
+            refused("at `shift`: -11.0 is less than the minimum -10")
+        )
+    );
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::Failure;
 
 mod constraints;
+mod whole_numbers;
 
 pub use constraints::Constraints;
 
@@ -90,11 +91,41 @@ impl ArgumentsRef<'_> {
 
     /// Decodes the arguments into `T`, with the path of the field at fault on failure.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, Failure> {
-        // serde_json straight into `T`; only on failure is the call read again through
-        // serde_path_to_error, which names the field at fault. What does not depend on `T` is
-        // in functions of its own, compiled once rather than once a tool.
+        self.decode_as(None)
+    }
+
+    /// [`decode`](ArgumentsRef::decode) for arguments whose JSON Schema `schema` gives: where
+    /// it says `integer`, a whole number written as a float (`5.0`, `1e3`), which JSON Schema
+    /// counts as an integer and serde does not, is read as that integer.
+    pub(crate) fn decode_for<T: DeserializeOwned>(
+        self,
+        schema: &dyn Fn() -> Value,
+    ) -> Result<T, Failure> {
+        self.decode_as(Some(schema))
+    }
+
+    fn decode_as<T: DeserializeOwned>(
+        self,
+        schema: Option<&dyn Fn() -> Value>,
+    ) -> Result<T, Failure> {
+        // serde_json straight into `T`; only on failure is the call read again: with its whole
+        // numbers as integers where the schema says `integer`, and then, if it still fails,
+        // through serde_path_to_error, which names the field at fault. What does not depend on
+        // `T` is in functions of its own, compiled once rather than once a tool.
         let object = object(self)?;
-        read::<T>(object).map_err(|first| explain(object, &first, &path_failure::<T>))
+        let first = match read::<T>(object) {
+            Ok(decoded) => return Ok(decoded),
+            Err(first) => first,
+        };
+        let whole = with_whole_numbers(object, schema)?;
+        let object = match &whole {
+            Some(whole) => match read::<T>(whole.as_object()) {
+                Ok(decoded) => return Ok(decoded),
+                Err(_) => whole.as_object(),
+            },
+            None => object,
+        };
+        Err(path_failure::<T>(object).unwrap_or_else(|| invalid(plain(&first))))
     }
 
     /// Checks the size (in bytes of JSON text) and the nesting depth of the arguments.
@@ -223,18 +254,36 @@ pub(crate) fn object(arguments: ArgumentsRef<'_>) -> Result<Object<'_>, Failure>
     }
 }
 
-/// The failure for arguments that did not decode (`first` is serde_json's error):
-/// `path_failure` names the field at fault.
-fn explain(
-    object: Object<'_>,
-    first: &serde_json::Error,
-    path_failure: &dyn Fn(Object<'_>) -> Option<Failure>,
-) -> Failure {
-    // Text that is not JSON is refused as such, whatever serde met first.
-    match object.value() {
-        Ok(_) => path_failure(object).unwrap_or_else(|| invalid(plain(first))),
-        Err(failure) => failure,
+/// Arguments rewritten to be read again, as text or as a value as they came.
+enum Rewritten {
+    Text(String),
+    Value(Value),
+}
+
+impl Rewritten {
+    fn as_object(&self) -> Object<'_> {
+        match self {
+            Rewritten::Text(text) => Object::Text(text),
+            Rewritten::Value(value) => Object::Value(value),
+        }
     }
+}
+
+/// The arguments with each whole number written as a float made an integer where the schema
+/// says `integer`; `None` when there is none. Text that is not JSON is refused here, whatever
+/// serde met first.
+fn with_whole_numbers(
+    object: Object<'_>,
+    schema: Option<&dyn Fn() -> Value>,
+) -> Result<Option<Rewritten>, Failure> {
+    let value = object.value()?;
+    let Some(whole) = schema.and_then(|schema| whole_numbers::made_integers(schema, &value)) else {
+        return Ok(None);
+    };
+    Ok(Some(match object {
+        Object::Text(_) => Rewritten::Text(whole.to_string()),
+        Object::Value(_) => Rewritten::Value(whole),
+    }))
 }
 
 /// The arguments decoded into `T` by serde_json, from text or from a value.
