@@ -262,7 +262,7 @@ pub fn default_argument<T: ArgumentDefault>() -> Decoded<T> {
 /// Decodes a call's arguments, then checks them against what the schema states that decoding
 /// does not check (bounds, lengths, patterns, nested unknown fields, ...).
 pub fn decode_arguments<A: ToolArguments>(arguments: ArgumentsRef<'_>) -> Result<A, Failure> {
-    let decoded = arguments.decode_for(&crate::schema::of::<A>)?;
+    let decoded = arguments.decode()?;
     if let Some(constraints) = A::constraints().get(&crate::schema::of::<A>) {
         constraints.check(arguments)?;
     }

@@ -89,35 +89,20 @@ impl ArgumentsRef<'_> {
         }
     }
 
-    /// Decodes the arguments into `T`, with the path of the field at fault on failure.
+    /// Decodes the arguments into `T`, with the path of the field at fault on failure. A whole
+    /// number written as a float (`5.0`, `1e3`), which JSON Schema counts as an integer and
+    /// serde does not, is read as that integer.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, Failure> {
-        self.decode_as(None)
-    }
-
-    /// [`decode`](ArgumentsRef::decode) for arguments whose JSON Schema `schema` gives: where
-    /// it says `integer`, a whole number written as a float (`5.0`, `1e3`), which JSON Schema
-    /// counts as an integer and serde does not, is read as that integer.
-    pub(crate) fn decode_for<T: DeserializeOwned>(
-        self,
-        schema: &dyn Fn() -> Value,
-    ) -> Result<T, Failure> {
-        self.decode_as(Some(schema))
-    }
-
-    fn decode_as<T: DeserializeOwned>(
-        self,
-        schema: Option<&dyn Fn() -> Value>,
-    ) -> Result<T, Failure> {
         // serde_json straight into `T`; only on failure is the call read again: with its whole
-        // numbers as integers where the schema says `integer`, and then, if it still fails,
-        // through serde_path_to_error, which names the field at fault. What does not depend on
-        // `T` is in functions of its own, compiled once rather than once a tool.
+        // numbers made integers, and then, if it still fails, through serde_path_to_error,
+        // which names the field at fault. What does not depend on `T` is in functions of its
+        // own, compiled once rather than once a tool.
         let object = object(self)?;
         let first = match read::<T>(object) {
             Ok(decoded) => return Ok(decoded),
             Err(first) => first,
         };
-        let whole = with_whole_numbers(object, schema)?;
+        let whole = with_whole_numbers(object)?;
         let object = match &whole {
             Some(whole) => match read::<T>(whole.as_object()) {
                 Ok(decoded) => return Ok(decoded),
@@ -269,15 +254,11 @@ impl Rewritten {
     }
 }
 
-/// The arguments with each whole number written as a float made an integer where the schema
-/// says `integer`; `None` when there is none. Text that is not JSON is refused here, whatever
-/// serde met first.
-fn with_whole_numbers(
-    object: Object<'_>,
-    schema: Option<&dyn Fn() -> Value>,
-) -> Result<Option<Rewritten>, Failure> {
+/// The arguments with each whole number written as a float made an integer; `None` when there
+/// is none. Text that is not JSON is refused here, whatever serde met first.
+fn with_whole_numbers(object: Object<'_>) -> Result<Option<Rewritten>, Failure> {
     let value = object.value()?;
-    let Some(whole) = schema.and_then(|schema| whole_numbers::made_integers(schema, &value)) else {
+    let Some(whole) = whole_numbers::made_integers(&value) else {
         return Ok(None);
     };
     Ok(Some(match object {
