@@ -320,15 +320,23 @@ mod async_openai_types {
             "tool_calls": [
                 {"id": "call_1", "type": "function", "function": {"name": "half", "arguments": "{\"n\":8}"}},
                 {"id": "call_2", "type": "function", "function": {"name": "half", "arguments": "{\"n\":"}},
-                {"id": "call_3", "type": "custom", "custom_tool": {"name": "grep", "input": "x"}}
+                {"id": "call_3", "type": "custom", "custom_tool": {"name": "grep", "input": "x"}},
+                {"id": "call_1", "type": "function", "function": {"name": "half", "arguments": "{\"n\":8}"}}
             ]
         }))
         .unwrap();
         let calls = read_chat_calls(&message);
         assert_eq!(
             calls.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
-            ["call_1", "call_2", "call_3"]
+            ["call_1", "call_2", "call_3", "call_1"]
         );
+        // Read as providers::openai reads the same message: a custom call and a second call of
+        // one id are refused, each answered on its own.
+        let json_calls = openai::read_calls(&serde_json::to_value(&message).unwrap()).unwrap();
+        let refusals: Vec<bool> = calls.iter().map(|c| c.refusal.is_some()).collect();
+        let json_refusals: Vec<bool> = json_calls.iter().map(|c| c.refusal.is_some()).collect();
+        assert_eq!(refusals, [false, false, true, true]);
+        assert_eq!(refusals, json_refusals);
         let results = toolbox.call_all(calls).await;
         let messages = chat_tool_messages(&results);
         assert_eq!(
@@ -343,11 +351,16 @@ mod async_openai_types {
             ChatCompletionRequestToolMessageContent::Text("4".into())
         );
         assert!(results[1].output.is_error());
+        assert_eq!(
+            results[2].output.text(),
+            "grep was not run: the call is of type \"custom\", and only function calls are run. \
+             Call the tool again as a function call."
+        );
         assert!(
-            results[2]
+            results[3]
                 .output
                 .text()
-                .starts_with("unknown tool \"grep\"")
+                .starts_with("half was not run: its id \"call_1\" is the id of an earlier call")
         );
     }
 
@@ -367,12 +380,19 @@ mod async_openai_types {
             "output": [
                 {"type": "reasoning", "id": "rs_1", "summary": []},
                 {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "half",
+                 "arguments": "{\"n\":6}", "status": "completed"},
+                {"type": "function_call", "id": "fc_2", "call_id": "call_1", "name": "half",
                  "arguments": "{\"n\":6}", "status": "completed"}
             ]
         }))
         .unwrap();
-        let calls = read_response_calls(&response.output);
+        let mut calls = read_response_calls(&response.output);
+        let again = calls.pop().unwrap();
         assert_eq!(calls, [ToolCall::new("call_1", "half", "{\"n\":6}")]);
+        assert!(
+            again.refusal.is_some(),
+            "a second call of one id is refused"
+        );
         let results = toolbox.call_all(calls).await;
         let items = response_outputs(&results);
         assert_eq!(

@@ -197,3 +197,47 @@ async fn mcp_ids_keep_their_json_type_and_other_ids_are_refused() {
         assert_eq!(error.path(), "/id");
     }
 }
+
+/// What the model gave as a name or an id is echoed back shortened and escaped, however the
+/// call is refused: it cannot fill the answer or write terminal escapes.
+#[tokio::test]
+async fn names_and_ids_echoed_in_refusals_are_shortened_and_escaped() {
+    let name = format!("ap\u{1b}[2Jpend\n{}", "y".repeat(300_000));
+    let id = "i".repeat(2_000_000);
+    let message = json!({"tool_calls": [
+        {"type": "function", "function": {"name": name, "arguments": "{}"}},
+        {"id": id, "type": "function", "function": {"name": "add", "arguments": "{\"a\":1,\"b\":1}"}},
+        {"id": id, "type": "function", "function": {"name": "add", "arguments": "{\"a\":1,\"b\":1}"}},
+        {"id": "k", "type": "x".repeat(100_000), "function": {"name": "add", "arguments": "{}"}},
+    ]});
+    let results = run(openai::read_calls(&message).unwrap()).await;
+    let shown_name = format!("ap\\u{{1b}}[2Jpend\\n{}…", "y".repeat(53));
+    let unread = results[0].output.text();
+    assert!(
+        unread.starts_with(&format!(
+            "{shown_name} was not run: the call could not be read"
+        )),
+        "{unread}"
+    );
+    let duplicate = results[2].output.text();
+    let shown_id = format!("{}…", "i".repeat(64));
+    assert!(
+        duplicate.contains(&format!(
+            "its id \"{shown_id}\" is the id of an earlier call"
+        )),
+        "{}",
+        &duplicate[..200]
+    );
+    assert!(duplicate.len() < 300, "{} characters", duplicate.len());
+    let custom = results[3].output.text();
+    assert!(
+        custom.contains(&format!("the call is of type \"{}…\"", "x".repeat(64))),
+        "{}",
+        &custom[..200]
+    );
+    for result in &results {
+        let text = result.output.text();
+        assert!(!text.chars().any(char::is_control), "{}", &text[..80]);
+        assert!(text.len() < 400, "{} characters", text.len());
+    }
+}

@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::approval::Verdict;
 use crate::error::close_names;
-use crate::guard::{Deadline, Guarded, Polls, contain, contained_drop, escaped};
+use crate::guard::{Deadline, Guarded, Polls, contain, contained_drop, escaped, shortened};
 use crate::retry;
 use crate::toolbox::Entry;
 use crate::{
@@ -22,9 +22,6 @@ use crate::{
 
 /// The longest tool name looked up; a longer one is unknown without a search for close names.
 const MAX_NAME_BYTES: usize = 256;
-
-/// At most this many characters of an unknown name are echoed to the model.
-const SHOWN_NAME_CHARS: usize = 64;
 
 /// One call to run.
 #[derive(Clone, Copy)]
@@ -376,12 +373,8 @@ impl Toolbox {
         } else {
             Vec::new()
         };
-        let mut shown: String = name.chars().take(SHOWN_NAME_CHARS).collect();
-        if shown.len() < name.len() {
-            shown.push('…');
-        }
         ToolError::UnknownTool {
-            name: shown,
+            name: shortened(name).into_owned(),
             suggestions,
             available,
         }
@@ -445,8 +438,10 @@ impl Outcome {
         Outcome::at_once(Err(error))
     }
 
-    /// A call the provider reader refused (see [`ToolCall::refused`]).
+    /// A call the provider reader refused (see [`ToolCall::refused`]); the name the model gave
+    /// is echoed shortened and escaped.
     pub(crate) fn refused(tool: String, reason: String) -> Self {
+        let tool = escaped(&shortened(&tool)).into_owned();
         Outcome::at_once(Err(ToolError::Refused { tool, reason }))
     }
 }

@@ -159,6 +159,18 @@ pub(crate) fn contained_drop<T>(value: Option<T>) {
     }
 }
 
+/// At most this many characters of a name or an id the model gave are echoed back to it.
+pub(crate) const SHOWN_CHARS: usize = 64;
+
+/// The first [`SHOWN_CHARS`] characters of `text` the model gave (a name, an id), ending in
+/// `…` when there were more, to echo back to it.
+pub(crate) fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
 /// `text` with its control characters escaped (`\n`, `\u{1b}`), for logs: text from a model or
 /// a tool cannot forge log lines or terminal escapes.
 pub(crate) fn escaped(text: &str) -> std::borrow::Cow<'_, str> {

@@ -57,6 +57,7 @@ use async_openai::types::responses::{
 };
 use serde_json::Value;
 
+use crate::providers::read::refuse_duplicates;
 use crate::providers::{ExportError, Strict, openai, openai_responses};
 use crate::{CallResult, ToolCall, Toolbox};
 
@@ -76,24 +77,29 @@ pub fn chat_tools(
         .collect())
 }
 
-/// The function calls of an assistant message. A custom tool's call is read with its input as
-/// the arguments, so that it too gets an answer (a tool of the toolbox takes JSON).
+/// The function calls of an assistant message, as
+/// [`providers::openai::read_calls`](crate::providers::openai::read_calls) reads them: a custom
+/// tool's call is [refused](ToolCall::refused) (the toolbox's tools are functions), and so is a
+/// call whose id an earlier call has, so that each gets an answer and none runs twice.
 pub fn read_chat_calls(message: &ChatCompletionResponseMessage) -> Vec<ToolCall> {
     let calls = message.tool_calls.iter().flatten();
-    calls
+    let mut calls: Vec<ToolCall> = calls
         .map(|call| match call {
             ChatCompletionMessageToolCalls::Function(call) => ToolCall::new(
                 &call.id,
                 &call.function.name,
                 call.function.arguments.as_str(),
             ),
-            ChatCompletionMessageToolCalls::Custom(call) => ToolCall::new(
+            ChatCompletionMessageToolCalls::Custom(call) => ToolCall::refused(
                 &call.id,
                 &call.custom_tool.name,
-                call.custom_tool.input.as_str(),
+                "the call is of type \"custom\", and only function calls are run. Call the tool \
+                 again as a function call.",
             ),
         })
-        .collect()
+        .collect();
+    refuse_duplicates(&mut calls);
+    calls
 }
 
 /// The results as `tool` messages, one per call, in order, for the next request.
@@ -134,9 +140,12 @@ pub fn response_tools(toolbox: &Toolbox, strict: Strict) -> Result<Vec<Tool>, Ex
         .collect())
 }
 
-/// The `function_call` items of a response's output; a call's id is its `call_id`.
+/// The `function_call` items of a response's output; a call's id is its `call_id`. A call
+/// whose id an earlier call has is [refused](ToolCall::refused), as
+/// [`providers::openai_responses::read_calls`](crate::providers::openai_responses::read_calls)
+/// does.
 pub fn read_response_calls(output: &[OutputItem]) -> Vec<ToolCall> {
-    output
+    let mut calls: Vec<ToolCall> = output
         .iter()
         .filter_map(|item| match item {
             OutputItem::FunctionCall(call) => Some(ToolCall::new(
@@ -146,7 +155,9 @@ pub fn read_response_calls(output: &[OutputItem]) -> Vec<ToolCall> {
             )),
             _ => None,
         })
-        .collect()
+        .collect();
+    refuse_duplicates(&mut calls);
+    calls
 }
 
 /// The results as `function_call_output` input items, one per call, in order.

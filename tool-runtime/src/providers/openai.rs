@@ -9,6 +9,7 @@ use super::ReadError;
 use super::declarations::{Declarations, Form, cached};
 use super::dialects::{ExportError, Strict, openai_declarations};
 use super::read::{Reader, arguments, id_text, refuse_duplicates, refused};
+use crate::guard::shortened;
 
 const READER: Reader = Reader {
     what: "OpenAI Chat Completions response",
@@ -116,6 +117,7 @@ fn read_call(call: &Value, path: &str) -> Result<ToolCall, ReadError> {
     if let Some(kind) = call.get("type").and_then(Value::as_str)
         && kind != "function"
     {
+        let kind = shortened(kind);
         let problem = format!("the call is of type {kind:?}, and only function calls are run");
         return Err(READER.error(&format!("{path}/type"), problem));
     }

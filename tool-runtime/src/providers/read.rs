@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::guard::shortened;
 use crate::{Arguments, ToolCall};
 
 /// Why a provider's JSON (or a tool snapshot) could not be read: what was being read, where in
@@ -209,7 +210,7 @@ pub(crate) fn refuse_duplicates(calls: &mut [ToolCall]) {
             let reason = format!(
                 "its id {:?} is the id of an earlier call in the same message, and each call \
                  needs an id of its own. Call it again if it is still needed.",
-                call.id
+                shortened(&call.id)
             );
             *call = ToolCall::refused(call.id.clone(), call.name.clone(), reason);
         }
