@@ -68,6 +68,20 @@ fn calls_keep_their_thought_signature() {
     assert_eq!(gemini::read_calls(&response).unwrap(), [expected]);
 }
 
+/// A response blocked before any candidate, or whose candidate was stopped without content,
+/// has no calls; a content that is not an object is still an error.
+#[test]
+fn a_blocked_or_stopped_response_has_no_calls() {
+    for response in [
+        json!({"candidates": [{"finishReason": "SAFETY", "index": 0}]}),
+        json!({"candidates": [], "promptFeedback": {"blockReason": "SAFETY"}}),
+    ] {
+        assert_eq!(gemini::read_calls(&response).unwrap(), [], "{response}");
+    }
+    let malformed = json!({"candidates": [{"content": "text"}]});
+    assert!(gemini::read_calls(&malformed).is_err());
+}
+
 #[test]
 fn the_model_turn_is_written_back_with_its_signature_unchanged() {
     let calls = gemini::read_calls(&golden(CALL)).unwrap();

@@ -103,8 +103,10 @@ fn declaration(spec: &ToolSpec, dialect: GeminiDialect) -> Result<Value, Vec<Vio
 /// response). A call without an id gets one made from its position (`synthesized-call-0`,
 /// ...), which is never sent back; a given id that looks like one is kept apart (prefixed
 /// `given:` in [`ToolCall::id`], sent back as it came). A call that cannot be read, or whose id
-/// an earlier call has, is [refused](ToolCall::refused) while the others run. The other fields of the part, such as `thoughtSignature`,
-/// are kept in [`ToolCall::extras`] for [`write_calls`].
+/// an earlier call has, is [refused](ToolCall::refused) while the others run. The other fields
+/// of the part, such as `thoughtSignature`, are kept in [`ToolCall::extras`] for
+/// [`write_calls`]. A response without a candidate, or whose candidate has no content (it
+/// was stopped: see its `finishReason`), has no calls.
 ///
 /// ```
 /// use serde_json::json;
@@ -120,12 +122,12 @@ fn declaration(spec: &ToolSpec, dialect: GeminiDialect) -> Result<Value, Vec<Vio
 /// ```
 pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
     let (content, path) = match response.get("candidates") {
-        Some(candidates) => {
-            let content = candidates
-                .pointer("/0/content")
-                .ok_or_else(|| READER.error("/candidates/0/content", "a content is expected"))?;
-            (content, "/candidates/0/content")
-        }
+        // A response blocked before any candidate, or a candidate stopped without content
+        // (`finishReason` says why, such as `SAFETY`), has no calls.
+        Some(candidates) => match candidates.pointer("/0/content") {
+            Some(content) => (content, "/candidates/0/content"),
+            None => return Ok(Vec::new()),
+        },
         None => (response, ""),
     };
     let mut calls = Vec::new();
