@@ -6,6 +6,7 @@
 mod mcp_tools;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rmcp::model::{JsonObject, Tool as McpTool};
@@ -416,52 +417,48 @@ async fn tools_mcp_refuses_and_second_namesakes_are_left_out_of_a_listing() {
     client.cancel().await.unwrap();
 }
 
-#[tokio::test]
-async fn a_server_that_never_stops_paging_is_given_up_on() {
-    let pages = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+/// The error of listing the tools of a raw server whose `tools/list` answers with
+/// `page(n)` for its `n`th page, and how many pages it was asked for.
+async fn listing_error(
+    page: impl Fn(usize) -> serde_json::Value + Send + 'static,
+) -> (String, usize) {
+    let pages = Arc::new(AtomicUsize::new(0));
     let counted = pages.clone();
     let client = raw_client(move |method, _| match method {
-        "tools/list" => {
-            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            json!({"tools": [], "nextCursor": "again"})
-        }
+        "tools/list" => page(counted.fetch_add(1, Ordering::Relaxed)),
         _ => serde_json::Value::Null,
     })
     .await;
     let Err(error) = within_10s("the listing's end", remote_tools(client.peer())).await else {
-        panic!("a listing without end fails");
+        panic!("the listing succeeded");
     };
+    client.cancel().await.unwrap();
+    (error.to_string(), pages.load(Ordering::Relaxed))
+}
+
+#[tokio::test]
+async fn a_server_that_never_stops_paging_is_given_up_on() {
+    let (error, pages) = listing_error(|_| json!({"tools": [], "nextCursor": "again"})).await;
     assert_eq!(
-        error.to_string(),
+        error,
         "Mcp error: -32603: the server lists its tools on more than 100 pages; its tools are not \
          used"
     );
-    assert_eq!(pages.load(std::sync::atomic::Ordering::Relaxed), 100);
-    client.cancel().await.unwrap();
+    assert_eq!(pages, 100);
 }
 
 #[tokio::test]
 async fn a_listing_larger_than_16_mib_is_given_up_on() {
-    let pages = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = pages.clone();
-    let client = raw_client(move |method, _| match method {
-        "tools/list" => {
-            let page = counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let mut tool = listed(&format!("tool_{page}"), json!({"type": "object"}));
-            tool["description"] = json!("x".repeat(1 << 20));
-            json!({"tools": [tool], "nextCursor": page.to_string()})
-        }
-        _ => serde_json::Value::Null,
+    let (error, pages) = listing_error(|page| {
+        let mut tool = listed(&format!("tool_{page}"), json!({"type": "object"}));
+        tool["description"] = json!("x".repeat(1 << 20));
+        json!({"tools": [tool], "nextCursor": page.to_string()})
     })
     .await;
-    let Err(error) = within_10s("the listing's end", remote_tools(client.peer())).await else {
-        panic!("the listing is too large");
-    };
     assert_eq!(
-        error.to_string(),
+        error,
         "Mcp error: -32603: the server's tools take more than 16777216 bytes to declare; its \
          tools are not used"
     );
-    assert_eq!(pages.load(std::sync::atomic::Ordering::Relaxed), 16);
-    client.cancel().await.unwrap();
+    assert_eq!(pages, 16);
 }
