@@ -128,6 +128,19 @@ async fn fetch_reports_each_kind_of_failure() {
     );
 }
 
+/// Media types are case-insensitive (RFC 9110 §8.3.1): `TEXT/HTML` is text.
+#[tokio::test]
+async fn fetch_reads_a_content_type_written_in_capitals() {
+    let server = LocalServer::start().await.unwrap();
+    let http = HttpClient::allowing([server.addr()]).unwrap();
+    assert_eq!(
+        fetch_url(server.url("/shouting"), None, &http, &CallContext::new())
+            .await
+            .unwrap(),
+        "<p>Hello from the local server!</p>"
+    );
+}
+
 #[tokio::test]
 async fn fetch_tries_again_what_may_not_recur() {
     let server = LocalServer::start().await.unwrap();

@@ -349,8 +349,15 @@ pub async fn fetch_url(
     Ok(cut_chars(&text, max_chars, more))
 }
 
+/// Whether the media type is text, compared without regard to case (RFC 9110 §8.3.1).
 fn is_text(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let essence = essence.as_str();
     essence.starts_with("text/")
         || matches!(
             essence,
