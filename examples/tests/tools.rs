@@ -141,6 +141,29 @@ async fn fetch_reads_a_content_type_written_in_capitals() {
     );
 }
 
+/// The client decompresses nothing: it asks for the page uncompressed, and a server that
+/// compresses it all the same is refused rather than read as garbled text.
+#[tokio::test]
+async fn fetch_asks_for_uncompressed_pages_and_refuses_compressed_ones() {
+    let server = LocalServer::start().await.unwrap();
+    let http = HttpClient::allowing([server.addr()]).unwrap();
+    let cx = CallContext::new();
+    assert_eq!(
+        fetch_url(server.url("/negotiated"), None, &http, &cx)
+            .await
+            .unwrap(),
+        "Hello from the local server!"
+    );
+    let gzip = server.url("/gzip");
+    assert_eq!(
+        failure(fetch_url(gzip.clone(), None, &http, &cx).await),
+        format!(
+            "{gzip} came compressed (gzip), which this tool cannot read (it asks for pages \
+             uncompressed); try another page with the same content"
+        )
+    );
+}
+
 #[tokio::test]
 async fn fetch_tries_again_what_may_not_recur() {
     let server = LocalServer::start().await.unwrap();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::header::CONTENT_TYPE;
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::redirect::{Attempt, Policy};
 use reqwest::{Client, Url};
 use tool_runtime::{CallContext, Transient, tool};
@@ -262,6 +262,16 @@ pub enum FetchError {
         /// Its content type, escaped.
         content_type: String,
     },
+    /// The server compressed the body although it was asked not to.
+    #[error(
+        "{url} came compressed ({encoding}), which this tool cannot read (it asks for pages uncompressed); try another page with the same content"
+    )]
+    Compressed {
+        /// The URL, escaped.
+        url: String,
+        /// Its content encoding, escaped.
+        encoding: String,
+    },
     /// One of the errors above that may not recur (a timeout, a failed connection, a server
     /// that answered 429, 502, 503 or 504): the toolbox tries the call again. It reads as the
     /// error it wraps.
@@ -305,7 +315,8 @@ pub async fn fetch_url(
         return Err(FetchError::NotPublic { url: shown });
     }
     let request_failed = |e: reqwest::Error| request_error(&e, &shown);
-    let mut request = http.client.get(parsed);
+    // The client decompresses nothing: ask for the body as it is.
+    let mut request = http.client.get(parsed).header(ACCEPT_ENCODING, "identity");
     // Stop the request ourselves just before the runtime gives up on the call.
     if let Some(remaining) = cx.remaining() {
         request = request.timeout(remaining.saturating_sub(Duration::from_millis(50)));
@@ -330,6 +341,16 @@ pub async fn fetch_url(
             return Err(FetchError::NotText {
                 url: shown,
                 content_type: escaped(content_type),
+            });
+        }
+    }
+    for encoding in response.headers().get_all(CONTENT_ENCODING) {
+        let encoding = encoding.to_str().unwrap_or("an unreadable encoding");
+        let coding = encoding.trim();
+        if !(coding.is_empty() || coding.eq_ignore_ascii_case("identity")) {
+            return Err(FetchError::Compressed {
+                url: shown,
+                encoding: escaped(encoding),
             });
         }
     }
