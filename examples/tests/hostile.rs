@@ -460,6 +460,21 @@ fn read_file_does_not_tell_whether_outside_paths_exist() {
     );
 }
 
+/// LOG-1 for read_file: a path comes back in an error escaped and cut to 300 characters, as
+/// fetch_url's URLs do, however long the model made it.
+#[test]
+fn read_file_errors_escape_and_cut_long_paths() {
+    let (_dir, root_path) = folder();
+    let root = FilesRoot::new(&root_path).unwrap();
+    let long = format!("{}\u{1b}[2J", "a/".repeat(2_500));
+    for path in [long.clone(), format!("/{long}"), format!("../{long}")] {
+        let text = failure(read_file(path.clone(), None, &root));
+        assert!(!text.contains(char::is_control), "{text:?}");
+        assert!(text.len() < 500, "{} bytes: {text}", text.len());
+        assert!(text.contains(&format!("{}…\"", &path[..300])), "{text}");
+    }
+}
+
 /// CSV-1: a megabyte of commas is refused by its column count, with a clear text.
 #[test]
 fn csv_summary_bounds_columns_and_output() {

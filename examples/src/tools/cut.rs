@@ -1,5 +1,18 @@
 //! Cutting text to a length the model can take, saying how much was cut.
 
+/// The most characters of an argument (a URL, a path) shown in an error.
+pub const MAX_SHOWN_CHARS: usize = 300;
+
+/// `text` fit for one line of an error or a log: control characters (and quotes) escaped,
+/// cut after [`MAX_SHOWN_CHARS`] characters with `…`.
+pub fn escaped(text: &str) -> String {
+    let escaped: String = text.escape_debug().collect();
+    match escaped.char_indices().nth(MAX_SHOWN_CHARS) {
+        Some((end, _)) => format!("{}…", &escaped[..end]),
+        None => escaped,
+    }
+}
+
 /// The first `max_chars` characters of `text`, with a marker when something was left out.
 /// `more` says that `text` itself is only the start of something longer.
 pub fn cut_chars(text: &str, max_chars: usize, more: bool) -> String {

@@ -15,7 +15,7 @@ use reqwest::redirect::{Attempt, Policy};
 use reqwest::{Client, Url};
 use tool_runtime::{CallContext, Transient, tool};
 
-use super::cut::cut_chars;
+use super::cut::{cut_chars, escaped};
 
 /// How many characters `fetch_url` returns unless asked otherwise.
 pub const DEFAULT_MAX_CHARS: usize = 2_000;
@@ -23,8 +23,6 @@ pub const DEFAULT_MAX_CHARS: usize = 2_000;
 pub const MAX_CHARS: usize = 100_000;
 /// The most redirects followed.
 pub const MAX_REDIRECTS: usize = 5;
-/// The most characters of a URL shown in an error.
-const MAX_URL_CHARS: usize = 300;
 
 /// The HTTP client the tool uses, shared by all calls (it pools connections).
 ///
@@ -426,15 +424,6 @@ fn request_error(error: &reqwest::Error, url: &str) -> FetchError {
         reason: reason.to_owned(),
     };
     if transient { error.transient() } else { error }
-}
-
-/// `text` fit for one line of an error or a log: control characters escaped, cut when long.
-fn escaped(text: &str) -> String {
-    let escaped: String = text.escape_debug().collect();
-    match escaped.char_indices().nth(MAX_URL_CHARS) {
-        Some((end, _)) => format!("{}…", &escaped[..end]),
-        None => escaped,
-    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 use tool_runtime::{Transient, tool};
 
+use super::cut::escaped;
+
 /// How many bytes `read_file` reads unless asked otherwise.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024;
 /// The most bytes `read_file` reads.
@@ -81,48 +83,50 @@ impl FilesRoot {
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     /// The path was refused before touching the disk.
-    #[error("{path:?} is not allowed: {reason}")]
+    #[error("\"{path}\" is not allowed: {reason}")]
     Refused {
-        /// The path given.
+        /// The path given, escaped and cut.
         path: String,
         /// Why.
         reason: &'static str,
     },
     /// A component of the path is a symbolic link.
     #[error(
-        "{0:?} goes through a symbolic link, which this tool does not follow; give the path of the file itself"
+        "\"{0}\" goes through a symbolic link, which this tool does not follow; give the path of the file itself"
     )]
     Symlink(String),
     /// A device, FIFO or socket.
-    #[error("{0:?} is not a regular file (a device, FIFO or socket); only regular files are read")]
+    #[error(
+        "\"{0}\" is not a regular file (a device, FIFO or socket); only regular files are read"
+    )]
     NotRegular(String),
     /// The file has other hard links.
-    #[error("{0:?} has other hard links, which may lead outside the folder; it is not read")]
+    #[error("\"{0}\" has other hard links, which may lead outside the folder; it is not read")]
     HardLinked(String),
     /// The file changed between the check and the read.
-    #[error("{0:?} changed while it was being opened; try again")]
+    #[error("\"{0}\" changed while it was being opened; try again")]
     Changed(String),
     /// Nothing there.
-    #[error("there is no file at {0:?}; check the name and the folder")]
+    #[error("there is no file at \"{0}\"; check the name and the folder")]
     NotFound(String),
     /// A folder, not a file.
-    #[error("{0:?} is a folder, not a file")]
+    #[error("\"{0}\" is a folder, not a file")]
     IsFolder(String),
     /// `max_bytes` was out of range.
     #[error("max_bytes must be between 1 and {MAX_BYTES}, not {0}")]
     BadLimit(u64),
     /// The bytes are not UTF-8 text.
-    #[error("{path:?} is not UTF-8 text: the byte at offset {offset} is invalid")]
+    #[error("\"{path}\" is not UTF-8 text: the byte at offset {offset} is invalid")]
     NotUtf8 {
-        /// The path.
+        /// The path, escaped and cut.
         path: String,
         /// Where the first invalid byte is.
         offset: usize,
     },
     /// Another I/O error.
-    #[error("could not read {path:?}: {error}")]
+    #[error("could not read \"{path}\": {error}")]
     Io {
-        /// The path.
+        /// The path, escaped and cut.
         path: String,
         /// The error.
         error: io::Error,
@@ -183,7 +187,7 @@ fn read(path: String, max_bytes: Option<u64>, root: &FilesRoot) -> Result<String
     let relative = check_relative(&path)?;
     let failed = |errno: Errno| open_error(errno, &path);
     let io_failed = |error: io::Error| FileError::Io {
-        path: path.clone(),
+        path: escaped(&path),
         error,
     };
     // O_PATH opens no file for reading: a FIFO cannot block it, a device's driver is not called.
@@ -195,7 +199,7 @@ fn read(path: String, max_bytes: Option<u64>, root: &FilesRoot) -> Result<String
         .map_err(failed)?;
     let metadata = file.metadata().map_err(io_failed)?;
     if (metadata.dev(), metadata.ino()) != (checked.dev(), checked.ino()) {
-        return Err(FileError::Changed(path));
+        return Err(FileError::Changed(escaped(&path)));
     }
     check_kind(&metadata, root, &path)?;
     let mut bytes = Vec::with_capacity(metadata.len().min(max_bytes) as usize);
@@ -214,7 +218,7 @@ fn read(path: String, max_bytes: Option<u64>, root: &FilesRoot) -> Result<String
                 String::from_utf8(bytes).expect("valid up to here")
             } else {
                 return Err(FileError::NotUtf8 {
-                    path,
+                    path: escaped(&path),
                     offset: utf8.valid_up_to(),
                 });
             }
@@ -233,13 +237,13 @@ fn read(path: String, max_bytes: Option<u64>, root: &FilesRoot) -> Result<String
 /// Refuses what is not a regular file with a single hard link (unless the root allows more).
 fn check_kind(metadata: &Metadata, root: &FilesRoot, path: &str) -> Result<(), FileError> {
     if metadata.is_dir() {
-        return Err(FileError::IsFolder(path.to_owned()));
+        return Err(FileError::IsFolder(escaped(path)));
     }
     if !metadata.is_file() {
-        return Err(FileError::NotRegular(path.to_owned()));
+        return Err(FileError::NotRegular(escaped(path)));
     }
     if metadata.nlink() > 1 && !root.hard_links {
-        return Err(FileError::HardLinked(path.to_owned()));
+        return Err(FileError::HardLinked(escaped(path)));
     }
     Ok(())
 }
@@ -248,16 +252,16 @@ fn check_kind(metadata: &Metadata, root: &FilesRoot, path: &str) -> Result<(), F
 /// answer never tells whether a path outside the folder exists.
 fn open_error(errno: Errno, path: &str) -> FileError {
     match errno {
-        Errno::NOENT | Errno::NOTDIR => FileError::NotFound(path.to_owned()),
-        Errno::LOOP => FileError::Symlink(path.to_owned()),
+        Errno::NOENT | Errno::NOTDIR => FileError::NotFound(escaped(path)),
+        Errno::LOOP => FileError::Symlink(escaped(path)),
         Errno::XDEV => FileError::Refused {
-            path: path.to_owned(),
+            path: escaped(path),
             reason: "it leads outside the folder",
         },
-        Errno::AGAIN => FileError::Changed(path.to_owned()),
+        Errno::AGAIN => FileError::Changed(escaped(path)),
         Errno::NOSYS => FileError::Unconfined,
         other => FileError::Io {
-            path: path.to_owned(),
+            path: escaped(path),
             error: other.into(),
         },
     }
@@ -266,7 +270,7 @@ fn open_error(errno: Errno, path: &str) -> FileError {
 /// The path as a relative path with no `..`, or why not.
 fn check_relative(path: &str) -> Result<&Path, FileError> {
     let refused = |reason| FileError::Refused {
-        path: path.to_owned(),
+        path: escaped(path),
         reason,
     };
     if path.trim().is_empty() {
