@@ -79,6 +79,22 @@ async fn query_db_answers_after_four_bombs_through_the_toolbox() {
     );
 }
 
+/// DB-1 at the tool's own 5 s timeout: SQLite stops the bombs just before the toolbox would,
+/// so the model reads the tool's advice rather than a bare "timed out".
+#[tokio::test]
+async fn query_db_bombs_at_the_tools_timeout_get_the_tools_advice() {
+    let demo = Demo::start().await.unwrap();
+    let bombs =
+        (0..4).map(|i| ToolCall::new(format!("bomb_{i}"), "query_db", json!({"sql": BOMB})));
+    for result in demo.toolbox.call_all(bombs).await {
+        assert_eq!(
+            result.output.text(),
+            "query_db failed: the query was stopped: it ran out of time; make it cheaper (a \
+             WHERE, a LIMIT, no unbounded recursion)"
+        );
+    }
+}
+
 /// DB-1: cancelling the call (what the runtime does at its timeout) stops SQLite too.
 #[test]
 fn query_db_stops_when_the_call_is_cancelled() {

@@ -17,6 +17,8 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 use tool_runtime::{CallContext, Transient, tool};
 
+use super::STOP_BEFORE_DEADLINE;
+
 /// How many rows `query_db` returns unless asked otherwise.
 pub const DEFAULT_MAX_ROWS: u32 = 50;
 /// The most rows `query_db` returns.
@@ -176,8 +178,12 @@ pub fn query_db(
     }
     let refused = Arc::new(Mutex::new(None));
     let connection = db.connect(refused.clone()).map_err(|e| sql_error(&e))?;
-    // SQLite asks the handler every thousand steps; `true` stops the statement.
-    let deadline = Instant::now() + cx.remaining().unwrap_or(MAX_QUERY_TIME).min(MAX_QUERY_TIME);
+    // SQLite asks the handler every thousand steps; `true` stops the statement. It stops just
+    // before the call's deadline, so the model reads this tool's advice, not a bare timeout.
+    let remaining = cx.remaining().map_or(MAX_QUERY_TIME, |left| {
+        left.saturating_sub(STOP_BEFORE_DEADLINE)
+    });
+    let deadline = Instant::now() + remaining.min(MAX_QUERY_TIME);
     let cancel = cx.clone();
     connection
         .progress_handler(

@@ -15,6 +15,7 @@ use reqwest::redirect::{Attempt, Policy};
 use reqwest::{Client, Url};
 use tool_runtime::{CallContext, Transient, tool};
 
+use super::STOP_BEFORE_DEADLINE;
 use super::cut::{cut_chars, escaped};
 
 /// How many characters `fetch_url` returns unless asked otherwise.
@@ -317,7 +318,7 @@ pub async fn fetch_url(
     let mut request = http.client.get(parsed).header(ACCEPT_ENCODING, "identity");
     // Stop the request ourselves just before the runtime gives up on the call.
     if let Some(remaining) = cx.remaining() {
-        request = request.timeout(remaining.saturating_sub(Duration::from_millis(50)));
+        request = request.timeout(remaining.saturating_sub(STOP_BEFORE_DEADLINE));
     }
     let mut response = request.send().await.map_err(request_failed)?;
     let status = response.status();
