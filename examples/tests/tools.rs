@@ -302,6 +302,20 @@ async fn query_refuses_writes_and_reports_sql_errors() {
     assert_eq!(still.rows[0]["n"], json!(8), "nothing was deleted");
 }
 
+/// SQL with no statement in it is answered as such, not as SQLite's "API misuse".
+#[tokio::test]
+async fn query_with_no_statement_asks_for_one() {
+    let (_dir, db) = database();
+    let cx = CallContext::new();
+    for sql in ["", "   ", ";", "-- hi", "/* x */", "-- a\n/* b */ ;"] {
+        assert_eq!(
+            failure(query_db(sql.into(), None, &db, &cx)),
+            "there is no statement to run: the SQL is empty or only comments; send one SELECT statement",
+            "{sql:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn query_tries_again_while_a_writer_locks_the_database() {
     let (dir, db) = database();

@@ -141,6 +141,11 @@ pub enum QueryError {
     /// More than one statement.
     #[error("send one statement at a time; this SQL holds several")]
     Several,
+    /// No statement at all: empty, blank or only comments.
+    #[error(
+        "there is no statement to run: the SQL is empty or only comments; send one SELECT statement"
+    )]
+    Empty,
     /// `max_rows` was out of range.
     #[error("max_rows must be between 1 and {MAX_ROWS}, not {0}")]
     BadLimit(u32),
@@ -201,6 +206,11 @@ pub fn query_db(
         return Err(QueryError::NotARead(
             "change the database or write a file".to_owned(),
         ));
+    }
+    // Text with no statement in it (empty, only comments) prepares to nothing, which has no
+    // columns; every read has at least one.
+    if statement.column_count() == 0 {
+        return Err(QueryError::Empty);
     }
     let columns: Vec<String> = statement
         .column_names()
