@@ -175,6 +175,61 @@ fn query_db_byte_budget_cuts_big_results() {
     }
 }
 
+/// DB-2: the byte budget counts the JSON the result becomes, escapes included: results of
+/// characters JSON escapes (a control character takes six bytes, a quote two) are cut by the
+/// tool, with its note, before the toolbox's 100,000-character cap would refuse them.
+#[tokio::test]
+async fn query_db_byte_budget_counts_the_escaped_json() {
+    let demo = Demo::start().await.unwrap();
+    for sql in [
+        "SELECT printf('%.*c', 60000, char(1)) AS t",
+        "SELECT printf('%.*c', 60000, '\"') AS t",
+        "SELECT printf('%.*c', 60000, char(10)) AS t, printf('%.*c', 60000, char(27)) AS u",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 1000) \
+         SELECT x, printf('%.*c', 60, char(1)) AS t FROM c",
+    ] {
+        let output = demo
+            .toolbox
+            .call("query_db", json!({"sql": sql, "max_rows": 1000}))
+            .await;
+        let text = output.text();
+        assert!(
+            !output.is_error(),
+            "{sql}: {}",
+            &text[..200.min(text.len())]
+        );
+        assert!(text.len() <= 65_536 + 200, "{sql}: {} bytes", text.len());
+        let result: serde_json::Value = serde_json::from_str(text).unwrap();
+        // The rows stop early when there are many; a single row's text is cut in place.
+        let rows = result["rows"].as_array().unwrap().len();
+        assert_eq!(result["truncated"], rows > 1, "{sql}: {rows} rows");
+        assert!(
+            result["note"]
+                .as_str()
+                .unwrap()
+                .starts_with("[cut: the result reached 65536 bytes of JSON"),
+            "{sql}"
+        );
+    }
+}
+
+/// DB-2: when even one row of the columns asked for would be over the budget, the query is
+/// refused with what to change.
+#[test]
+fn query_db_refuses_a_row_too_wide_for_the_budget() {
+    let (_dir, db) = database();
+    let columns: Vec<String> = (0..2000).map(|i| format!("{i} AS c{i}")).collect();
+    let wide = format!("SELECT {}", columns.join(", "));
+    let long_name = format!("SELECT 1 AS \"{}\"", "\u{1}".repeat(20_000));
+    for sql in [wide, long_name] {
+        assert_eq!(
+            failure(query_db(sql, None, &db, &CallContext::new())),
+            "a row of these columns would take more than 65536 bytes; select fewer columns, and \
+             name long expressions with AS"
+        );
+    }
+}
+
 /// DB-2: SQL is read by SQLite's parser: a `;` in a literal is not a second statement.
 #[test]
 fn query_db_reads_semicolons_in_literals() {

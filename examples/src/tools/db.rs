@@ -23,7 +23,8 @@ use super::STOP_BEFORE_DEADLINE;
 pub const DEFAULT_MAX_ROWS: u32 = 50;
 /// The most rows `query_db` returns.
 pub const MAX_ROWS: u32 = 1_000;
-/// The most bytes of cell text and column names one result holds; the rows stop there.
+/// The most bytes the JSON of one result's column names and rows takes, escapes included; the
+/// rows stop there, well before the toolbox's cap on a tool's output.
 pub const MAX_RESULT_BYTES: usize = 64 * 1024;
 /// The largest string or blob SQLite may build while running the query.
 pub const MAX_VALUE_BYTES: i32 = 1024 * 1024;
@@ -31,6 +32,9 @@ pub const MAX_VALUE_BYTES: i32 = 1024 * 1024;
 pub const MAX_SQL_BYTES: i32 = 100_000;
 /// How long a query may run when the call has no deadline of its own.
 pub const MAX_QUERY_TIME: Duration = Duration::from_secs(5);
+/// The most bytes a value other than text takes as JSON (a 20-digit integer, a REAL, `null`, a
+/// blob's description), and the room a cut text keeps for its marker.
+const MAX_CELL_JSON: usize = 32;
 /// SQLite calls the progress handler every this many virtual-machine steps.
 const PROGRESS_STEPS: i32 = 1_000;
 /// How long a query waits for a writer's lock before it fails as busy, a transient failure
@@ -149,6 +153,11 @@ pub enum QueryError {
     /// `max_rows` was out of range.
     #[error("max_rows must be between 1 and {MAX_ROWS}, not {0}")]
     BadLimit(u32),
+    /// Even one row with these columns would be over the result's byte budget.
+    #[error(
+        "a row of these columns would take more than {MAX_RESULT_BYTES} bytes; select fewer columns, and name long expressions with AS"
+    )]
+    TooWide,
     /// The query ran out of time and SQLite stopped it.
     #[error(
         "the query was stopped: it ran out of time; make it cheaper (a WHERE, a LIMIT, no unbounded recursion)"
@@ -217,8 +226,17 @@ pub fn query_db(
         .into_iter()
         .map(str::to_owned)
         .collect();
+    // The list of columns, then each row: its column names again and room for every value.
+    let column_list: usize = columns.iter().map(|name| json_len(name) + 1).sum();
+    let row_frame: usize = 3 + columns
+        .iter()
+        .map(|name| json_len(name) + 2 + MAX_CELL_JSON)
+        .sum::<usize>();
+    if column_list + row_frame > MAX_RESULT_BYTES {
+        return Err(QueryError::TooWide);
+    }
     let mut budget = Budget {
-        left: MAX_RESULT_BYTES.saturating_sub(columns.iter().map(String::len).sum()),
+        left: MAX_RESULT_BYTES - column_list,
         cut: false,
     };
     let mut result = QueryResult {
@@ -233,29 +251,31 @@ pub fn query_db(
             result.truncated = true;
             break;
         }
-        if budget.left == 0 {
+        if budget.left < row_frame {
             result.truncated = true;
             budget.cut = true;
             break;
         }
+        // The row's frame is taken whole; each cell gives back its room and takes what its
+        // value takes, so the result never grows past the budget.
+        budget.left -= row_frame;
         let mut object = Map::new();
         for (i, name) in result.columns.iter().enumerate() {
             let value = row.get_ref(i).map_err(|e| sql_error(&e))?;
-            // Each row's JSON object repeats the column names.
-            budget.left = budget.left.saturating_sub(name.len());
+            budget.left += MAX_CELL_JSON;
             object.insert(name.clone(), budget.cell(value));
         }
         result.rows.push(object);
     }
     if budget.cut {
         result.note = Some(format!(
-            "[cut: the result reached {MAX_RESULT_BYTES} bytes; select fewer or shorter columns, or fewer rows]"
+            "[cut: the result reached {MAX_RESULT_BYTES} bytes of JSON; select fewer or shorter columns, or fewer rows]"
         ));
     }
     Ok(result)
 }
 
-/// What is left of the result's byte budget.
+/// What is left of the result's byte budget, counted in bytes of JSON.
 struct Budget {
     left: usize,
     /// Whether something was left out for want of budget.
@@ -263,36 +283,58 @@ struct Budget {
 }
 
 impl Budget {
-    /// One cell as JSON, by the type SQLite gave the value; text past the budget is cut.
+    /// One cell as JSON, by the type SQLite gave the value; text past the budget is cut. A
+    /// value other than text always fits: the caller keeps [`MAX_CELL_JSON`] bytes for it.
     fn cell(&mut self, value: ValueRef<'_>) -> Value {
-        let (json, used) = match value {
-            ValueRef::Null => (Value::Null, 4),
-            ValueRef::Integer(i) => (Value::from(i), 20),
+        let json = match value {
+            ValueRef::Text(t) => return Value::from(self.text(&String::from_utf8_lossy(t))),
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::from(i),
             // A REAL is finite in SQLite unless it overflowed; JSON has no infinity.
-            ValueRef::Real(r) if r.is_finite() => (Value::from(r), 24),
-            ValueRef::Real(r) => (Value::from(r.to_string()), 4),
-            ValueRef::Blob(b) => (
-                Value::from(format!("<{} bytes of binary data>", b.len())),
-                32,
-            ),
-            ValueRef::Text(t) => {
-                let text = String::from_utf8_lossy(t);
-                if text.len() <= self.left {
-                    let used = text.len();
-                    (Value::from(text.into_owned()), used)
-                } else {
-                    let mut end = self.left;
-                    while !text.is_char_boundary(end) {
-                        end -= 1;
-                    }
-                    self.cut = true;
-                    let cut = format!("{}[cut: {} more bytes]", &text[..end], text.len() - end);
-                    (Value::from(cut), self.left)
-                }
-            }
+            ValueRef::Real(r) if r.is_finite() => Value::from(r),
+            ValueRef::Real(r) => Value::from(r.to_string()),
+            ValueRef::Blob(b) => Value::from(format!("<{} bytes of binary data>", b.len())),
         };
-        self.left = self.left.saturating_sub(used);
+        self.left -= json.to_string().len();
         json
+    }
+
+    /// `text` whole if its JSON fits, else as much as fits beside a marker of what was cut.
+    fn text(&mut self, text: &str) -> String {
+        let whole = json_len(text);
+        if whole <= self.left {
+            self.left -= whole;
+            return text.to_owned();
+        }
+        self.cut = true;
+        let room = self.left - MAX_CELL_JSON;
+        let mut used = 0;
+        let mut end = 0;
+        for (i, c) in text.char_indices() {
+            used += json_char_len(c);
+            if used > room {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        let cut = format!("{}[cut: {} more bytes]", &text[..end], text.len() - end);
+        self.left -= json_len(&cut);
+        cut
+    }
+}
+
+/// The length of `text` as a JSON string, its quotes and escapes included.
+fn json_len(text: &str) -> usize {
+    2 + text.chars().map(json_char_len).sum::<usize>()
+}
+
+/// The length of `c` inside a JSON string: `\"`, `\\` and `\n` take two bytes, another
+/// control character six (`\u0001`).
+fn json_char_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if c < ' ' => 6,
+        c => c.len_utf8(),
     }
 }
 
