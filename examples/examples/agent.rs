@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use examples::agent::{Model, Notes, Person, Step, run, toolbox};
+use examples::agent::{Model, Notes, Person, Step, for_terminal, run, toolbox};
 use examples::{BoxError, Demo};
 
 const QUESTION: &str = "Which French cities are in the database? Summarise data/cities.csv, \
@@ -55,17 +55,17 @@ async fn main() -> Result<(), BoxError> {
             );
             for result in results {
                 let mark = if result.output.is_error() { "error" } else { "ok" };
-                let text: String = result.output.text().split_whitespace().collect::<Vec<_>>().join(" ");
+                let text = for_terminal(&result.output.text().split_whitespace().collect::<Vec<_>>().join(" "));
                 let shown: String = text.chars().take(100).collect();
-                println!("  {:<18} {mark:<5} {shown}{}", result.name, if text.len() > shown.len() { "…" } else { "" });
+                println!("  {:<18} {mark:<5} {shown}{}", for_terminal(&result.name), if text.len() > shown.len() { "…" } else { "" });
             }
             println!();
         }
-        Step::Answer(answer) => println!("{label}assistant: {answer}"),
+        Step::Answer(answer) => println!("{label}assistant: {}", for_terminal(answer)),
     })
     .await?;
     if let Some(note) = notes.get("french-cities") {
-        println!("\nthe note french-cities: {note}");
+        println!("\nthe note french-cities: {}", for_terminal(&note));
     }
     Ok(())
 }

@@ -28,6 +28,21 @@ pub const RECORDED_ANSWERS: &str = include_str!("../recorded/agent_answers.json"
 /// At most this many characters of a call's arguments are shown when asking.
 const SHOWN_ARGUMENT_CHARS: usize = 500;
 
+/// `text` fit to print on the user's terminal: every control character but the line feed is
+/// escaped (`\u{1b}`, `\r`, `\u{7}`), so neither the model nor a page it fetched can move the
+/// cursor, clear the screen, retitle the window or hide what was printed.
+pub fn for_terminal(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
 /// The agent's notes, by title: what `save_note` writes.
 #[derive(Debug, Default)]
 pub struct Notes(Mutex<BTreeMap<String, String>>);
