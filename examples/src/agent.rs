@@ -25,8 +25,8 @@ pub const RECORDING: &str = include_str!("../recorded/agent_conversation.json");
 /// destructive call.
 pub const RECORDED_ANSWERS: &str = include_str!("../recorded/agent_answers.json");
 
-/// At most this many characters of a call's arguments are shown when asking.
-const SHOWN_ARGUMENT_CHARS: usize = 500;
+/// At most this many characters of each argument's value are shown when asking.
+const SHOWN_VALUE_CHARS: usize = 120;
 
 /// `text` fit to print on the user's terminal: every control character but the line feed is
 /// escaped (`\u{1b}`, `\r`, `\u{7}`), so neither the model nor a page it fetched can move the
@@ -41,6 +41,37 @@ pub fn for_terminal(text: &str) -> String {
         }
     }
     shown
+}
+
+/// The question asked before `call` runs: the tool, then every argument on a line of its own,
+/// each value cut on its own, so that no argument can push another out of view.
+pub fn question(call: &ApprovalRequest) -> String {
+    let mut question = format!("  ? run {}", for_terminal(&call.tool));
+    match &call.arguments {
+        Value::Object(arguments) if arguments.is_empty() => question.push_str(" with no arguments"),
+        Value::Object(arguments) => {
+            for (key, value) in arguments {
+                let key = shown(&Value::from(key.as_str()));
+                question.push_str(&format!("\n      {key}: {}", shown(value)));
+            }
+        }
+        other => question.push_str(&format!("\n      {}", shown(other))),
+    }
+    question.push_str("\n    [y/N] ");
+    question
+}
+
+/// `value` as compact JSON for the terminal, cut after [`SHOWN_VALUE_CHARS`] characters with
+/// the number cut.
+fn shown(value: &Value) -> String {
+    let json = for_terminal(&value.to_string());
+    match json.char_indices().nth(SHOWN_VALUE_CHARS) {
+        Some((end, _)) => {
+            let cut = json[end..].chars().count();
+            format!("{}… ({cut} more characters)", &json[..end])
+        }
+        None => json,
+    }
 }
 
 /// The agent's notes, by title: what `save_note` writes.
@@ -116,14 +147,8 @@ impl Person {
 
     /// Shows the call and reads the answer: only `y` or `yes` runs it.
     fn ask(&mut self, call: &ApprovalRequest) -> std::io::Result<bool> {
-        // Compact JSON escapes control characters: the model cannot write to the terminal.
-        let arguments = call.arguments.to_string();
-        let mut shown: String = arguments.chars().take(SHOWN_ARGUMENT_CHARS).collect();
-        if shown.len() < arguments.len() {
-            shown.push('…');
-        }
         let mut out = std::io::stdout().lock();
-        write!(out, "  ? run {} {shown}  [y/N] ", call.tool)?;
+        write!(out, "{}", question(call))?;
         out.flush()?;
         let yes = match self {
             Person::Terminal => {

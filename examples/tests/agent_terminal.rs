@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use examples::agent::question;
 use examples::fixtures::ChatServer;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
+use tool_runtime::ApprovalRequest;
 
 /// `examples/agent`, which `cargo test -p examples` (or `--workspace`) builds beside this
 /// test's binary before it runs any test; `--test agent_terminal` alone does not rebuild it
@@ -106,4 +108,28 @@ async fn the_agent_prints_no_escape_sequence_from_the_model_or_the_tools() {
     ] {
         assert!(stdout.contains(printed), "{printed:?} not in:\n{stdout}");
     }
+}
+
+/// The reviewer's case: a long first argument no longer hides the second one, which is the
+/// one that says which note is overwritten.
+#[test]
+fn the_question_shows_every_argument_however_long_the_first() {
+    let text = format!("French cities: Paris, Lyon, Marseille.{}", " ".repeat(600));
+    let call = ApprovalRequest::new(
+        "save_note",
+        json!({"text": text, "title": "thesis-final\u{1b}[8m"}),
+    );
+    let shown = question(&call);
+    assert_eq!(
+        shown,
+        format!(
+            "  ? run save_note\n      \"text\": \"French cities: Paris, Lyon, Marseille.{}… \
+             (520 more characters)\n      \"title\": \"thesis-final\\u001b[8m\"\n    [y/N] ",
+            " ".repeat(81)
+        )
+    );
+    assert_eq!(
+        question(&ApprovalRequest::new("save_note", json!({}))),
+        "  ? run save_note with no arguments\n    [y/N] "
+    );
 }
