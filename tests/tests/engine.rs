@@ -8,15 +8,17 @@ use std::time::Duration;
 use serde_json::json;
 use tool_runtime::{BatchOptions, CancellationToken, ToolCall, ToolError, Toolbox, tool};
 
-/// How many calls run at once, and the most seen.
+/// How many calls run at once, the most seen, and how many started.
 #[derive(Default)]
 pub struct Gauge {
     now: AtomicUsize,
     max: AtomicUsize,
+    started: AtomicUsize,
 }
 
 impl Gauge {
     async fn hold(&self, ms: u64) {
+        self.started.fetch_add(1, Ordering::SeqCst);
         let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
         self.max.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -33,6 +35,13 @@ impl Gauge {
 async fn work(ms: u64, #[state] gauge: &Gauge) -> String {
     gauge.hold(ms).await;
     format!("worked {ms} ms")
+}
+
+/// Works for a while, alone.
+#[tool(max_concurrency = 1)]
+async fn single(ms: u64, #[state] gauge: &Gauge) -> String {
+    gauge.hold(ms).await;
+    format!("worked {ms} ms alone")
 }
 
 /// Calls a rate-limited API.
@@ -224,6 +233,74 @@ async fn calls_whose_turn_comes_after_the_deadline_are_not_run() {
         );
     }
     assert_eq!(gauge.max(), 1, "neither late call started");
+}
+
+/// A call waiting for a concurrency slot when the batch's deadline passes never starts, even
+/// once the slot is free: it is answered as not run, so the model may call it again without
+/// its effect happening twice.
+#[tokio::test(start_paused = true)]
+async fn a_call_still_waiting_for_a_slot_at_the_deadline_never_starts() {
+    let gauge = Arc::new(Gauge::default());
+    let toolbox = Toolbox::builder()
+        .tool(work::tool())
+        .state_arc(gauge.clone())
+        .concurrency_limit(1)
+        .build()
+        .unwrap();
+    let batch = vec![
+        ToolCall::new("slow", "work", json!({"ms": 5_000})),
+        ToolCall::new("waiting", "work", json!({"ms": 50})),
+    ];
+    let options = BatchOptions::new().deadline(Duration::from_millis(200));
+    let results = toolbox.call_all_with(batch, options).await;
+    assert_eq!(
+        results[0].output.error().map(ToolError::kind),
+        Some("timed_out")
+    );
+    assert_eq!(
+        results[1].output.error(),
+        Some(&ToolError::NotStarted {
+            tool: "work".into(),
+            deadline: Duration::from_millis(200)
+        })
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(gauge.started.load(Ordering::SeqCst), 1);
+}
+
+/// A call cancelled while it waits for its tool's concurrency slot is answered at once, not
+/// when the slot frees, and never starts.
+#[tokio::test(start_paused = true)]
+async fn a_call_cancelled_while_waiting_for_a_slot_answers_at_once() {
+    let gauge = Arc::new(Gauge::default());
+    let toolbox = Toolbox::builder()
+        .tool(single::tool())
+        .state_arc(gauge.clone())
+        .build()
+        .unwrap();
+    let holder = tokio::spawn({
+        let toolbox = toolbox.clone();
+        async move { toolbox.call("single", json!({"ms": 3_000})).await }
+    });
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(70)).await;
+            stop.cancel();
+        }
+    });
+    let started = tokio::time::Instant::now();
+    let waiting = ToolCall::new("w", "single", json!({"ms": 1}));
+    let result = toolbox.call_with(waiting, &stop).await;
+    assert_eq!(started.elapsed(), Duration::from_millis(70));
+    assert_eq!(
+        result.output.error().map(ToolError::kind),
+        Some("cancelled")
+    );
+    assert_eq!(holder.await.unwrap().text(), "worked 3000 ms alone");
+    assert_eq!(gauge.started.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test(start_paused = true)]

@@ -226,19 +226,6 @@ impl Toolbox {
         let mut results = Vec::with_capacity(size);
         let mut calls = calls.into_iter().peekable();
         while calls.peek().is_some() {
-            if let Some((at, given)) = deadline
-                && Instant::now() >= at
-            {
-                // The deadline passed in an earlier phase: the calls left never start.
-                for call in calls.by_ref() {
-                    let error = ToolError::NotStarted {
-                        tool: call.name.clone(),
-                        deadline: given,
-                    };
-                    results.push(self.unrun(call, error));
-                }
-                break;
-            }
             // A phase: one sequential call, or the run of calls up to the next sequential one.
             let first = calls.next().expect("peeked");
             let alone = self.is_sequential(&first.name);

@@ -206,13 +206,23 @@ impl Toolbox {
                 }
             }
         }
-        let _batch_slot = match &inner.concurrency {
-            Some(limit) if call.in_batch => Some(limit.acquire().await),
-            _ => None,
+        let slots = async {
+            let batch = match &inner.concurrency {
+                Some(limit) if call.in_batch => Some(limit.acquire().await),
+                _ => None,
+            };
+            let tool = match &entry.limit {
+                Some(limit) => Some(limit.acquire().await),
+                None => None,
+            };
+            (batch, tool)
         };
-        let _slot = match &entry.limit {
-            Some(limit) => Some(limit.acquire().await),
-            None => None,
+        // A call that has not started by the batch's deadline or its caller's cancellation
+        // never starts: it is answered as not run, not started late.
+        let (_batch_slot, _slot) = tokio::select! {
+            biased;
+            error = not_started(call, &entry.spec.name) => return Outcome::stopped(entry, error),
+            slots = slots => slots,
         };
         let span = tracing::info_span!(
             "tool_call",
@@ -443,6 +453,32 @@ impl Outcome {
     pub(crate) fn refused(tool: String, reason: String) -> Self {
         let tool = escaped(&shortened(&tool)).into_owned();
         Outcome::at_once(Err(ToolError::Refused { tool, reason }))
+    }
+}
+
+/// The error of a call that could not start: its batch's deadline passed, or its caller
+/// cancelled it. Pending while neither has happened.
+async fn not_started(call: &Call<'_>, tool: &str) -> ToolError {
+    let deadline = async {
+        match call.deadline {
+            Some((at, given)) => {
+                tokio::time::sleep_until(at).await;
+                given
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let cancelled = async {
+        match call.cancel {
+            Some(cancel) => cancel.cancelled().await,
+            None => std::future::pending().await,
+        }
+    };
+    let tool = tool.to_owned();
+    tokio::select! {
+        biased;
+        () = cancelled => ToolError::Cancelled { tool },
+        deadline = deadline => ToolError::NotStarted { tool, deadline },
     }
 }
 

@@ -98,8 +98,8 @@ pub enum ToolError {
         /// How long the batch waited, when its deadline cut the wait.
         waited: Option<Duration>,
     },
-    /// The call was not run: its batch's deadline passed before its turn came (it came after
-    /// a `#[tool(sequential)]` call that ran until then).
+    /// The call was not run: its batch's deadline passed before its turn came (it waited
+    /// until then for a concurrency slot, or behind a `#[tool(sequential)]` call).
     NotStarted {
         /// The tool.
         tool: String,
