@@ -114,6 +114,35 @@ async fn calls_past_the_batch_limit_are_answered_without_running() {
         })
     );
     assert_eq!(toolbox.stats("count").unwrap().calls, 2);
+    // The name of a call past the limit is the model's: echoed shortened and escaped.
+    let name = format!("count\n\u{1b}[31m{}", "A".repeat(5_000));
+    let calls = (0..3).map(|i| ToolCall::new(format!("c{i}"), name.clone(), json!({})));
+    let results = toolbox.call_all(calls).await;
+    let shown = format!("count\\n\\u{{1b}}[31m{}…", "A".repeat(53));
+    assert_eq!(
+        results[2].output.text(),
+        format!(
+            "{shown} was not run: 3 calls came at once, over the limit of 2. Call at most 2 tools \
+             at a time."
+        )
+    );
+}
+
+/// Limits too large to count and times too long to add are as good as none, not a panic.
+#[tokio::test]
+async fn unbounded_limits_and_timeouts_do_not_panic() {
+    let toolbox = Toolbox::builder()
+        .tool(count::tool())
+        .concurrency_limit(usize::MAX)
+        .max_blocking_calls(usize::MAX)
+        .default_timeout(std::time::Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(toolbox.call("count", json!({"items": [1, 2]})).await.text(), "2");
+    let options = tool_runtime::BatchOptions::new().deadline(std::time::Duration::MAX);
+    let calls = [ToolCall::new("a", "count", json!({"items": [1]}))];
+    let results = toolbox.call_all_with(calls, options).await;
+    assert_eq!(results[0].output.text(), "1");
 }
 
 /// Writes `n` letters, as text and as structured content.

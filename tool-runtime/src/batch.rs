@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::call::{Call, Outcome};
-use crate::guard::contain;
+use crate::guard::{contain, escaped, shortened};
 use crate::{Approver, Arguments, OnProgress, ToolError, ToolOutput, Toolbox};
 
 /// One tool call a model asked for.
@@ -214,7 +214,9 @@ impl Toolbox {
         let size = calls.len();
         let limit = self.inner.policy.limits.batch_size;
         let refused = calls.split_off(size.min(limit));
-        let deadline = options.deadline.map(|d| (Instant::now() + d, d));
+        let deadline = options
+            .deadline
+            .map(|d| (crate::toolbox::after(Instant::now(), d), d));
         let mut batch = AbortOnDrop {
             cancel: options
                 .cancellation
@@ -239,7 +241,7 @@ impl Toolbox {
         }
         for call in refused {
             let error = ToolError::BatchTooLarge {
-                tool: call.name.clone(),
+                tool: escaped(&shortened(&call.name)).into_owned(),
                 size,
                 limit,
             };

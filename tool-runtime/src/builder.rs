@@ -377,7 +377,7 @@ impl ToolboxBuilder {
             }
             index.insert(Box::from(spec.name.as_ref()), entries.len());
             entries.push(Entry {
-                limit: spec.max_concurrency.map(Semaphore::new),
+                limit: spec.max_concurrency.map(slots),
                 counters: Counters::new(&spec.name),
                 tool,
                 spec,
@@ -415,8 +415,8 @@ impl ToolboxBuilder {
                         .unwrap_or(Some(DEFAULT_MAX_OUTPUT_CHARS)),
                     limits: self.limits.unwrap_or(DEFAULT_LIMITS),
                 },
-                concurrency: self.concurrency_limit.map(Semaphore::new),
-                blocking: Arc::new(Semaphore::new(
+                concurrency: self.concurrency_limit.map(slots),
+                blocking: Arc::new(slots(
                     self.max_blocking_calls
                         .unwrap_or(DEFAULT_MAX_BLOCKING_CALLS),
                 )),
@@ -544,3 +544,8 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+/// A semaphore of `limit` slots; a limit beyond what tokio can count is as good as none.
+fn slots(limit: usize) -> Semaphore {
+    Semaphore::new(limit.min(Semaphore::MAX_PERMITS))
+}

@@ -72,12 +72,19 @@ impl CallPolicy {
         batch: Option<(Instant, Duration)>,
     ) -> (Instant, Duration) {
         let given = timeout.unwrap_or(self.default_timeout);
-        let own = (started + given, given);
+        let own = (after(started, given), given);
         match batch {
             Some(batch) if batch.0 < own.0 => batch,
             _ => own,
         }
     }
+}
+
+/// The instant `time` after `from`; for a time too long to add (`Duration::MAX`), one so far
+/// off that it never comes.
+pub(crate) fn after(from: Instant, time: Duration) -> Instant {
+    const NEVER: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+    from.checked_add(time).unwrap_or(from + NEVER)
 }
 
 pub(crate) struct Entry {
