@@ -258,6 +258,27 @@ async fn ask_with_no_one_to_ask_falls_back_to_not_running() {
     assert_eq!(runs.count(), 2);
 }
 
+/// A policy or an approver that panics does not reach the caller: the call is not run, as
+/// when no one could approve it, and the tool is not blamed.
+#[tokio::test]
+async fn a_panicking_policy_or_approver_leaves_the_call_unrun() {
+    let runs = Arc::new(Runs::default());
+    let unapproved = "purge was not run: it needs a person's approval and none was available. \
+                      Go on without it, or ask the user to run it themselves.";
+    let broken = guarded_toolbox(Approval::new(|_| async { panic!("policy bug") }), &runs);
+    assert_eq!(broken.call("purge", PURGE).await.text(), unapproved);
+    let results = broken.call_all([ToolCall::new("1", "purge", PURGE)]).await;
+    assert_eq!(results[0].output.text(), unapproved);
+    assert_eq!(broken.stats("purge").unwrap().denials, 2);
+    assert_eq!(broken.stats("purge").unwrap().panics, 0);
+
+    let toolbox = guarded_toolbox(Approval::ask_destructive(), &runs);
+    let approver = Approver::new(|_| async { panic!("approver bug") });
+    let call = ToolCall::new("1", "purge", PURGE).with_approver(approver);
+    assert_eq!(toolbox.call_all([call]).await[0].output.text(), unapproved);
+    assert_eq!(runs.count(), 0);
+}
+
 #[tokio::test]
 async fn the_calls_approver_answers_before_the_policys() {
     let runs = Arc::new(Runs::default());

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::guard::{Guarded, Polls, escaped};
 use crate::{Annotations, ArgumentsRef, BoxFuture, ToolError};
 
 /// A call waiting for approval: what a policy and a person decide on.
@@ -305,6 +306,10 @@ impl Approval {
                 (answer, _) => (answer, true),
             }
         };
+        // A policy or an approver that panics is contained: the call is not run.
+        let name = tool.clone();
+        let mut polls = Polls::default();
+        let decide = Guarded::new(Box::pin(decide), &name, None, &mut polls);
         let cancelled = async {
             match cancel {
                 Some(token) => token.cancelled().await,
@@ -322,7 +327,13 @@ impl Approval {
             () = cancelled => return Verdict::Stop(ToolError::Cancelled { tool }),
             // Before the deadline: a decision at hand is taken even when the time is up (the
             // tool's own deadline then says so).
-            decided = decide => decided,
+            decided = decide => match decided {
+                Ok(decided) => decided,
+                Err(panic) => {
+                    tracing::error!(tool = %name, panic = %escaped(&panic), "the approval policy or its approver panicked; the call is not run");
+                    return Verdict::Stop(ToolError::Unapproved { tool, waited: None });
+                }
+            },
             () = late => {
                 let waited = deadline.map(|(_, given)| given);
                 return Verdict::Stop(ToolError::Unapproved { tool, waited });
