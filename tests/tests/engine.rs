@@ -303,6 +303,33 @@ async fn a_call_cancelled_while_waiting_for_a_slot_answers_at_once() {
     assert_eq!(gauge.started.load(Ordering::SeqCst), 1);
 }
 
+/// A call whose caller stops waiting (drops its future, as a timeout around it does) is
+/// counted, as cancelled: it reached the tool.
+#[tokio::test(start_paused = true)]
+async fn a_call_dropped_by_its_caller_is_counted_as_cancelled() {
+    let gauge = Arc::new(Gauge::default());
+    let toolbox = Toolbox::builder()
+        .tool(work::tool())
+        .state_arc(gauge)
+        .build()
+        .unwrap();
+    let call = toolbox.call("work", json!({"ms": 1_000}));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), call)
+            .await
+            .is_err()
+    );
+    let batch = toolbox.call_all([ToolCall::new("1", "work", json!({"ms": 1_000}))]);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), batch)
+            .await
+            .is_err()
+    );
+    tokio::task::yield_now().await;
+    let stats = toolbox.stats("work").unwrap();
+    assert_eq!((stats.calls, stats.errors, stats.attempts), (2, 2, 2));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_batch_answers_cancelled_for_unfinished_calls() {
     let flags = Arc::new(Flags::default());

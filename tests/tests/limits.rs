@@ -113,7 +113,9 @@ async fn calls_past_the_batch_limit_are_answered_without_running() {
             limit: 2
         })
     );
-    assert_eq!(toolbox.stats("count").unwrap().calls, 2);
+    // The calls refused are counted, as refused before they ran.
+    let stats = toolbox.stats("count").unwrap();
+    assert_eq!((stats.calls, stats.errors, stats.attempts), (4, 2, 2));
     // The name of a call past the limit is the model's: echoed shortened and escaped.
     let name = format!("count\n\u{1b}[31m{}", "A".repeat(5_000));
     let calls = (0..3).map(|i| ToolCall::new(format!("c{i}"), name.clone(), json!({})));
@@ -138,7 +140,10 @@ async fn unbounded_limits_and_timeouts_do_not_panic() {
         .default_timeout(std::time::Duration::MAX)
         .build()
         .unwrap();
-    assert_eq!(toolbox.call("count", json!({"items": [1, 2]})).await.text(), "2");
+    assert_eq!(
+        toolbox.call("count", json!({"items": [1, 2]})).await.text(),
+        "2"
+    );
     let options = tool_runtime::BatchOptions::new().deadline(std::time::Duration::MAX);
     let calls = [ToolCall::new("a", "count", json!({"items": [1]}))];
     let results = toolbox.call_all_with(calls, options).await;

@@ -245,19 +245,18 @@ impl Toolbox {
                 size,
                 limit,
             };
-            results.push(self.unrun(call, error));
+            // Counted as a call of its tool, if there is one: it was refused before it ran.
+            if let Some(entry) = self.inner.lookup(&call.name) {
+                entry.counters.record(Some(&error), Duration::ZERO);
+            }
+            results.push(CallResult {
+                id: call.id,
+                name: call.name,
+                output: self.render(Outcome::at_once(Err(error))),
+                elapsed: Duration::ZERO,
+            });
         }
         results
-    }
-
-    /// The result of a call of a batch that was not run, for `error`.
-    fn unrun(&self, call: ToolCall, error: ToolError) -> CallResult {
-        CallResult {
-            id: call.id,
-            name: call.name,
-            output: self.render(Outcome::at_once(Err(error))),
-            elapsed: Duration::ZERO,
-        }
     }
 
     fn is_sequential(&self, name: &str) -> bool {

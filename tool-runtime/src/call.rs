@@ -232,10 +232,15 @@ impl Toolbox {
             elapsed_ms = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
+        let mut dropped = CountIfDropped {
+            entry,
+            started: Some(Instant::now()),
+        };
         let outcome = self
             .guarded(index, call, arguments)
             .instrument(span.clone())
             .await;
+        dropped.started = None;
         let error = outcome.result.as_ref().err();
         entry.counters.record(error, outcome.elapsed);
         span.record("outcome", error.map_or("ok", ToolError::kind));
@@ -453,6 +458,24 @@ impl Outcome {
     pub(crate) fn refused(tool: String, reason: String) -> Self {
         let tool = escaped(&shortened(&tool)).into_owned();
         Outcome::at_once(Err(ToolError::Refused { tool, reason }))
+    }
+}
+
+/// Counts, when dropped while `started` is still set, a call that reached its tool and whose
+/// future its caller dropped before it answered: as cancelled.
+struct CountIfDropped<'a> {
+    entry: &'a Entry,
+    started: Option<Instant>,
+}
+
+impl Drop for CountIfDropped<'_> {
+    fn drop(&mut self) {
+        if let Some(started) = self.started {
+            let tool = self.entry.spec.name.to_string();
+            let error = ToolError::Cancelled { tool };
+            self.entry.counters.record(Some(&error), started.elapsed());
+            self.entry.counters.attempted(1);
+        }
     }
 }
 

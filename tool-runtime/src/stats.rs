@@ -28,8 +28,9 @@ use crate::ToolError;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ToolStats {
-    /// Calls of the tool, including those refused before it ran (calls of unknown tools are
-    /// not counted).
+    /// Calls of the tool, including those refused before it ran and those whose caller
+    /// dropped them before they answered, counted as cancelled (calls of unknown tools are not
+    /// counted).
     pub calls: u64,
     /// Calls that ended in an error of any kind.
     pub errors: u64,

@@ -6,7 +6,7 @@
 //!
 //! | name | kind | what |
 //! |---|---|---|
-//! | [`CALLS`] `tool_runtime_tool_calls_total` | counter | calls that reached the tool |
+//! | [`CALLS`] `tool_runtime_tool_calls_total` | counter | calls of the tool, including those refused before it ran (as [`ToolStats::calls`](crate::ToolStats::calls)) |
 //! | [`ERRORS`] `tool_runtime_tool_errors_total` | counter | calls that ended in an error of any kind |
 //! | [`TIMEOUTS`] `tool_runtime_tool_timeouts_total` | counter | calls that timed out |
 //! | [`PANICS`] `tool_runtime_tool_panics_total` | counter | calls that panicked |
@@ -50,7 +50,8 @@ use metrics::{Counter, Histogram};
 
 use crate::stats::Ending;
 
-/// Counter: calls that reached the tool.
+/// Counter: calls of the tool, including those refused before it ran, and those whose caller
+/// stopped waiting (counted as cancelled).
 pub const CALLS: &str = "tool_runtime_tool_calls_total";
 /// Counter: calls that ended in an error of any kind.
 pub const ERRORS: &str = "tool_runtime_tool_errors_total";
