@@ -219,10 +219,15 @@ impl Toolbox {
         };
         // A call that has not started by the batch's deadline or its caller's cancellation
         // never starts: it is answered as not run, not started late.
-        let (_batch_slot, _slot) = tokio::select! {
-            biased;
-            error = not_started(call, &entry.spec.name) => return Outcome::stopped(entry, error),
-            slots = slots => slots,
+        let (_batch_slot, _slot) = match (call.deadline, call.cancel) {
+            (None, None) => slots.await,
+            _ => tokio::select! {
+                biased;
+                error = not_started(call, &entry.spec.name) => {
+                    return Outcome::stopped(entry, error);
+                }
+                slots = slots => slots,
+            },
         };
         let span = tracing::info_span!(
             "tool_call",
@@ -232,15 +237,10 @@ impl Toolbox {
             elapsed_ms = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        let mut dropped = CountIfDropped {
-            entry,
-            started: Some(Instant::now()),
-        };
         let outcome = self
             .guarded(index, call, arguments)
             .instrument(span.clone())
             .await;
-        dropped.started = None;
         let error = outcome.result.as_ref().err();
         entry.counters.record(error, outcome.elapsed);
         span.record("outcome", error.map_or("ok", ToolError::kind));
@@ -267,6 +267,10 @@ impl Toolbox {
         let entry: &Entry = &inner.entries[index];
         let tool = entry.spec.name.as_ref();
         let started = Instant::now();
+        let mut dropped = CountIfDropped {
+            entry,
+            started: Some(started),
+        };
         let (deadline, given) = inner
             .policy
             .deadline(entry.spec.timeout, started, call.deadline);
@@ -324,6 +328,7 @@ impl Toolbox {
             },
             None => timed.await,
         };
+        dropped.started = None;
         entry.counters.attempted(attempts);
         let elapsed = polls
             .ended
@@ -462,7 +467,8 @@ impl Outcome {
 }
 
 /// Counts, when dropped while `started` is still set, a call that reached its tool and whose
-/// future its caller dropped before it answered: as cancelled.
+/// future its caller dropped before it answered: as cancelled. [`Toolbox::run`] counts the
+/// others.
 struct CountIfDropped<'a> {
     entry: &'a Entry,
     started: Option<Instant>,
