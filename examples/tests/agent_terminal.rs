@@ -2,35 +2,15 @@
 //! the example against a stand-in endpoint whose answers carry terminal escape sequences, and
 //! reads the terminal.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use examples::agent::question;
-use examples::fixtures::ChatServer;
+use examples::fixtures::{ChatServer, built_example};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 use tool_runtime::ApprovalRequest;
-
-/// `examples/agent`, which `cargo test -p examples` (or `--workspace`) builds beside this
-/// test's binary before it runs any test; `--test agent_terminal` alone does not rebuild it
-/// (`cargo build -p examples --example agent` does).
-fn example() -> PathBuf {
-    let deps = std::env::current_exe().expect("this test's binary");
-    let profile = deps
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    let example = profile.join("examples").join("agent");
-    assert!(
-        example.exists(),
-        "{} is not built: run `cargo test -p examples` (which builds the examples), not only \
-         this test",
-        example.display()
-    );
-    example
-}
 
 /// A Chat Completions response: the assistant's `content` and its tool calls, as
 /// `(name, arguments)`.
@@ -73,7 +53,7 @@ async fn the_agent_prints_no_escape_sequence_from_the_model_or_the_tools() {
     ])
     .await
     .unwrap();
-    let mut child = Command::new(example())
+    let mut child = Command::new(built_example("agent"))
         .env("OPENAI_BASE_URL", endpoint.base_url())
         .env_remove("OPENAI_API_KEY")
         .stdin(Stdio::piped())

@@ -1,35 +1,18 @@
 //! The example MCP server's command line on a network address: refused without a token unless
 //! the user opts in, and a warning when they do.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-/// `examples/mcp_server`, which `cargo test -p examples` (or `--workspace`) builds beside this
-/// test's binary before it runs any test; `--test mcp_server` alone does not rebuild it.
-fn example() -> PathBuf {
-    let deps = std::env::current_exe().expect("this test's binary");
-    let profile = deps
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    let example = profile.join("examples").join("mcp_server");
-    assert!(
-        example.exists(),
-        "{} is not built: run `cargo test -p examples` (which builds the examples), not only \
-         this test",
-        example.display()
-    );
-    example
-}
+use examples::fixtures::built_example;
 
 /// Starts the example on every interface, on a free port, with no token; reads its standard
 /// error until `wanted` shows or it ends, and returns what it read.
 async fn serve_on_every_interface(extra: &[&str], wanted: &str) -> String {
-    let mut child = Command::new(example())
+    let mut child = Command::new(built_example("mcp_server"))
         .args(["--http", "0.0.0.0:0"])
         .args(extra)
         .env_remove("MCP_TOKEN")
