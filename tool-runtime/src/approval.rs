@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::call::{cancelled, passed};
 use crate::guard::{Guarded, Polls, escaped};
 use crate::{Annotations, ArgumentsRef, BoxFuture, ToolError};
 
@@ -310,21 +311,9 @@ impl Approval {
         let name = tool.clone();
         let mut polls = Polls::default();
         let decide = Guarded::new(Box::pin(decide), &name, None, &mut polls);
-        let cancelled = async {
-            match cancel {
-                Some(token) => token.cancelled().await,
-                None => std::future::pending().await,
-            }
-        };
-        let late = async {
-            match deadline {
-                Some((at, _)) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
         let (decision, asked) = tokio::select! {
             biased;
-            () = cancelled => return Verdict::Stop(ToolError::Cancelled { tool }),
+            () = cancelled(cancel) => return Verdict::Stop(ToolError::Cancelled { tool }),
             // Before the deadline: a decision at hand is taken even when the time is up (the
             // tool's own deadline then says so).
             decided = decide => match decided {
@@ -334,9 +323,8 @@ impl Approval {
                     return Verdict::Stop(ToolError::Unapproved { tool, waited: None });
                 }
             },
-            () = late => {
-                let waited = deadline.map(|(_, given)| given);
-                return Verdict::Stop(ToolError::Unapproved { tool, waited });
+            waited = passed(deadline) => {
+                return Verdict::Stop(ToolError::Unapproved { tool, waited: Some(waited) });
             }
         };
         match decision {

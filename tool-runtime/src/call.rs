@@ -488,26 +488,31 @@ impl Drop for CountIfDropped<'_> {
 /// The error of a call that could not start: its batch's deadline passed, or its caller
 /// cancelled it. Pending while neither has happened.
 async fn not_started(call: &Call<'_>, tool: &str) -> ToolError {
-    let deadline = async {
-        match call.deadline {
-            Some((at, given)) => {
-                tokio::time::sleep_until(at).await;
-                given
-            }
-            None => std::future::pending().await,
-        }
-    };
-    let cancelled = async {
-        match call.cancel {
-            Some(cancel) => cancel.cancelled().await,
-            None => std::future::pending().await,
-        }
-    };
     let tool = tool.to_owned();
     tokio::select! {
         biased;
-        () = cancelled => ToolError::Cancelled { tool },
-        deadline = deadline => ToolError::NotStarted { tool, deadline },
+        () = cancelled(call.cancel) => ToolError::Cancelled { tool },
+        deadline = passed(call.deadline) => ToolError::NotStarted { tool, deadline },
+    }
+}
+
+/// Completes when `token` is cancelled; never without a token.
+pub(crate) async fn cancelled(token: Option<&CancellationToken>) {
+    match token {
+        Some(token) => token.cancelled().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Completes when a batch's `deadline` passes, with the time the batch was given; never
+/// without a deadline.
+pub(crate) async fn passed(deadline: Option<(Instant, Duration)>) -> Duration {
+    match deadline {
+        Some((at, given)) => {
+            tokio::time::sleep_until(at).await;
+            given
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -163,10 +163,7 @@ impl CallContext {
     /// Completes when the call is cancelled (never, for a context nothing can cancel); use it
     /// in `tokio::select!`.
     pub async fn cancelled(&self) {
-        match &self.cancellation {
-            Some(token) => token.cancelled().await,
-            None => std::future::pending().await,
-        }
+        crate::call::cancelled(self.cancellation.as_ref()).await
     }
 
     /// A token cancelled with the call, to hand to code that takes a `CancellationToken` (for a

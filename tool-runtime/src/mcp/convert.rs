@@ -36,8 +36,8 @@ pub(super) fn result(toolbox: &Toolbox, result: &CallResult) -> Result<CallToolR
         return Err(ErrorData::invalid_params(output.text().to_owned(), None));
     }
     let content = vec![ContentBlock::text(output.text())];
-    let structured = mcp::structured_content(toolbox, result);
-    let mut answer = if mcp::is_error(toolbox, result, structured.as_ref()) {
+    let (structured, is_error) = mcp::structured_and_is_error(toolbox, result);
+    let mut answer = if is_error {
         CallToolResult::error(content)
     } else {
         CallToolResult::success(content)

@@ -206,8 +206,7 @@ pub fn write_result(toolbox: &Toolbox, result: &CallResult) -> Value {
         "content".to_owned(),
         json!([{"type": "text", "text": output.text()}]),
     );
-    let content = structured_content(toolbox, result);
-    let is_error = is_error(toolbox, result, content.as_ref());
+    let (content, is_error) = structured_and_is_error(toolbox, result);
     if let Some(content) = content {
         answer.insert("structuredContent".to_owned(), content);
     }
@@ -215,31 +214,30 @@ pub fn write_result(toolbox: &Toolbox, result: &CallResult) -> Value {
     Value::Object(answer)
 }
 
-/// Whether a call's result is an error for MCP, given its `structured` content: the tool
-/// failed, or it declares an output schema and has no structured value to match it (its value
-/// was longer than the toolbox's output limit, or a remote tool gave none). MCP allows no
-/// other result of such a tool, and clients refuse it; as an error, the model reads the text.
-pub(crate) fn is_error(toolbox: &Toolbox, result: &CallResult, structured: Option<&Value>) -> bool {
-    let declares_output = toolbox
-        .spec(&result.name)
-        .is_some_and(|spec| spec.output_schema.is_some());
-    result.output.is_error() || (declares_output && structured.is_none())
-}
-
-/// The `structuredContent` of a call's result: its structured value, wrapped under `result`
-/// when the tool's output schema is, or when a tool without one gave a value that is not an
-/// object.
-pub(crate) fn structured_content(toolbox: &Toolbox, result: &CallResult) -> Option<Value> {
-    let value = result.output.structured()?;
+/// The `structuredContent` of a call's result, and whether the result is an error for MCP.
+/// The structured value is wrapped under `result` when the tool's output schema is, or when a
+/// tool without one gave a value that is not an object. The result is an error when the tool
+/// failed, and when the tool declares an output schema but has no structured value to match it
+/// (its value was longer than the toolbox's output limit, or a remote tool gave none): MCP
+/// allows no other result of such a tool, and clients refuse it; as an error, the model reads
+/// the text.
+pub(crate) fn structured_and_is_error(
+    toolbox: &Toolbox,
+    result: &CallResult,
+) -> (Option<Value>, bool) {
     let schema = toolbox
         .spec(&result.name)
         .and_then(|spec| spec.output_schema.as_ref());
+    let Some(value) = result.output.structured() else {
+        return (None, result.output.is_error() || schema.is_some());
+    };
     let wrap = schema.map_or(!value.is_object(), |schema| !is_object_root(schema));
-    Some(if wrap {
+    let content = if wrap {
         json!({"result": value})
     } else {
         value.clone()
-    })
+    };
+    (Some(content), result.output.is_error())
 }
 
 /// The JSON-RPC response to the `tools/call` request a call was read from: its `result` (see
