@@ -194,12 +194,11 @@ pub fn tool_attr(cx: &mut Ctxt, tokens: TokenStream) -> ToolAttr {
     let mut attr = ToolAttr::default();
     // A string that could be a tool's name is taken for one, any other for a description.
     let unnamed = |s: &LitStr| {
-        let value = s.value();
-        let name_like = !value.is_empty()
-            && value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if name_like { "name" } else { "description" }
+        if crate::valid::is_tool_name(&s.value()) {
+            "name"
+        } else {
+            "description"
+        }
     };
     for meta in metas(cx, tokens, "tool", unnamed) {
         match key(&meta).as_str() {

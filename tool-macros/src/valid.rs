@@ -109,13 +109,18 @@ fn result_type(cx: &mut Ctxt, ty: &Type, is_async: bool) {
     }
 }
 
-fn name(cx: &mut Ctxt, tool: &ToolFn) {
-    let name = tool.name();
-    let valid = (1..=64).contains(&name.len())
+/// Whether providers accept `name` as a tool's name: 1 to 64 ASCII letters, digits, `_` and
+/// `-`.
+pub fn is_tool_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !valid {
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn name(cx: &mut Ctxt, tool: &ToolFn) {
+    let name = tool.name();
+    if !is_tool_name(&name) {
         let message = format!(
             "invalid tool name {name:?}: providers accept 1 to 64 ASCII letters, digits, `_` \
              and `-`; write something like `name = \"get_weather\"`"
