@@ -401,3 +401,23 @@ fn enums_of_numbers_and_odd_parameter_names_are_reported() {
         ]
     );
 }
+
+/// A model turn as google-genai 3.6.1's `Content.to_json_dict()` writes it (and
+/// `model_dump_json()`): the fields under their own names, `function_call` and
+/// `thought_signature`, which the API takes too.
+const SDK_SNAKE_CASE_TURN: &str = r#"{"parts": [{"text": "Checking."}, {"function_call": {"id": "fc1", "args": {"location": "Paris"}, "name": "get_weather"}, "thought_signature": "c2ln"}, {"function_call": {"name": "ping"}}], "role": "model"}"#;
+
+#[test]
+fn calls_written_under_the_fields_own_names_are_read() {
+    let calls = gemini::read_calls(&golden(SDK_SNAKE_CASE_TURN)).unwrap();
+    let mut weather = ToolCall::new("fc1", "get_weather", json!({"location": "Paris"}));
+    weather
+        .extras
+        .insert("thought_signature".into(), json!("c2ln"));
+    let ping = ToolCall::new("synthesized-call-1", "ping", Value::Null);
+    assert_eq!(calls, [weather, ping]);
+    // The whole response, as `GenerateContentResponse.to_json_dict()` writes it.
+    let response = json!({"candidates": [{"content": golden(SDK_SNAKE_CASE_TURN),
+                                          "finish_reason": "STOP"}]});
+    assert_eq!(gemini::read_calls(&response).unwrap(), calls);
+}

@@ -17,6 +17,11 @@ const READER: Reader = Reader {
     advice: "pass the model's content or the whole response, as it came",
 };
 
+/// The names of a part's function call: `functionCall` in the API's JSON, and `function_call`,
+/// the field's own name, which the API takes too and google-genai's serializers write
+/// (`to_json_dict`, `model_dump_json`).
+const FUNCTION_CALL: [&str; 2] = ["functionCall", "function_call"];
+
 /// How Gemini declarations give their parameters.
 ///
 /// ```
@@ -103,10 +108,12 @@ fn declaration(spec: &ToolSpec, dialect: GeminiDialect) -> Result<Value, Vec<Vio
 /// response). A call without an id gets one made from its position (`synthesized-call-0`,
 /// ...), which is never sent back; a given id that looks like one is kept apart (prefixed
 /// `given:` in [`ToolCall::id`], sent back as it came). A call that cannot be read, or whose id
-/// an earlier call has, is [refused](ToolCall::refused) while the others run. The other fields
-/// of the part, such as `thoughtSignature`, are kept in [`ToolCall::extras`] for
-/// [`write_calls`]. A response without a candidate, or whose candidate has no content (it
-/// was stopped: see its `finishReason`), has no calls.
+/// an earlier call has, is [refused](ToolCall::refused) while the others run. A part's call is
+/// read under either of its names, `functionCall` or `function_call` (google-genai's
+/// `to_json_dict()` writes the second). The other fields of the part, such as
+/// `thoughtSignature`, are kept in [`ToolCall::extras`] for [`write_calls`]. A response
+/// without a candidate, or whose candidate has no content (it was stopped: see its
+/// `finishReason`), has no calls.
 ///
 /// ```
 /// use serde_json::json;
@@ -132,10 +139,13 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
     };
     let mut calls = Vec::new();
     for (i, part) in READER.list(content, "parts", path)?.iter().enumerate() {
-        let Some(call) = part.get("functionCall") else {
+        let Some((key, call)) = FUNCTION_CALL
+            .into_iter()
+            .find_map(|key| Some((key, part.get(key)?)))
+        else {
             continue;
         };
-        let call_path = format!("{path}/parts/{i}/functionCall");
+        let call_path = format!("{path}/parts/{i}/{key}");
         let index = calls.len();
         let id = call_id(&READER, call, &call_path, index);
         let shown_id = id.clone().unwrap_or_else(|_| id_text(call.get("id")));
@@ -148,7 +158,7 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
         if let Value::Object(fields) = part {
             tool_call.extras = fields
                 .iter()
-                .filter(|(key, _)| key.as_str() != "functionCall")
+                .filter(|(key, _)| !FUNCTION_CALL.contains(&key.as_str()))
                 .map(|(key, value)| (key.clone(), value.clone()))
                 .collect();
         }
