@@ -421,3 +421,27 @@ fn calls_written_under_the_fields_own_names_are_read() {
                                           "finish_reason": "STOP"}]});
     assert_eq!(gemini::read_calls(&response).unwrap(), calls);
 }
+
+/// A model turn as google-genai 3.6.1's `Content.model_dump(mode="json", by_alias=True)` writes
+/// it: every unset field of a part null (here a few of its twenty), `functionCall` included.
+const SDK_NULLS_TURN: &str = r#"{"parts": [{"fileData": null, "functionCall": null, "functionResponse": null, "text": "Checking.", "thought": null, "thoughtSignature": null}, {"fileData": null, "functionCall": {"id": "fc1", "args": {"location": "Paris"}, "name": "get_weather", "partialArgs": null, "willContinue": null}, "functionResponse": null, "text": null, "thought": null, "thoughtSignature": "c2ln"}, {"fileData": null, "functionCall": {"id": null, "args": null, "name": "ping", "partialArgs": null, "willContinue": null}, "functionResponse": null, "text": null, "thought": null, "thoughtSignature": null}], "role": "model"}"#;
+
+#[test]
+fn null_fields_are_absent_ones() {
+    let calls = gemini::read_calls(&golden(SDK_NULLS_TURN)).unwrap();
+    let mut weather = ToolCall::new("fc1", "get_weather", json!({"location": "Paris"}));
+    weather
+        .extras
+        .insert("thoughtSignature".into(), json!("c2ln"));
+    let ping = ToolCall::new("synthesized-call-1", "ping", Value::Null);
+    assert_eq!(calls, [weather, ping]);
+    // Sent back without the nulls, as google-genai sends the same turn.
+    assert_eq!(
+        gemini::write_calls(&calls),
+        json!({"role": "model", "parts": [
+            {"functionCall": {"id": "fc1", "name": "get_weather", "args": {"location": "Paris"}},
+             "thoughtSignature": "c2ln"},
+            {"functionCall": {"name": "ping", "args": {}}}
+        ]})
+    );
+}

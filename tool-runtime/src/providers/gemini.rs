@@ -110,7 +110,8 @@ fn declaration(spec: &ToolSpec, dialect: GeminiDialect) -> Result<Value, Vec<Vio
 /// `given:` in [`ToolCall::id`], sent back as it came). A call that cannot be read, or whose id
 /// an earlier call has, is [refused](ToolCall::refused) while the others run. A part's call is
 /// read under either of its names, `functionCall` or `function_call` (google-genai's
-/// `to_json_dict()` writes the second). The other fields of the part, such as
+/// `to_json_dict()` writes the second); a null field is an absent one (its `model_dump()`
+/// writes every unset field as null). The other fields of the part, such as
 /// `thoughtSignature`, are kept in [`ToolCall::extras`] for [`write_calls`]. A response
 /// without a candidate, or whose candidate has no content (it was stopped: see its
 /// `finishReason`), has no calls.
@@ -141,7 +142,7 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
     for (i, part) in READER.list(content, "parts", path)?.iter().enumerate() {
         let Some((key, call)) = FUNCTION_CALL
             .into_iter()
-            .find_map(|key| Some((key, part.get(key)?)))
+            .find_map(|key| Some((key, part.get(key).filter(|call| !call.is_null())?)))
         else {
             continue;
         };
@@ -158,7 +159,7 @@ pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
         if let Value::Object(fields) = part {
             tool_call.extras = fields
                 .iter()
-                .filter(|(key, _)| !FUNCTION_CALL.contains(&key.as_str()))
+                .filter(|(key, value)| !FUNCTION_CALL.contains(&key.as_str()) && !value.is_null())
                 .map(|(key, value)| (key.clone(), value.clone()))
                 .collect();
         }
