@@ -445,3 +445,14 @@ fn null_fields_are_absent_ones() {
         ]})
     );
 }
+
+/// A response whose candidate was stopped, as google-genai 3.6.1's
+/// `GenerateContentResponse.model_dump(mode="json", by_alias=True)` writes it: its `content`
+/// null (here with a few of its other null fields).
+#[test]
+fn a_stopped_candidate_with_null_content_has_no_calls() {
+    let response = json!({"sdkHttpResponse": null, "candidates": [{"content": null,
+        "citationMetadata": null, "finishMessage": null, "finishReason": "SAFETY", "index": null,
+        "safetyRatings": null}], "modelVersion": null, "promptFeedback": null, "usageMetadata": null});
+    assert_eq!(gemini::read_calls(&response).unwrap(), []);
+}

@@ -131,8 +131,11 @@ fn declaration(spec: &ToolSpec, dialect: GeminiDialect) -> Result<Value, Vec<Vio
 pub fn read_calls(response: &Value) -> Result<Vec<ToolCall>, ReadError> {
     let (content, path) = match response.get("candidates") {
         // A response blocked before any candidate, or a candidate stopped without content
-        // (`finishReason` says why, such as `SAFETY`), has no calls.
-        Some(candidates) => match candidates.pointer("/0/content") {
+        // (`finishReason` says why, such as `SAFETY`; a null content is none), has no calls.
+        Some(candidates) => match candidates
+            .pointer("/0/content")
+            .filter(|content| !content.is_null())
+        {
             Some(content) => (content, "/candidates/0/content"),
             None => return Ok(Vec::new()),
         },
