@@ -193,6 +193,7 @@ OLLAMA_REPLY = {
     "done": True,
 }
 USER = [{"role": "user", "content": "hi"}]
+GEMINI_USER = [{"role": "user", "parts": [{"text": "hi"}]}]
 
 
 # --- declarations ---------------------------------------------------------------------------
@@ -241,11 +242,11 @@ def openai_declarations(tools, form):
 
 
 def anthropic_declarations(tools):
-    seen = {"unknown": [key for tool in tools for key in unknown_keys(anthropic.types.ToolParam, tool)]}
+    seen = {
+        "unknown": [key for tool in tools for key in unknown_keys(anthropic.types.ToolParam, tool)]
+    }
     anthropic_http.reply = ANTHROPIC_REPLY
-    anthropic_client.messages.create(
-        model="claude-test", max_tokens=10, messages=USER, tools=tools
-    )
+    anthropic_client.messages.create(model="claude-test", max_tokens=10, messages=USER, tools=tools)
     seen["changed"] = differences(tools, anthropic_http.last()["tools"])
     return seen
 
@@ -332,7 +333,10 @@ def calls_of_gemini(message):
 
 def calls_of_openai(message):
     if "choices" not in message:
-        message = {**CHAT_REPLY, "choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}]}
+        message = {
+            **CHAT_REPLY,
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}],
+        }
     completion = ChatCompletion.model_validate(message)
     calls = completion.choices[0].message.tool_calls or []
     return [
@@ -417,7 +421,9 @@ def written(messages):
 
     def openai_chat():
         results = messages["openai"]
-        found = {"unknown": [k for r in results for k in unknown_keys(ChatCompletionToolMessageParam, r)]}
+        found = {
+            "unknown": [k for r in results for k in unknown_keys(ChatCompletionToolMessageParam, r)]
+        }
         openai_http.reply = CHAT_REPLY
         openai_client.chat.completions.create(model="gpt-test", messages=results)
         found["changed"] = differences(results, openai_http.last()["messages"])
@@ -478,7 +484,11 @@ def built():
                     "parts": [
                         {"text": "Checking."},
                         {
-                            "functionCall": {"id": "fc1", "name": "get_weather", "args": {"location": "Paris"}},
+                            "functionCall": {
+                                "id": "fc1",
+                                "name": "get_weather",
+                                "args": {"location": "Paris"},
+                            },
                             "thoughtSignature": "c2ln",
                         },
                         {"functionCall": {"name": "ping"}},
@@ -490,13 +500,15 @@ def built():
     }
     response = gemini_client.models.generate_content(model="gemini-test", contents="hi")
     content = response.candidates[0].content
-    gemini_client.models.generate_content(model="gemini-test", contents=[*USER_GEMINI(), content])
+    gemini_client.models.generate_content(model="gemini-test", contents=[*GEMINI_USER, content])
     helpers = gtypes.Content(
         role="model",
         parts=[
             gtypes.Part.from_text(text="Checking."),
             gtypes.Part(
-                function_call=gtypes.FunctionCall(id="fc1", name="get_weather", args={"location": "Paris"}),
+                function_call=gtypes.FunctionCall(
+                    id="fc1", name="get_weather", args={"location": "Paris"}
+                ),
                 thought_signature=b"sig",
             ),
             gtypes.Part.from_function_call(name="ping", args={}),
@@ -525,8 +537,19 @@ def built():
                     "role": "assistant",
                     "content": None,
                     "tool_calls": [
-                        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\":\"Paris\"}"}},
-                        {"id": "call_2", "type": "function", "function": {"name": "ping", "arguments": "{}"}},
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {
+                                "name": "get_weather",
+                                "arguments": '{"location":"Paris"}',
+                            },
+                        },
+                        {
+                            "id": "call_2",
+                            "type": "function",
+                            "function": {"name": "ping", "arguments": "{}"},
+                        },
                     ],
                 },
             }
@@ -548,8 +571,22 @@ def built():
         **RESPONSES_REPLY,
         "output": [
             {"type": "reasoning", "id": "rs_1", "summary": []},
-            {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "get_weather", "arguments": "{\"location\":\"Paris\"}", "status": "completed"},
-            {"type": "function_call", "id": "fc_2", "call_id": "call_2", "name": "ping", "arguments": "{}", "status": "completed"},
+            {
+                "type": "function_call",
+                "id": "fc_1",
+                "call_id": "call_1",
+                "name": "get_weather",
+                "arguments": '{"location":"Paris"}',
+                "status": "completed",
+            },
+            {
+                "type": "function_call",
+                "id": "fc_2",
+                "call_id": "call_2",
+                "name": "ping",
+                "arguments": "{}",
+                "status": "completed",
+            },
         ],
     }
     response = openai_client.responses.create(model="gpt-test", input="hi")
@@ -567,7 +604,12 @@ def built():
         "stop_reason": "tool_use",
         "content": [
             {"type": "text", "text": "Checking."},
-            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"location": "Paris"}},
+            {
+                "type": "tool_use",
+                "id": "toolu_1",
+                "name": "get_weather",
+                "input": {"location": "Paris"},
+            },
             {"type": "tool_use", "id": "toolu_2", "name": "ping", "input": {}},
         ],
     }
@@ -590,7 +632,14 @@ def built():
             "role": "assistant",
             "content": "",
             "tool_calls": [
-                {"id": "call_1", "function": {"index": 0, "name": "get_weather", "arguments": {"location": "Paris"}}},
+                {
+                    "id": "call_1",
+                    "function": {
+                        "index": 0,
+                        "name": "get_weather",
+                        "arguments": {"location": "Paris"},
+                    },
+                },
                 {"function": {"index": 1, "name": "ping", "arguments": {}}},
             ],
         },
@@ -603,10 +652,6 @@ def built():
         "response_model_dump": response.model_dump(mode="json"),
     }
     return found
-
-
-def USER_GEMINI():
-    return [{"role": "user", "parts": [{"text": "hi"}]}]
 
 
 def main():
