@@ -405,7 +405,8 @@ fn as_sdk_shows(provider: &str, call: &ToolCall) -> Value {
         Arguments::Json(value) => value.clone(),
     };
     if provider == "ollama" {
-        // The ollama SDK's `ToolCall` has no `id`: see `ollama_sdk_drops`.
+        // The ollama SDK's `Message.ToolCall` has no `id` (Ollama's server's `api.ToolCall` has
+        // `ID`), so the SDK shows none.
         return json!({"name": call.name, "arguments": arguments});
     }
     json!({"id": id, "name": call.name, "arguments": arguments})
@@ -730,7 +731,8 @@ fn our_readers_read_the_turns_the_sdks_build() {
             "gemini" => [Some("fc1"), None],
             "openai" | "responses" => [Some("call_1"), Some("call_2")],
             "anthropic" => [Some("toolu_1"), Some("toolu_2")],
-            // The ollama SDK's `ToolCall` has no `id`: it drops the ids of the response.
+            // The ollama SDK's `Message.ToolCall` has no `id` (Ollama's server's `api.ToolCall`
+            // has `ID`): it drops the ids of the response.
             _ => [None, None],
         };
         let expected: Vec<Value> = ids
