@@ -30,6 +30,29 @@ async fn draw(tree: Tree) -> usize {
     tree.children.len()
 }
 
+/// Moves to a point.
+#[tool]
+async fn move_to(point: (i32, i32)) -> i32 {
+    point.0 + point.1
+}
+
+/// A tuple parameter is named a tuple, not by the keyword schemars writes for it.
+#[test]
+fn a_tuple_is_refused_as_a_tuple() {
+    let error = Toolbox::builder()
+        .tool(move_to::tool())
+        .targets([Provider::Gemini])
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the toolbox could not be built: tool move_to cannot be declared for Gemini: at \
+         `/properties/point/prefixItems`, a tuple (`prefixItems`) cannot be expressed; take a \
+         struct with named fields instead (or declare it with \
+         GeminiDialect::ParametersJsonSchema)"
+    );
+}
+
 #[test]
 fn tools_every_provider_takes_build() {
     let toolbox = Toolbox::builder()

@@ -77,6 +77,11 @@ impl fmt::Display for Rule {
                 "a value of any type (such as `serde_json::Value`) cannot be declared; give it a \
                  type",
             ),
+            // A Rust tuple is where schemars writes `prefixItems`: name it so.
+            Rule::Inexpressible { keyword } if keyword == "prefixItems" => f.write_str(
+                "a tuple (`prefixItems`) cannot be expressed; take a struct with named fields \
+                 instead",
+            ),
             Rule::Inexpressible { keyword } => write!(
                 f,
                 "`{keyword}` cannot be expressed; declare the type without it"
