@@ -277,6 +277,48 @@ async fn structured_content_is_wrapped_like_its_schema() {
     );
 }
 
+/// A word, or a list of such values: a type that contains itself and is not an object.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Nested {
+    /// A word.
+    Word(String),
+    /// A list.
+    List(Vec<Nested>),
+}
+
+/// Puts a word inside lists.
+#[tool]
+async fn nest(word: String, depth: u32) -> Nested {
+    (0..depth).fold(Nested::Word(word), |inner, _| Nested::List(vec![inner]))
+}
+
+/// The `$ref: "#"` by which such a type contains itself points to the root of its schema;
+/// wrapped under `result`, it must point to `result`, or clients (which check structured
+/// content against the output schema) refuse every result with a list in it.
+#[tokio::test]
+async fn a_wrapped_output_schema_keeps_its_references_to_itself() {
+    let toolbox = Toolbox::builder().tool(nest::tool()).build().unwrap();
+    let schema = &mcp::tools_list(&toolbox, NullStyle::AnyOf)[0]["outputSchema"];
+    let list = &schema["properties"]["result"]["anyOf"][1];
+    assert_eq!(
+        list["items"],
+        json!({"$ref": "#/properties/result"}),
+        "{schema:#}"
+    );
+    let results = toolbox
+        .call_all([ToolCall::new("1", "nest", json!({"word": "w", "depth": 2}))])
+        .await;
+    let structured = mcp::write_result(&toolbox, &results[0])["structuredContent"].take();
+    assert_eq!(structured, json!({"result": [["w"]]}));
+    let validator = jsonschema::draft202012::new(schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&structured)
+        .map(|error| error.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{schema:#}");
+}
+
 /// MCP clients refuse a success without the structured content a tool's output schema
 /// declares: a value cut to the toolbox's output limit makes the result an error, whose text
 /// the model reads.

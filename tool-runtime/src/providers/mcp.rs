@@ -10,6 +10,7 @@ use super::declarations::{Declarations, Form, cached};
 use super::dialects::{NullStyle, mcp_schema};
 use super::read::{Reader, arguments};
 use super::schema::node::is_object_root;
+use super::schema::walk::walk_mut;
 
 const READER: Reader = Reader {
     what: "MCP tools/call request",
@@ -107,7 +108,9 @@ pub(crate) fn hints(annotations: &Annotations) -> Map<String, Value> {
 }
 
 /// An output schema whose root is an object: as it is, or wrapped under `result` (its `$defs`
-/// staying at the root, where its `$ref`s point).
+/// staying at the root, where its `$ref`s point). A `$ref` to anything else of the old root,
+/// such as `#` for a type that contains itself, is made to point where that now is, under
+/// `/properties/result`.
 fn object_schema(schema: &Value) -> Value {
     if is_object_root(schema) {
         return schema.clone();
@@ -124,6 +127,14 @@ fn object_schema(schema: &Value) -> Value {
     if let Some(defs) = defs {
         wrapped["$defs"] = defs;
     }
+    walk_mut(&mut wrapped, "", &mut |node, _| {
+        if let Some(Value::String(reference)) = node.get_mut("$ref")
+            && let Some(rest) = reference.strip_prefix('#')
+            && !rest.starts_with("/$defs/")
+        {
+            *reference = format!("#/properties/result{rest}");
+        }
+    });
     wrapped
 }
 
