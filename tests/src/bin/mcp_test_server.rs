@@ -4,10 +4,17 @@
 //! closes (`--http --stateless`: with no sessions). Its tools say on stderr what happened to
 //! them, since stdout carries the protocol. With `--approval`, it also has a `destructive`
 //! tool, `delete_note`, and asks a person before each of its calls
-//! (`Approval::ask_destructive()`), for `tests/clients/python/elicit.py`.
+//! (`Approval::ask_destructive()`), for `tests/clients/python/elicit.py`. With `--shapes`, it
+//! also has tools whose arguments and results take more shapes of schema (a tagged union, an
+//! enum, a type that contains itself, a map, an optional result), for
+//! `tests/clients/python/frameworks.py`.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use tool_runtime::mcp::{HttpServer, McpServer};
 use tool_runtime::{Approval, CallContext, Toolbox, tool};
@@ -90,6 +97,115 @@ async fn repeat(word: String, times: u32) -> Vec<String> {
     vec![word; times as usize]
 }
 
+/// A shape to measure.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Shape {
+    /// A circle.
+    Circle {
+        /// Its radius.
+        radius: f64,
+    },
+    /// A square.
+    Square {
+        /// Its side.
+        side: f64,
+    },
+}
+
+/// A unit of length.
+#[derive(Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Unit {
+    /// Metres.
+    M,
+    /// Feet.
+    Ft,
+}
+
+/// What `measure` found.
+#[derive(Serialize, JsonSchema)]
+struct Measured {
+    /// The shape's area, in square `unit`s.
+    area: f64,
+    /// The unit of the area's side.
+    unit: Unit,
+    /// A remark, when there is one.
+    note: Option<String>,
+}
+
+/// A tree of names.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Node {
+    /// The node's name.
+    name: String,
+    /// Its children.
+    children: Vec<Node>,
+}
+
+/// A word, or a list of such values: a recursive type that is not an object.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+enum Nested {
+    /// A word.
+    Word(String),
+    /// A list.
+    List(Vec<Nested>),
+}
+
+/// `word` inside `depth` lists.
+#[tool(read_only)]
+async fn nest(word: String, depth: u32) -> Nested {
+    (0..depth).fold(Nested::Word(word), |inner, _| Nested::List(vec![inner]))
+}
+
+/// Measures a shape's area.
+///
+/// # Arguments
+/// * `shape` - the shape, tagged by its `kind`
+/// * `unit` - the unit of its lengths (metres when not given)
+#[tool(read_only)]
+async fn measure(shape: Shape, unit: Option<Unit>) -> Measured {
+    let area = match shape {
+        Shape::Circle { radius } => std::f64::consts::PI * radius * radius,
+        Shape::Square { side } => side * side,
+    };
+    let note = (area == 0.0).then(|| "an empty shape".to_owned());
+    Measured {
+        area,
+        unit: unit.unwrap_or(Unit::M),
+        note,
+    }
+}
+
+/// The tree `root`, every name in capitals: a recursive type, in and out.
+#[tool(read_only)]
+async fn shout_tree(root: Node) -> Node {
+    fn shout(node: Node) -> Node {
+        Node {
+            name: node.name.to_uppercase(),
+            children: node.children.into_iter().map(shout).collect(),
+        }
+    }
+    shout(root)
+}
+
+/// How many times each word occurs in `words`: a map.
+#[tool(read_only)]
+async fn word_counts(words: Vec<String>) -> BTreeMap<String, u32> {
+    let mut counts = BTreeMap::new();
+    for word in words {
+        *counts.entry(word).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The value of `key`, if it has one: an optional result.
+#[tool(read_only)]
+async fn lookup(key: String) -> Option<String> {
+    (key == "colour").then(|| "blue".to_owned())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let flag = |name: &str| std::env::args().skip(1).any(|arg| arg == name);
@@ -98,6 +214,15 @@ async fn main() -> std::io::Result<()> {
         builder = builder
             .tools([delete_note::tool(), notes_deleted::tool()])
             .approval(Approval::ask_destructive());
+    }
+    if flag("--shapes") {
+        builder = builder.tools([
+            measure::tool(),
+            shout_tree::tool(),
+            word_counts::tool(),
+            lookup::tool(),
+            nest::tool(),
+        ]);
     }
     let toolbox = builder
         .tools([
