@@ -355,6 +355,40 @@ async fn beyond_the_session_cap_the_idlest_session_ends() {
     server.shutdown().await;
 }
 
+/// The calls of a session that ends, deleted by its client or ended by the session cap, are
+/// cancelled then (the tool's future is dropped), not left running for the 5 s rmcp gives them.
+#[tokio::test]
+async fn the_calls_of_a_session_end_with_it() {
+    let probe = Arc::new(Probe::default());
+    let server = HttpServer::builder(McpServer::new(mcp_tools::toolbox(&probe)))
+        .max_sessions(1)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let raw = Arc::new(Raw::new(&server));
+    let call = r#"{"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "wait_for_cancel", "arguments": {}}}"#;
+    for ending in ["deleted", "ended by the session cap"] {
+        let id = raw.session(&[]).await;
+        let calling = {
+            let (raw, id) = (raw.clone(), id.clone());
+            tokio::spawn(async move { raw.post(call, &[("mcp-session-id", &id)]).await })
+        };
+        within_10s("the call's start", probe.started.notified()).await;
+        if ending == "deleted" {
+            assert_eq!(raw.delete(&id, &[]).await, StatusCode::NO_CONTENT);
+        } else {
+            raw.session(&[]).await;
+            assert_eq!(raw.list(&id, &[]).await.0, StatusCode::NOT_FOUND);
+        }
+        tokio::time::timeout(Duration::from_secs(2), probe.dropped.notified())
+            .await
+            .unwrap_or_else(|_| panic!("the call of a session {ending} ran on"));
+        calling.abort();
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn oauth_clients_find_the_protected_resource_metadata() {
     let server = builder()

@@ -39,8 +39,8 @@ impl ServerHandler for McpServer {
     }
 
     /// Runs the call through the toolbox. It is cancelled when the client sends
-    /// `notifications/cancelled` for it (rmcp cancels the request's token) or when the server
-    /// stops (its input closed); each progress report of the tool becomes a
+    /// `notifications/cancelled` for it (rmcp cancels the request's token), when the server
+    /// stops (its input closed), or when its HTTP session ends; each progress report of the tool becomes a
     /// `notifications/progress` when the client sent a `progressToken`. When the toolbox's
     /// approval policy asks a person and the client can show a form, its user is asked
     /// (`elicit.rs`): on 2026-07-28 the call is answered `input_required` until the client sends
@@ -68,7 +68,11 @@ impl ServerHandler for McpServer {
                 let _ = reports.try_send(report);
             }));
         }
-        let cancel = self.stop.child_token();
+        // Over HTTP, the call ends with its session too.
+        let session = self.sessions.as_ref().and_then(|sessions| {
+            sessions.stop_of(context.extensions.get::<http::request::Parts>()?)
+        });
+        let cancel = session.as_ref().unwrap_or(&self.stop).child_token();
         // On the heap: rmcp moves this future into the request's task, and it moves a task
         // several times as it spawns it, so the call's own future is better not inside.
         let mut running = Box::pin(self.toolbox.call_with(call, &cancel));

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderValue, Method, Request, StatusCode};
@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::auth::{BearerAuth, Identity, ProtectedResource};
-use super::service::{Checks, HttpResponse, McpHttpService, json_response, refusal};
+use super::service::{Checks, HttpResponse, McpHttpService, Sessions, json_response, refusal};
 use super::{McpServer, cors};
 
 /// Where to serve MCP over HTTP when nobody says otherwise: 127.0.0.1, port 8000, which only
@@ -449,7 +449,9 @@ impl HttpServerBuilder {
             .with_allowed_hosts(hosts)
             .with_max_request_body_bytes(self.max_body_bytes);
         let manager = Arc::new(LocalSessionManager::default());
-        let server = self.server;
+        let sessions = Arc::new(Sessions::new(self.server.stop.clone()));
+        let mut server = self.server;
+        server.sessions = Some(sessions.clone());
         let inner = StreamableHttpService::new(move || Ok(server.clone()), manager.clone(), config);
         let checks = Checks {
             auth: self.auth,
@@ -458,7 +460,7 @@ impl HttpServerBuilder {
             body_read_timeout: self.body_read_timeout,
             max_sessions: self.max_sessions,
             stateless: self.stateless,
-            sessions: Mutex::default(),
+            sessions,
         };
         McpHttpService::new(inner, manager, checks)
     }

@@ -17,6 +17,7 @@ use tokio::net::ToSocketAddrs;
 use tokio_util::sync::CancellationToken;
 
 use super::http::HttpServer;
+use super::service::Sessions;
 use super::{convert, handler};
 use crate::Toolbox;
 use crate::providers::NullStyle;
@@ -57,6 +58,8 @@ pub struct McpServer {
     pub(super) instructions: Option<String>,
     /// Cancelled when the server stops: every call in flight is cancelled with it.
     pub(super) stop: CancellationToken,
+    /// Served over HTTP with sessions: the live sessions, whose calls end with them.
+    pub(super) sessions: Option<Arc<Sessions>>,
 }
 
 impl McpServer {
@@ -71,6 +74,7 @@ impl McpServer {
             implementation: Implementation::new("tool-runtime", env!("CARGO_PKG_VERSION")),
             instructions: None,
             stop: CancellationToken::new(),
+            sessions: None,
         }
     }
 

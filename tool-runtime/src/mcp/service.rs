@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt::{self, Display};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use serde_json::json;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::auth::{BearerAuth, Identity};
 use super::{McpServer, cors, handler};
@@ -51,6 +52,7 @@ const SESSION_HEADER: &str = "mcp-session-id";
 /// - a session belongs to the identity that created it: any other gets 404, as does a
 ///   session that is unknown, ended or deleted (`DELETE` of a live session answers 204); beyond
 ///   [`max_sessions`](super::HttpServerBuilder::max_sessions), the session idle for longest ends;
+///   the calls of a session still running when it ends, either way, are cancelled then;
 /// - with [`stateless`](super::HttpServerBuilder::stateless), there are no sessions: every
 ///   request is served on its own, and a session id a request names is not looked at;
 /// - every refusal, these and rmcp's own, has a JSON-RPC error as its body, saying what to do.
@@ -91,14 +93,55 @@ pub(super) struct Checks {
     pub(super) max_sessions: usize,
     /// No sessions: rmcp serves every request on its own.
     pub(super) stateless: bool,
-    pub(super) sessions: Mutex<HashMap<String, Session>>,
+    pub(super) sessions: Arc<Sessions>,
 }
 
-/// Who a live session belongs to, and when it was last used.
+/// The live sessions, by id. Shared with the sessions' [`McpServer`]s, whose calls end with
+/// their session.
 #[derive(Debug)]
-pub(super) struct Session {
+pub(super) struct Sessions {
+    live: Mutex<HashMap<String, Session>>,
+    /// What every session's token is a child of: the server's own.
+    stop: CancellationToken,
+}
+
+/// Who a live session belongs to, when it was last used, and the token its calls are
+/// cancelled with when it ends: deleted, or ended by the session cap. (rmcp would let them run
+/// on for 5 s.)
+#[derive(Debug)]
+struct Session {
     identity: Option<Identity>,
     used: Instant,
+    stop: CancellationToken,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl Sessions {
+    pub(super) fn new(stop: CancellationToken) -> Self {
+        Sessions {
+            live: Mutex::default(),
+            stop,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
+        // The map stays consistent whatever panicked while it was held.
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The token that ends the calls of the live session a request names in its
+    /// `Mcp-Session-Id` header.
+    pub(super) fn stop_of(&self, request: &http::request::Parts) -> Option<CancellationToken> {
+        let id = request.headers.get(SESSION_HEADER)?.to_str().ok()?;
+        Some(self.lock().get(id)?.stop.clone())
+    }
 }
 
 impl McpHttpService {
@@ -216,7 +259,7 @@ impl McpHttpService {
         }
         match (session, response.headers().get(SESSION_HEADER)) {
             (Some(id), _) if deleting && response.status().is_success() => {
-                checks.sessions().remove(&id);
+                checks.sessions.lock().remove(&id);
                 // rmcp answers 202, which clients take for a failure: the session is gone.
                 *response.status_mut() = StatusCode::NO_CONTENT;
             }
@@ -268,7 +311,7 @@ impl McpHttpService {
         identity: &Option<Identity>,
         method: &Method,
     ) -> bool {
-        let known = match self.checks.sessions().get_mut(id) {
+        let known = match self.checks.sessions.lock().get_mut(id) {
             Some(session) if session.identity == *identity => {
                 session.used = Instant::now();
                 true
@@ -279,7 +322,7 @@ impl McpHttpService {
         if known && method == Method::DELETE {
             let live = self.manager.has_session(&id.into()).await.unwrap_or(false);
             if !live {
-                self.checks.sessions().remove(id);
+                self.checks.sessions.lock().remove(id);
             }
             return live;
         }
@@ -291,12 +334,14 @@ impl McpHttpService {
     /// then only our record of it goes.
     async fn bind_session(&self, id: String, identity: Option<Identity>) {
         let oldest = {
-            let mut sessions = self.checks.sessions();
+            let mut sessions = self.checks.sessions.lock();
+            let stop = self.checks.sessions.stop.child_token();
             sessions.insert(
                 id,
                 Session {
                     identity,
                     used: Instant::now(),
+                    stop,
                 },
             );
             if sessions.len() <= self.checks.max_sessions {
@@ -322,13 +367,6 @@ impl McpHttpService {
 }
 
 impl Checks {
-    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        // The map stays consistent whatever panicked while it was held.
-        self.sessions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Whether a browser page at `origin` may use the server: pages on this machine may, and
     /// those of the allowed origins.
     fn origin_allowed(&self, origin: &HeaderValue) -> bool {
@@ -536,7 +574,7 @@ mod tests {
             body_read_timeout: Duration::ZERO,
             max_sessions: 0,
             stateless: false,
-            sessions: Mutex::default(),
+            sessions: Arc::new(Sessions::new(CancellationToken::new())),
         }
     }
 
