@@ -36,7 +36,7 @@ const MAX_REQUESTS_PER_SERVER: usize = 256;
 ///   (connect if needed, then `tools/list`) tries it again after
 ///   [`probe_backoff`](RemoteServersBuilder::probe_backoff)'s first wait (500 ms), doubling up
 ///   to its longest (30 s), until it answers; then it takes calls again. When every server is
-///   down, calls try them anyway.
+///   down, calls try them anyway (not one that serves other tools).
 /// - **Failover.** A call whose request never reached a server (connection refused, 503 or
 ///   429, an unknown session) is sent to another server, whatever the tool. A call that was
 ///   sent and got no answer (the server died mid-call) may have run: it is sent to another
@@ -290,15 +290,16 @@ impl RemoteServersBuilder {
             .into_iter()
             .zip(connected)
             .map(|(url, connected)| {
-                let joins = connected
-                    .as_ref()
-                    .is_some_and(|c| serves_all(&url, &tools, &c.tools));
+                // One that serves other tools keeps no client, so no call is sent to it.
+                let client = connected
+                    .filter(|c| serves_all(&url, &tools, &c.tools))
+                    .map(|c| c.client);
                 Server {
                     url,
-                    client: Mutex::new(connected.map(|c| c.client)),
+                    down: AtomicBool::new(client.is_none()),
+                    client: Mutex::new(client),
                     in_flight: AtomicUsize::new(0),
                     failures: AtomicU32::new(0),
-                    down: AtomicBool::new(!joins),
                 }
             })
             .collect();
@@ -448,12 +449,14 @@ impl Servers {
     }
 
     /// Whether the server at `index` answers `tools/list` with the tools, connecting a new
-    /// client when it has none or its client has stopped.
+    /// client when it has none or its client has stopped. One that serves other tools is left
+    /// without a client, so that no call is sent to it, even when every server is down.
     async fn check(&self, index: usize) -> bool {
         let server = &self.endpoints[index];
         let peer = server
             .client()
             .filter(|(peer, _)| !peer.is_transport_closed());
+        let mut fresh = None;
         let listed = match peer {
             Some((peer, _)) => {
                 tokio::time::timeout(self.settings.connect_timeout, listed_tools(&peer))
@@ -461,16 +464,24 @@ impl Servers {
                     .map_err(|_| "no answer in time".to_owned())
                     .and_then(|listed| listed.map_err(|e| e.to_string()))
             }
-            None => match connect(&self.http, &server.url, &self.settings).await {
-                Ok(Connected { client, tools }) => {
-                    *server.client.lock().expect("never poisoned") = Some(client);
-                    Ok(tools)
-                }
-                Err(why) => Err(why),
-            },
+            None => connect(&self.http, &server.url, &self.settings).await.map(
+                |Connected { client, tools }| {
+                    fresh = Some(client);
+                    tools
+                },
+            ),
         };
         match listed {
-            Ok(tools) => serves_all(&server.url, &self.tools, &tools),
+            Ok(tools) => {
+                let serves = serves_all(&server.url, &self.tools, &tools);
+                let mut client = server.client.lock().expect("never poisoned");
+                if !serves {
+                    *client = None;
+                } else if fresh.is_some() {
+                    *client = fresh;
+                }
+                serves
+            }
             Err(why) => {
                 tracing::debug!(url = %server.url, %why, "an MCP server marked down still does not answer");
                 false
