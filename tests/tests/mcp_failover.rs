@@ -2,8 +2,9 @@
 //! test can pull (its connections cut and its port closed, as when the process dies): calls
 //! spread over the replicas, a dead replica gets none and no call is lost, a replica that dies
 //! mid-call has its idempotent calls retried elsewhere and its other calls reported as an
-//! unknown outcome (run once at most), a restarted replica is probed back, and the toolbox's
-//! deadline and cancellation hold across the retries. Runs are counted in the tools' state.
+//! unknown outcome (run once at most), a restarted replica is probed back, a replica that
+//! hangs is marked down, one serving other tools takes no call, and the toolbox's deadline and
+//! cancellation hold across the retries. Runs are counted in the tools' state.
 //! The replicas keep sessions, except in one test where they are stateless.
 
 use std::collections::HashMap;
@@ -102,7 +103,8 @@ async fn book(key: String, #[state] replica: &Arc<Replica>) -> String {
 /// closed: what clients see when the process dies) and puts back.
 struct Plug {
     addr: SocketAddr,
-    relay: Mutex<Option<(CancellationToken, JoinHandle<()>)>>,
+    /// The relay's task, the token that pulls it, and the one that freezes it.
+    relay: Mutex<Option<(CancellationToken, CancellationToken, JoinHandle<()>)>>,
 }
 
 impl Plug {
@@ -117,16 +119,23 @@ impl Plug {
     }
 
     fn plug_in(&self, listener: TcpListener, backend: SocketAddr) {
-        let pull = CancellationToken::new();
-        let task = tokio::spawn(relay(listener, backend, pull.clone()));
-        *self.relay.lock().unwrap() = Some((pull, task));
+        let (pull, freeze) = (CancellationToken::new(), CancellationToken::new());
+        let task = tokio::spawn(relay(listener, backend, pull.clone(), freeze.clone()));
+        *self.relay.lock().unwrap() = Some((pull, freeze, task));
     }
 
     /// Cuts every connection and closes the port; returns once they are closed.
     async fn pull(&self) {
-        let (pull, task) = self.relay.lock().unwrap().take().expect("plugged in");
+        let (pull, _, task) = self.relay.lock().unwrap().take().expect("plugged in");
         pull.cancel();
         task.await.unwrap();
+    }
+
+    /// From now on nothing crosses: connections are accepted and kept open, and no byte goes
+    /// either way (a process that hangs, or is stopped with `SIGSTOP`).
+    fn freeze(&self) {
+        let relay = self.relay.lock().unwrap();
+        relay.as_ref().expect("plugged in").1.cancel();
     }
 
     /// Opens the port again, relaying to `backend`.
@@ -135,18 +144,33 @@ impl Plug {
     }
 }
 
-/// Relays each connection to `backend` until `pull`, then closes them all.
-async fn relay(listener: TcpListener, backend: SocketAddr, pull: CancellationToken) {
+/// Relays each connection to `backend` until `pull`, then closes them all; after `freeze`,
+/// holds them open and relays nothing.
+async fn relay(
+    listener: TcpListener,
+    backend: SocketAddr,
+    pull: CancellationToken,
+    freeze: CancellationToken,
+) {
     let mut connections = JoinSet::new();
     loop {
         let (mut inbound, _) = tokio::select! {
             () = pull.cancelled() => break,
             accepted = listener.accept() => accepted.unwrap(),
         };
+        let freeze = freeze.clone();
         connections.spawn(async move {
-            if let Ok(mut outbound) = TcpStream::connect(backend).await {
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            if !freeze.is_cancelled()
+                && let Ok(mut outbound) = TcpStream::connect(backend).await
+            {
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => return,
+                    () = freeze.cancelled() => {}
+                }
             }
+            // Frozen: the connection stays open until the plug is pulled.
+            std::future::pending::<()>().await;
+            drop(inbound);
         });
     }
     // The port first, so that no connection waits in its backlog, then the connections.
@@ -549,4 +573,30 @@ async fn a_server_serving_other_tools_takes_no_calls_even_when_the_others_are_do
     assert_eq!(OTHER_BOOKINGS.load(Ordering::SeqCst), 0);
     assert!(servers.endpoints().iter().all(|e| !e.up));
     other.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stops_answering_is_marked_down() {
+    let cluster = Cluster::start().await;
+    let (servers, toolbox) = toolbox(&cluster, Duration::from_secs(1)).await;
+    // Replica 0 hangs: it accepts connections and never answers.
+    cluster.plugs[0].freeze();
+
+    // One call at a time, each replica in turn: the calls sent to the frozen replica time
+    // out, and three of them in a row mark it down, so that the calls after them are answered.
+    let mut timed_out = 0;
+    for i in 0..12 {
+        let output = toolbox.call("lookup", json!({"key": i.to_string()})).await;
+        if output.is_error() {
+            assert_eq!(
+                output.text(),
+                "lookup timed out after 1s. Try again with a smaller request, or do without \
+                 it."
+            );
+            timed_out += 1;
+        }
+    }
+    assert_eq!(timed_out, 3);
+    assert!(!servers.endpoints()[0].up);
+    assert_eq!(cluster.runs()[0], 0);
 }

@@ -31,12 +31,12 @@ const MAX_REQUESTS_PER_SERVER: usize = 256;
 ///
 /// - **Spreading.** Each call goes to the server with the fewest calls in flight; among
 ///   equals, to the next in turn.
-/// - **Health.** A server whose requests fail [`down_after`](RemoteServersBuilder::down_after)
-///   times in a row (3 by default) is marked down: calls go to the others, and a probe
-///   (connect if needed, then `tools/list`) tries it again after
-///   [`probe_backoff`](RemoteServersBuilder::probe_backoff)'s first wait (500 ms), doubling up
-///   to its longest (30 s), until it answers; then it takes calls again. When every server is
-///   down, calls try them anyway (not one that serves other tools).
+/// - **Health.** A server whose requests fail (or get no answer before the call's timeout)
+///   [`down_after`](RemoteServersBuilder::down_after) times in a row (3 by default) is marked
+///   down: calls go to the others, and a probe (connect if needed, then `tools/list`) tries
+///   it again after [`probe_backoff`](RemoteServersBuilder::probe_backoff)'s first wait
+///   (500 ms), doubling up to its longest (30 s), until it answers; then it takes calls again.
+///   When every server is down, calls try them anyway (not one that serves other tools).
 /// - **Failover.** A call whose request never reached a server (connection refused, 503 or
 ///   429, an unknown session) is sent to another server, whatever the tool. A call that was
 ///   sent and got no answer (the server died mid-call) may have run: it is sent to another
@@ -164,6 +164,27 @@ impl<'a> InFlight<'a> {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A request waiting for a server's answer: dropped unanswered once the call's `deadline` has
+/// passed (the toolbox gave up on it), it counts as a failed request of the server, so that a
+/// server that hangs is marked down as one that refuses is. A call its caller cancelled does
+/// not count.
+struct Unanswered<'a> {
+    servers: &'a Arc<Servers>,
+    index: usize,
+    deadline: Option<tokio::time::Instant>,
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        let timed_out = self
+            .deadline
+            .is_some_and(|deadline| tokio::time::Instant::now() >= deadline);
+        if timed_out && tokio::runtime::Handle::try_current().is_ok() {
+            self.servers.failed(self.index);
+        }
     }
 }
 
@@ -385,7 +406,14 @@ impl Servers {
             let server = &self.endpoints[index];
             let sent = {
                 let _in_flight = InFlight::start(&server.in_flight);
-                send(&peer, Some(&relay), request.clone(), context).await
+                let mut waiting = Unanswered {
+                    servers: self,
+                    index,
+                    deadline: context.deadline(),
+                };
+                let sent = send(&peer, Some(&relay), request.clone(), context).await;
+                waiting.deadline = None;
+                sent
             };
             match sent {
                 Ok(answer) => {
