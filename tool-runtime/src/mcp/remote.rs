@@ -153,10 +153,13 @@ fn listing_refused(why: String) -> ServiceError {
 /// What a model or a client is told about the remote tool `tool`.
 fn declaration(tool: &rmcp::model::Tool) -> ToolSpec {
     let hints = tool.annotations.clone().unwrap_or_default();
+    // MCP's default: a tool that is not read-only may be destructive unless it says it is not,
+    // so that a person is asked about it (`Approval::ask_destructive`).
+    let read_only = hints.read_only_hint == Some(true);
     let annotations = Annotations {
         title: tool.title.clone().or(hints.title),
         read_only: hints.read_only_hint,
-        destructive: hints.destructive_hint,
+        destructive: hints.destructive_hint.or((!read_only).then_some(true)),
         idempotent: hints.idempotent_hint,
         open_world: hints.open_world_hint,
     };
@@ -303,7 +306,10 @@ impl ClientHandler for ProgressRelay {
 
 /// A tool of an MCP server as a [`Tool`]: its spec is the server's description of it (name,
 /// title, description, schemas, hints; no timeout of its own, so the toolbox's applies), and
-/// a call sends `tools/call` through the client.
+/// a call sends `tools/call` through the client. Hints the server leaves out take MCP's
+/// defaults where they matter: a tool not declared read-only is `destructive` unless it says
+/// otherwise, so that [`Approval::ask_destructive`](crate::Approval::ask_destructive) asks
+/// about it.
 ///
 /// A result with `isError: true` is the tool's failure ([`Failure::Tool`]), with the result's
 /// text as the message; so is a JSON-RPC error, and an answer that is not a tool's result
