@@ -492,3 +492,14 @@ async fn progress_grows_across_the_attempts_of_a_call() {
     // The second attempt's rows 1 and 2 were reported already, by the first.
     assert_eq!(*seen.lock().unwrap(), [1.0, 2.0, 3.0, 4.0]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_call_dropped_during_a_retry_counts_every_attempt() {
+    let (toolbox, upstream) = with_upstream(Upstream::failing(1));
+    // Its caller stops waiting (drops the call) while the second attempt runs.
+    let call = tokio::time::timeout(Duration::from_millis(500), toolbox.call("hangs", "{}"));
+    assert!(call.await.is_err());
+    assert_eq!(upstream.starts().len(), 2);
+    let stats = toolbox.stats("hangs").unwrap();
+    assert_eq!((stats.calls, stats.attempts), (1, 2));
+}

@@ -270,6 +270,7 @@ impl Toolbox {
         let mut dropped = CountIfDropped {
             entry,
             started: Some(started),
+            attempts: 0,
         };
         let (deadline, given) = inner
             .policy
@@ -290,11 +291,11 @@ impl Toolbox {
         }
         let retries = retry::retries(&entry.spec);
         let mut polls = Polls::default();
-        let mut attempts = 0;
         let timed = async {
             let mut attempt_started = started;
             loop {
-                attempts += 1;
+                dropped.attempts += 1;
+                let attempts = dropped.attempts;
                 let attempt = self.attempt(entry, arguments, context.clone(), deadline, &mut polls);
                 let Some(result) = attempt.await else {
                     token.cancel();
@@ -329,6 +330,7 @@ impl Toolbox {
             None => timed.await,
         };
         dropped.started = None;
+        let attempts = dropped.attempts;
         entry.counters.attempted(attempts);
         let elapsed = polls
             .ended
@@ -472,6 +474,8 @@ impl Outcome {
 struct CountIfDropped<'a> {
     entry: &'a Entry,
     started: Option<Instant>,
+    /// How many times the tool was started: every attempt of a retried call counts.
+    attempts: u32,
 }
 
 impl Drop for CountIfDropped<'_> {
@@ -480,7 +484,7 @@ impl Drop for CountIfDropped<'_> {
             let tool = self.entry.spec.name.to_string();
             let error = ToolError::Cancelled { tool };
             self.entry.counters.record(Some(&error), started.elapsed());
-            self.entry.counters.attempted(1);
+            self.entry.counters.attempted(self.attempts);
         }
     }
 }
