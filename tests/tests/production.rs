@@ -1,12 +1,13 @@
 //! What an agent in production relies on across the pieces: a person is asked before a remote
 //! MCP tool that may be destructive runs, as MCP's defaults have it for a tool that declares no
-//! hints.
+//! hints; a remote call the server refused for its token is known not to have run.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rmcp::ServiceExt;
-use tool_runtime::mcp::{McpServer, remote_tools};
+use serde_json::json;
+use tool_runtime::mcp::{HttpServer, McpServer, RemoteServers, remote_tools};
 use tool_runtime::{Approval, Approver, Decision, ToolCall, Toolbox, tool};
 
 /// How many tables were dropped.
@@ -63,4 +64,60 @@ async fn a_remote_tool_without_hints_is_asked_about_as_possibly_destructive() {
 
     client.cancel().await.unwrap();
     server.await.unwrap();
+}
+
+/// How many slots were booked.
+#[derive(Default)]
+struct Booked(AtomicUsize);
+
+/// Books a slot: not idempotent.
+#[tool]
+async fn book(key: String, #[state] booked: &Booked) -> String {
+    booked.0.fetch_add(1, Ordering::SeqCst);
+    format!("booked {key}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_refused_for_its_token_is_known_not_to_have_run() {
+    let booked = Arc::new(Booked::default());
+    let revoked = Arc::new(AtomicBool::new(false));
+    let toolbox = Toolbox::builder()
+        .tool(book::tool())
+        .state_arc(booked.clone())
+        .build()
+        .unwrap();
+    let server = HttpServer::builder(McpServer::new(toolbox))
+        .bearer_check({
+            let revoked = revoked.clone();
+            move |token: String| {
+                let valid = token == "secret" && !revoked.load(Ordering::SeqCst);
+                async move { valid.then(|| Arc::from("agent")) }
+            }
+        })
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let servers = RemoteServers::builder([format!("http://{}/mcp", server.local_addr())])
+        .bearer_token("secret")
+        .connect()
+        .await
+        .unwrap();
+    let toolbox = Toolbox::builder().tools(servers.tools()).build().unwrap();
+    assert_eq!(
+        toolbox.call("book", json!({"key": "a"})).await.text(),
+        "booked a"
+    );
+
+    // The token is revoked: the server refuses the call (401) before running anything, so
+    // the model is not told that it may have run.
+    revoked.store(true, Ordering::SeqCst);
+    let output = toolbox.call("book", json!({"key": "b"})).await;
+    assert_eq!(
+        output.text(),
+        "book failed: none of the 1 MCP servers answered the call. Try again in a moment, or \
+         do without this tool."
+    );
+    assert_eq!(booked.0.load(Ordering::SeqCst), 1);
+    server.shutdown().await;
 }

@@ -38,9 +38,9 @@ const MAX_REQUESTS_PER_SERVER: usize = 256;
 ///   (500 ms), doubling up to its longest (30 s), until it answers; then it takes calls again.
 ///   When every server is down, calls try them anyway (not one that serves other tools).
 /// - **Failover.** A call whose request never reached a server (connection refused, 503 or
-///   429, an unknown session) is sent to another server, whatever the tool. A call that was
-///   sent and got no answer (the server died mid-call) may have run: it is sent to another
-///   server only when the server declared the tool `idempotentHint` or `readOnlyHint`;
+///   429, 401 or 403, an unknown session) is sent to another server, whatever the tool. A call
+///   that was sent and got no answer (the server died mid-call) may have run: it is sent to
+///   another server only when the server declared the tool `idempotentHint` or `readOnlyHint`;
 ///   otherwise the model reads "unknown outcome: the server stopped answering after the call
 ///   was sent, so it may or may not have run. Check whether it did before calling again."
 ///   A server's answer, even an error, is never sent again. Each server is tried at most once

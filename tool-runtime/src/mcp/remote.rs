@@ -317,8 +317,8 @@ impl ClientHandler for ProgressRelay {
 /// saying which of two cases it was:
 ///
 /// - nothing reached the server (the client had stopped, the connection was refused, the
-///   server answered 503 or 429, or 404 for a session it no longer knows): "the MCP server did
-///   not answer the call (…)";
+///   server answered 503 or 429, 401 or 403 for the credentials, or 404 for a session it no
+///   longer knows): "the MCP server did not answer the call (…)";
 /// - the request was sent and the answer never came (the connection broke, the response
 ///   stream ended early, a balancer answered 502 or 504): the call may have run, and the
 ///   model reads "unknown outcome: the server stopped answering after the call was sent, so it
@@ -522,7 +522,8 @@ impl Drop for Abandoned<'_> {
 
 /// Whether an HTTP request failed before the server could run it: the connection was refused
 /// (or could not be made), the server or a balancer said it was unavailable (503) or too busy
-/// (429), or the server no longer knew the session (404) and a new one failed too.
+/// (429), it refused the credentials (401, 403), or the server no longer knew the session (404)
+/// and a new one failed too.
 #[cfg(feature = "mcp-client")]
 fn nothing_sent(error: &DynamicTransportError) -> bool {
     use rmcp::transport::streamable_http_client::StreamableHttpError;
@@ -531,8 +532,14 @@ fn nothing_sent(error: &DynamicTransportError) -> bool {
         .downcast_ref::<StreamableHttpError<reqwest::Error>>()
     {
         Some(StreamableHttpError::Client(error)) => error.is_connect(),
-        Some(StreamableHttpError::HttpStatus(status)) => matches!(status.status, 429 | 503),
-        Some(StreamableHttpError::SessionExpired) => true,
+        Some(StreamableHttpError::HttpStatus(status)) => {
+            matches!(status.status, 401 | 403 | 429 | 503)
+        }
+        Some(
+            StreamableHttpError::SessionExpired
+            | StreamableHttpError::AuthRequired(_)
+            | StreamableHttpError::InsufficientScope(_),
+        ) => true,
         _ => false,
     }
 }
