@@ -180,21 +180,23 @@ async fn edited_arguments_are_checked_like_the_models() {
     );
     assert_eq!(runs.count(), 1);
 
-    // `Filter::limit` is at most 100: the edit is refused with the path, as the model's would.
+    // `Filter::limit` is at most 100: the edit is refused with the path, as the model's would,
+    // but the model is not told to fix arguments it did not write.
     let output = toolbox
         .call("purge", r#"{"filter": {"column": "typo", "limit": 1}}"#)
         .await;
     match output.error() {
-        Some(ToolError::InvalidArguments { tool, path, .. }) => {
+        Some(ToolError::InvalidEdit { tool, path, .. }) => {
             assert_eq!(tool, "purge");
             assert_eq!(path.as_deref(), Some("filter.limit"));
         }
-        other => panic!("expected invalid arguments, got {other:?}"),
+        other => panic!("expected an invalid edit, got {other:?}"),
     }
-    assert!(
-        output.text().contains("at `filter.limit`"),
-        "{}",
-        output.text()
+    assert_eq!(
+        output.text(),
+        "purge was not run: the arguments as edited at approval are not valid (at \
+         `filter.limit`: 5000 is more than the maximum 100). Do not repeat the call; ask the \
+         user what to do."
     );
     assert_eq!(runs.count(), 1, "the tool did not run with the bad edit");
 }
@@ -213,6 +215,7 @@ async fn an_edit_over_the_argument_limits_is_refused() {
         "{}",
         output.text()
     );
+    assert_eq!(output.error().map(ToolError::kind), Some("invalid_edit"));
     assert_eq!(runs.count(), 0);
 }
 

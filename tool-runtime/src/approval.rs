@@ -92,7 +92,11 @@ pub enum Decision {
     },
     /// Run it with these arguments instead of the model's. They are checked against the
     /// tool's schema and limits exactly as the model's are; arguments that do not fit are
-    /// refused with the path of the field at fault, and the tool is not run.
+    /// refused with the path of the field at fault ([`ToolError::InvalidEdit`]), and the tool
+    /// is not run. The model, whose arguments were not at fault, reads that it should not
+    /// repeat the call but ask the user.
+    ///
+    /// [`ToolError::InvalidEdit`]: crate::ToolError::InvalidEdit
     Edit(Value),
     /// A person must answer: the call's [`Approver`], or the policy's. From an approver,
     /// `Ask` means that no one could answer, and the policy's fallback applies.

@@ -182,6 +182,7 @@ impl Toolbox {
         // size, by the tool's own decoding for their schema.
         let edited: Box<serde_json::Value>;
         let mut arguments = call.arguments;
+        let mut was_edited = false;
         if let Some(policy) = &inner.approval {
             let request =
                 ApprovalRequest::of(call.name, call.id, call.arguments, &entry.spec.annotations);
@@ -199,8 +200,9 @@ impl Toolbox {
                     if let Some(changed) = changed {
                         edited = Box::new(changed);
                         arguments = ArgumentsRef::Json(&edited);
+                        was_edited = true;
                         if let Err(error) = self.within_limits(entry, arguments) {
-                            return Outcome::stopped(entry, error);
+                            return Outcome::stopped(entry, as_edit(error));
                         }
                     }
                 }
@@ -237,10 +239,13 @@ impl Toolbox {
             elapsed_ms = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        let outcome = self
+        let mut outcome = self
             .guarded(index, call, arguments)
             .instrument(span.clone())
             .await;
+        if was_edited {
+            outcome.result = outcome.result.map_err(as_edit);
+        }
         let error = outcome.result.as_ref().err();
         entry.counters.record(error, outcome.elapsed);
         span.record("outcome", error.map_or("ok", ToolError::kind));
@@ -530,6 +535,23 @@ fn attach(tool: &str, failure: Failure) -> ToolError {
         },
         Failure::Tool(message) | Failure::Transient(message) => ToolError::Failed { tool, message },
         Failure::Panicked(message) => ToolError::Panicked { tool, message },
+    }
+}
+
+/// An error of arguments that the approval policy or a person edited: theirs to fix, not the
+/// model's.
+fn as_edit(error: ToolError) -> ToolError {
+    match error {
+        ToolError::InvalidArguments {
+            tool,
+            path,
+            message,
+        } => ToolError::InvalidEdit {
+            tool,
+            path,
+            message,
+        },
+        other => other,
     }
 }
 

@@ -106,6 +106,17 @@ pub enum ToolError {
         /// The batch's deadline, from its start.
         deadline: Duration,
     },
+    /// The call was not run: the arguments that the approval policy, or the person it asked,
+    /// put in place of the model's do not match the tool's schema. The model is told not to
+    /// repeat the call, since its own arguments were not at fault.
+    InvalidEdit {
+        /// The tool.
+        tool: String,
+        /// Where in the edited arguments, as `filter.limit`; `None` for the whole.
+        path: Option<String>,
+        /// What was wrong there.
+        message: String,
+    },
 }
 
 impl ToolError {
@@ -122,13 +133,14 @@ impl ToolError {
             | ToolError::Refused { tool, .. }
             | ToolError::Declined { tool, .. }
             | ToolError::Unapproved { tool, .. }
-            | ToolError::NotStarted { tool, .. } => tool,
+            | ToolError::NotStarted { tool, .. }
+            | ToolError::InvalidEdit { tool, .. } => tool,
         }
     }
 
     /// A short name for the kind of failure: `unknown_tool`, `invalid_arguments`, `failed`,
     /// `panicked`, `timed_out`, `cancelled`, `batch_too_large`, `refused`, `declined`,
-    /// `unapproved` or `not_started`.
+    /// `unapproved`, `not_started` or `invalid_edit`.
     pub fn kind(&self) -> &'static str {
         match self {
             ToolError::UnknownTool { .. } => "unknown_tool",
@@ -142,6 +154,7 @@ impl ToolError {
             ToolError::Declined { .. } => "declined",
             ToolError::Unapproved { .. } => "unapproved",
             ToolError::NotStarted { .. } => "not_started",
+            ToolError::InvalidEdit { .. } => "invalid_edit",
         }
     }
 
@@ -241,6 +254,23 @@ impl fmt::Display for ToolError {
                  turn came. Call it again if it is still needed.",
                 human(*deadline)
             ),
+            ToolError::InvalidEdit {
+                tool,
+                path,
+                message,
+            } => {
+                write!(
+                    f,
+                    "{tool} was not run: the arguments as edited at approval are not valid ("
+                )?;
+                if let Some(path) = path {
+                    write!(f, "at `{path}`: ")?;
+                }
+                write!(
+                    f,
+                    "{message}). Do not repeat the call; ask the user what to do."
+                )
+            }
         }
     }
 }
