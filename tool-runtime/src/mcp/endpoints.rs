@@ -567,3 +567,21 @@ async fn probe(servers: Weak<Servers>, index: usize) {
         wait = (wait * 2).min(longest);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults `RemoteServersBuilder`'s docs and the README state: down after 3 failed
+    /// requests in a row, probed after 500 ms, then at doubling intervals up to 30 s; 10 s to
+    /// connect and list the tools.
+    #[test]
+    fn the_defaults_are_the_documented_ones() {
+        let settings = RemoteServers::builder(["http://127.0.0.1:1/mcp"]).settings;
+        assert_eq!(settings.down_after, 3);
+        assert_eq!(settings.probe_first, Duration::from_millis(500));
+        assert_eq!(settings.probe_longest, Duration::from_secs(30));
+        assert_eq!(settings.connect_timeout, Duration::from_secs(10));
+        assert!(settings.bearer_token.is_none());
+    }
+}

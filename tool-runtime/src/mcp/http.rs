@@ -587,3 +587,26 @@ async fn accept(
     }
     graceful.shutdown().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults the docs of `HttpServer`, its builder's methods and the README state:
+    /// headers within 10 s, the body within 10 s after them, 1,024 connections, 10,000
+    /// sessions, 4 MiB bodies, MCP at `/mcp`, health checks at `/healthz` and `/readyz`.
+    #[test]
+    fn the_defaults_are_the_documented_ones() {
+        let toolbox = crate::Toolbox::builder().build().unwrap();
+        let builder = HttpServer::builder(McpServer::new(toolbox));
+        assert_eq!(builder.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(builder.body_read_timeout, Duration::from_secs(10));
+        assert_eq!(builder.max_connections, 1_024);
+        assert_eq!(builder.max_sessions, 10_000);
+        assert_eq!(builder.max_body_bytes, 4 << 20);
+        assert_eq!(builder.path, "/mcp");
+        assert_eq!(builder.liveness_path.as_deref(), Some("/healthz"));
+        assert_eq!(builder.readiness_path.as_deref(), Some("/readyz"));
+        assert!(!builder.stateless && !builder.unauthenticated_remote);
+    }
+}
