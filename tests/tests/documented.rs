@@ -1,0 +1,207 @@
+//! Defaults the README and the rustdoc state, each shown at the value they state: the other
+//! test files set their own values to keep the tests short.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tool_runtime::mcp::{HttpServer, McpServer};
+use tool_runtime::{ToolCall, Toolbox, tool};
+
+/// Waits `secs` seconds, then says so.
+#[tool]
+async fn wait(secs: u64) -> String {
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    format!("waited {secs}s")
+}
+
+/// `ToolboxBuilder::default_timeout`: "How long a call may take when its tool sets no timeout
+/// (default: 60 s)."
+#[tokio::test(start_paused = true)]
+async fn a_call_whose_tool_sets_no_timeout_has_sixty_seconds() {
+    let toolbox = Toolbox::builder().tool(wait::tool()).build().unwrap();
+    assert_eq!(
+        toolbox.call("wait", r#"{"secs": 59}"#).await.text(),
+        "waited 59s"
+    );
+    assert_eq!(
+        toolbox.call("wait", r#"{"secs": 61}"#).await.text(),
+        "wait timed out after 1m. Try again with a smaller request, or do without it."
+    );
+}
+
+/// `Limits::batch_size`: "The most calls one batch runs; calls past it are answered without
+/// running (default 128)."
+#[tokio::test]
+async fn a_batch_runs_at_most_128_calls_by_default() {
+    let toolbox = Toolbox::builder().tool(wait::tool()).build().unwrap();
+    let calls = (0..129).map(|i| ToolCall::new(format!("c{i}"), "wait", r#"{"secs": 0}"#));
+    let results = toolbox.call_all(calls).await;
+    assert_eq!(results[127].output.text(), "waited 0s");
+    assert_eq!(
+        results[128].output.text(),
+        "wait was not run: 129 calls came at once, over the limit of 128. Call at most 128 \
+         tools at a time."
+    );
+}
+
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+static MOST_RUNNING: AtomicUsize = AtomicUsize::new(0);
+static GATE: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+/// Holds its thread until the test opens the gate.
+#[tool(timeout = "1s")]
+fn hold() -> String {
+    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+    MOST_RUNNING.fetch_max(now, Ordering::SeqCst);
+    let (lock, opened) = &GATE;
+    let mut open = lock.lock().unwrap();
+    while !*open {
+        open = opened.wait(open).unwrap();
+    }
+    RUNNING.fetch_sub(1, Ordering::SeqCst);
+    "held".to_owned()
+}
+
+/// README: "at most 64 blocking calls per toolbox, late ones counted
+/// (`ToolStats::running_late`)"; `tool_attr.md`: "(64 by default)".
+/// Opens the gate when dropped: the held threads return even when an assertion fails, or the
+/// runtime, which waits for its blocking threads, would never shut down.
+struct OpenGate;
+
+impl Drop for OpenGate {
+    fn drop(&mut self) {
+        let (lock, opened) = &GATE;
+        *lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+        opened.notify_all();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_64_blocking_calls_run_at_once_by_default() {
+    let gate = OpenGate;
+    let toolbox = Toolbox::builder().tool(hold::tool()).build().unwrap();
+    let calls = (0..100).map(|i| ToolCall::new(i.to_string(), "hold", "{}"));
+    let results = toolbox.call_all(calls).await;
+    assert!(results.iter().all(|r| r.output.text()
+        == "hold timed out after 1s. Try again with a smaller request, or do without it."));
+    assert_eq!(MOST_RUNNING.load(Ordering::SeqCst), 64);
+    assert_eq!(toolbox.stats("hold").unwrap().running_late, 64);
+    drop(gate);
+    while toolbox.stats("hold").unwrap().running_late > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(RUNNING.load(Ordering::SeqCst), 0);
+}
+
+/// Reads `stream` until the server closes it, or fails after 5 s.
+async fn until_closed(stream: &mut TcpStream, what: &str) -> String {
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    if tokio::time::timeout(Duration::from_secs(5), read).await.is_err() {
+        panic!("{what} is held open past the header timeout");
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// README: "Headers must arrive within 10 s". A connection that sends nothing, fresh or kept
+/// alive after an answer, is waiting for headers: it is closed too, or silent connections
+/// would hold the 1,024 slots for ever.
+#[tokio::test]
+async fn a_connection_that_sends_no_headers_is_closed_at_the_header_timeout() {
+    let toolbox = Toolbox::builder().build().unwrap();
+    let server = HttpServer::builder(McpServer::new(toolbox))
+        .header_read_timeout(Duration::from_millis(300))
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let mut silent = TcpStream::connect(server.local_addr()).await.unwrap();
+    until_closed(&mut silent, "a connection that never sends a byte").await;
+    let mut kept = TcpStream::connect(server.local_addr()).await.unwrap();
+    let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    kept.write_all(request.as_bytes()).await.unwrap();
+    let answer = until_closed(&mut kept, "a kept-alive connection").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    server.shutdown().await;
+}
+
+// The example tools' doc comments are their descriptions: the model reads the defaults there.
+
+/// `fetch_url`: "`max_chars` - how many characters of the body to return (default 2000, ...)".
+#[tokio::test]
+async fn fetch_url_returns_2000_characters_by_default() {
+    use examples::fixtures::{LocalServer, http_server};
+    use examples::tools::{HttpClient, fetch_url};
+    let server = LocalServer::start().await.unwrap();
+    let http = HttpClient::allowing([server.addr()]).unwrap();
+    let article = http_server::article();
+    let total = article.chars().count();
+    assert!(total > 2_000);
+    let first: String = article.chars().take(2_000).collect();
+    let cx = tool_runtime::CallContext::new();
+    let text = fetch_url(server.url("/article"), None, &http, &cx)
+        .await
+        .unwrap();
+    let (kept, note) = text.rsplit_once('\n').unwrap();
+    assert_eq!(kept.chars().count(), 2_000);
+    assert!(kept == first, "the body's first 2000 characters");
+    assert_eq!(
+        note,
+        format!("[cut: {} more characters not shown]", total - 2_000)
+    );
+}
+
+/// A folder of its own under the system's temporary folder, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let path = std::env::temp_dir().join(format!("documented-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Scratch(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `query_db`: "`max_rows` - at most this many rows (default 50, at most 1000)".
+#[test]
+fn query_db_returns_50_rows_by_default() {
+    use examples::tools::{Database, query_db};
+    let scratch = Scratch::new("query-db");
+    let path = scratch.0.join("cities.sqlite");
+    examples::fixtures::database::create(&path).unwrap();
+    let db = Database::open_read_only(&path).unwrap();
+    let hundred = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100) \
+                   SELECT x FROM n";
+    let cx = tool_runtime::CallContext::new();
+    let result = query_db(hundred.into(), None, &db, &cx).unwrap();
+    assert_eq!((result.rows.len(), result.truncated), (50, true));
+    let all = query_db(hundred.into(), Some(1_000), &db, &cx).unwrap();
+    assert_eq!((all.rows.len(), all.truncated), (100, false));
+}
+
+/// `read_file`: "`max_bytes` - read at most this many bytes (default 65536, at most 1048576)".
+#[test]
+fn read_file_reads_65536_bytes_by_default() {
+    use examples::tools::{FilesRoot, read_file};
+    let scratch = Scratch::new("read-file");
+    std::fs::write(scratch.0.join("big.txt"), "a".repeat(70_000)).unwrap();
+    let root = FilesRoot::new(&scratch.0).unwrap();
+    let text = read_file("big.txt".into(), None, &root).unwrap();
+    let (kept, note) = text.split_once('\n').unwrap();
+    assert_eq!(
+        (kept.len(), note),
+        (
+            65_536,
+            "[cut: showing 65536 of 70000 bytes; ask for more with max_bytes]"
+        )
+    );
+}
