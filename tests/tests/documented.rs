@@ -74,7 +74,9 @@ struct OpenGate;
 impl Drop for OpenGate {
     fn drop(&mut self) {
         let (lock, opened) = &GATE;
-        *lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+        *lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
         opened.notify_all();
     }
 }
@@ -100,7 +102,10 @@ async fn at_most_64_blocking_calls_run_at_once_by_default() {
 async fn until_closed(stream: &mut TcpStream, what: &str) -> String {
     let mut answer = Vec::new();
     let read = stream.read_to_end(&mut answer);
-    if tokio::time::timeout(Duration::from_secs(5), read).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .is_err()
+    {
         panic!("{what} is held open past the header timeout");
     }
     String::from_utf8_lossy(&answer).into_owned()
@@ -204,4 +209,73 @@ fn read_file_reads_65536_bytes_by_default() {
             "[cut: showing 65536 of 70000 bytes; ask for more with max_bytes]"
         )
     );
+}
+
+/// Looks a key up.
+#[tool(read_only)]
+async fn lookup(key: String) -> String {
+    format!("{key}: as listed")
+}
+
+/// Looks a key up, the other way.
+#[tool(name = "lookup", read_only)]
+async fn lookup_changed(key: String) -> String {
+    format!("{key}: changed")
+}
+
+/// README: "The tools come from the first server that answers; a server that serves them
+/// differently takes no calls (a warning names the tool) until it serves them as listed." Not
+/// even when the servers that serve them as listed are down: "when all are down, calls try them
+/// anyway" is about servers that stopped answering, not about other tools of the same name.
+#[tokio::test]
+async fn a_server_serving_other_tools_takes_no_calls_even_when_the_others_are_down() {
+    use tool_runtime::mcp::RemoteServers;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let serve = |tool: tool_runtime::ToolRef| async move {
+        let toolbox = Toolbox::builder().tool(tool).build().unwrap();
+        HttpServer::builder(McpServer::new(toolbox))
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap()
+    };
+    let listed = serve(lookup::tool()).await;
+    let changed = serve(lookup_changed::tool()).await;
+    let servers = RemoteServers::builder([listed.url(), changed.url()])
+        .probe_backoff(Duration::from_millis(50), Duration::from_millis(200))
+        .connect()
+        .await
+        .unwrap();
+    let up: Vec<bool> = servers.endpoints().iter().map(|e| e.up).collect();
+    assert_eq!(up, [true, false]);
+    let toolbox = Toolbox::builder().tools(servers.tools()).build().unwrap();
+    let call = r#"{"key": "k"}"#;
+    assert_eq!(toolbox.call("lookup", call).await.text(), "k: as listed");
+    listed.shutdown().await;
+    for _ in 0..4 {
+        assert_eq!(
+            toolbox.call("lookup", call).await.text(),
+            "lookup failed: none of the 2 MCP servers answered the call. Try again in a moment, \
+             or do without this tool."
+        );
+    }
+    let up: Vec<bool> = servers.endpoints().iter().map(|e| e.up).collect();
+    assert_eq!(up, [false, false]);
+    // Serving the tools as listed, at the same address, it is probed back and takes calls.
+    let addr = changed.local_addr();
+    changed.shutdown().await;
+    let toolbox_of_fixed = Toolbox::builder().tool(lookup::tool()).build().unwrap();
+    let fixed = HttpServer::builder(McpServer::new(toolbox_of_fixed))
+        .bind(addr)
+        .await
+        .unwrap();
+    let probed_back = async {
+        while !servers.endpoints()[1].up {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), probed_back)
+        .await
+        .expect("the server now serving the tools as listed is probed back within 10 s");
+    assert_eq!(toolbox.call("lookup", call).await.text(), "k: as listed");
+    fixed.shutdown().await;
 }
