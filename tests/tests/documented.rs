@@ -279,3 +279,54 @@ async fn a_server_serving_other_tools_takes_no_calls_even_when_the_others_are_do
     assert_eq!(toolbox.call("lookup", call).await.text(), "k: as listed");
     fixed.shutdown().await;
 }
+
+/// README: `.oauth_protected_resource(..)` "serves the RFC 9728 metadata (to pages of any
+/// origin too, since it is public)", while MCP itself refuses pages of other origins.
+#[tokio::test]
+async fn the_oauth_metadata_is_served_to_pages_of_any_origin() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let toolbox = Toolbox::builder().build().unwrap();
+    let server = HttpServer::builder(McpServer::new(toolbox))
+        .bearer_tokens(["s3cret"])
+        .oauth_protected_resource("https://mcp.example.com/mcp", ["https://auth.example.com"])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let page = "https://elsewhere.example";
+    let metadata = format!(
+        "http://{}/.well-known/oauth-protected-resource/mcp",
+        server.local_addr()
+    );
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, &metadata)
+        .header("origin", page)
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let read = http
+        .get(&metadata)
+        .header("origin", page)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), reqwest::StatusCode::OK);
+    assert_eq!(read.headers()["access-control-allow-origin"], "*");
+    let document: serde_json::Value = read.json().await.unwrap();
+    assert_eq!(document["resource"], "https://mcp.example.com/mcp");
+    let mcp = http
+        .post(server.url())
+        .header("origin", page)
+        .header("authorization", "Bearer s3cret")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"jsonrpc": "2.0", "id": 1, "method": "ping"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mcp.status(), reqwest::StatusCode::FORBIDDEN);
+    server.shutdown().await;
+}
