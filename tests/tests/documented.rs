@@ -330,3 +330,16 @@ async fn the_oauth_metadata_is_served_to_pages_of_any_origin() {
     assert_eq!(mcp.status(), reqwest::StatusCode::FORBIDDEN);
     server.shutdown().await;
 }
+
+/// README: without `token-count`, a declaration's tokens are "estimated from the length
+/// (bytes / 4.3, within 15% of the exact count on each of the 104 declarations it was measured
+/// on". schemas.rs and examples/tests/export.rs check the bound through the constants; these are
+/// the figures the README gives.
+#[test]
+fn the_token_estimate_is_bytes_over_4_3_within_15_percent() {
+    use tool_runtime::providers::budget::{self, BYTES_PER_TOKEN, ESTIMATE_ERROR_PERCENT};
+    assert_eq!(BYTES_PER_TOKEN, 4.3);
+    assert_eq!(ESTIMATE_ERROR_PERCENT, 15);
+    assert_eq!(budget::estimate(&"x".repeat(43)), 10);
+    assert_eq!(budget::estimate(&"x".repeat(44)), 11);
+}
