@@ -343,3 +343,25 @@ fn the_token_estimate_is_bytes_over_4_3_within_15_percent() {
     assert_eq!(budget::estimate(&"x".repeat(43)), 10);
     assert_eq!(budget::estimate(&"x".repeat(44)), 11);
 }
+
+/// Converts an amount.
+///
+/// # Parameters
+/// * `amount` - how much, in cents
+/// * currency — an ISO 4217 code
+#[tool]
+async fn convert(amount: u64, currency: String) -> String {
+    format!("{amount} {currency}")
+}
+
+/// `tool_attr.md`: "The `# Arguments` (or `# Parameters`) section of the doc comment describes
+/// the parameters, one bullet each, and its bullets are left out of the tool's description",
+/// with `-` or `—` between the name and the text.
+#[test]
+fn a_parameters_section_describes_the_parameters_as_arguments_does() {
+    let spec = convert::tool().spec();
+    assert_eq!(spec.description, "Converts an amount.");
+    let properties = &spec.input_schema["properties"];
+    assert_eq!(properties["amount"]["description"], "how much, in cents");
+    assert_eq!(properties["currency"]["description"], "an ISO 4217 code");
+}
