@@ -365,3 +365,123 @@ fn a_parameters_section_describes_the_parameters_as_arguments_does() {
     assert_eq!(properties["amount"]["description"], "how much, in cents");
     assert_eq!(properties["currency"]["description"], "an ISO 4217 code");
 }
+
+/// How many times a server's tools ran.
+#[derive(Default)]
+struct Runs(AtomicUsize);
+
+/// Records a call; not idempotent.
+#[tool]
+async fn record(#[state] runs: &Runs) -> String {
+    runs.0.fetch_add(1, Ordering::SeqCst);
+    "recorded".to_owned()
+}
+
+/// Reads what was recorded.
+#[tool(read_only)]
+async fn peek(#[state] runs: &Runs) -> String {
+    runs.0.fetch_add(1, Ordering::SeqCst);
+    "peeked".to_owned()
+}
+
+/// The status the server in front answers `tools/call` with instead of running it (0: none).
+static CALL_STATUS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+/// How many `tools/call` requests it answered so.
+static REFUSED_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// A balancer or a server that answers `tools/call` with `CALL_STATUS` before MCP sees it.
+async fn refuse_calls(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let status = CALL_STATUS.load(Ordering::SeqCst);
+    if status != 0 && bytes.windows(10).any(|w| w == b"tools/call") {
+        REFUSED_CALLS.fetch_add(1, Ordering::SeqCst);
+        return axum::http::StatusCode::from_u16(status)
+            .unwrap()
+            .into_response();
+    }
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    next.run(request).await
+}
+
+/// README, `RemoteServers`: "A call that never reached a server (connection refused, 503, 429,
+/// an unknown session) is sent to another one, whatever the tool. A call that was sent and got
+/// no answer (the server died mid-call, a balancer's 502 or 504) is sent to another server only
+/// if the server declared the tool `idempotentHint` or `readOnlyHint`".
+#[tokio::test]
+async fn remote_calls_refused_with_503_or_429_go_elsewhere_and_502_or_504_only_when_repeatable() {
+    use tool_runtime::mcp::RemoteServers;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let toolbox_of = |runs: &std::sync::Arc<Runs>| {
+        Toolbox::builder()
+            .tools([record::tool(), peek::tool()])
+            .state_arc(runs.clone())
+            .build()
+            .unwrap()
+    };
+    let (front_runs, other_runs) = (std::sync::Arc::default(), std::sync::Arc::default());
+    let mcp = HttpServer::builder(McpServer::new(toolbox_of(&front_runs))).into_service();
+    let app = axum::Router::new()
+        .nest_service("/mcp", mcp)
+        .layer(axum::middleware::from_fn(refuse_calls));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let front = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let app = tokio::spawn(async move { axum::serve(listener, app).await });
+    let other = HttpServer::builder(McpServer::new(toolbox_of(&other_runs)))
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let servers = RemoteServers::builder([front, other.url()])
+        .down_after(1_000)
+        .connect()
+        .await
+        .unwrap();
+    let toolbox = Toolbox::builder().tools(servers.tools()).build().unwrap();
+    let runs = |runs: &Runs| runs.0.load(Ordering::SeqCst);
+
+    for status in [503, 429] {
+        CALL_STATUS.store(status, Ordering::SeqCst);
+        let refused = REFUSED_CALLS.load(Ordering::SeqCst);
+        for _ in 0..4 {
+            assert_eq!(
+                toolbox.call("record", "{}").await.text(),
+                "recorded",
+                "{status}"
+            );
+        }
+        assert!(
+            REFUSED_CALLS.load(Ordering::SeqCst) > refused,
+            "{status}: none tried there"
+        );
+    }
+    assert_eq!((runs(&front_runs), runs(&other_runs)), (0, 8));
+
+    let unknown = "record failed: unknown outcome: the server stopped answering after the call \
+                   was sent, so it may or may not have run. Check whether it did before calling \
+                   again.";
+    for status in [502, 504] {
+        CALL_STATUS.store(status, Ordering::SeqCst);
+        let mut texts = Vec::new();
+        for _ in 0..4 {
+            texts.push(toolbox.call("record", "{}").await.text().to_owned());
+            assert_eq!(
+                toolbox.call("peek", "{}").await.text(),
+                "peeked",
+                "{status}"
+            );
+        }
+        assert!(texts.iter().any(|t| t == unknown), "{status}: {texts:?}");
+        assert!(
+            texts.iter().all(|t| t == unknown || t == "recorded"),
+            "{texts:?}"
+        );
+    }
+    assert_eq!(runs(&front_runs), 0);
+    CALL_STATUS.store(0, Ordering::SeqCst);
+    other.shutdown().await;
+    app.abort();
+}
