@@ -485,3 +485,40 @@ async fn remote_calls_refused_with_503_or_429_go_elsewhere_and_502_or_504_only_w
     other.shutdown().await;
     app.abort();
 }
+
+/// Says hello, as a static string.
+#[tool]
+async fn hello_static() -> &'static str {
+    "hello"
+}
+
+/// Says hello, as a boxed string.
+#[tool]
+async fn hello_boxed() -> Result<Box<str>, String> {
+    Ok("hello".into())
+}
+
+/// Says hello, as a copy-on-write string.
+#[tool]
+fn hello_cow() -> std::borrow::Cow<'static, str> {
+    std::borrow::Cow::Borrowed("hello")
+}
+
+/// `tool_attr.md`: "A `String` (or `&'static str`, `Box<str>`, `Cow<str>`) result is passed as
+/// text": not JSON, no structured content, no output schema.
+#[tokio::test]
+async fn string_like_results_are_passed_as_text() {
+    let toolbox = Toolbox::builder()
+        .tools([hello_static::tool(), hello_boxed::tool(), hello_cow::tool()])
+        .build()
+        .unwrap();
+    for name in ["hello_static", "hello_boxed", "hello_cow"] {
+        let output = toolbox.call(name, "{}").await;
+        assert_eq!(
+            (output.text(), output.structured()),
+            ("hello", None),
+            "{name}"
+        );
+        assert_eq!(toolbox.spec(name).unwrap().output_schema, None, "{name}");
+    }
+}
