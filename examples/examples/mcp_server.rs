@@ -119,19 +119,22 @@ fn list_from_env(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits for Ctrl-C or, on Unix, `SIGTERM` (how Kubernetes and Docker ask a process to stop).
-async fn stop_requested() -> std::io::Result<()> {
+/// Completes at Ctrl-C or, on Unix, `SIGTERM` (how Kubernetes and Docker ask a process to
+/// stop). `SIGTERM` is listened for from this call on, not from the future's first poll, so
+/// that one sent as soon as the server serves drains it rather than ending the process.
+fn stop_requested() -> std::io::Result<impl Future<Output = std::io::Result<()>>> {
+    let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
-    {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
-            stopped = tokio::signal::ctrl_c() => stopped,
+            stopped = ctrl_c => stopped,
             _ = terminate.recv() => Ok(()),
         }
-    }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await
+        #[cfg(not(unix))]
+        ctrl_c.await
+    })
 }
 
 #[tokio::main]
@@ -199,6 +202,7 @@ async fn run() -> Result<(), BoxError> {
     if http.stateless {
         builder = builder.stateless();
     }
+    let stop = stop_requested()?;
     let server = match builder.bind(addr).await {
         Err(error) if error.kind() == ErrorKind::PermissionDenied => {
             let hint = "with this example: set MCP_TOKEN, or pass --allow-unauthenticated-remote";
@@ -228,13 +232,13 @@ async fn run() -> Result<(), BoxError> {
         "serving the example tools at {} ({sessions}); Ctrl-C stops",
         server.url()
     );
-    stop_requested().await?;
+    stop.await?;
     let drain: u64 = std::env::var("MCP_DRAIN_SECONDS")
         .ok()
         .and_then(|seconds| seconds.parse().ok())
         .unwrap_or(5);
-    eprintln!("stopping: not ready any more, serving for {drain} s more");
     server.drain();
+    eprintln!("stopping: not ready any more, serving for {drain} s more");
     tokio::time::sleep(Duration::from_secs(drain)).await;
     server.shutdown().await;
     Ok(())
