@@ -522,3 +522,88 @@ async fn string_like_results_are_passed_as_text() {
         assert_eq!(toolbox.spec(name).unwrap().output_schema, None, "{name}");
     }
 }
+
+static PURGES: AtomicUsize = AtomicUsize::new(0);
+
+/// Deletes every record.
+#[tool(destructive)]
+async fn purge() -> String {
+    PURGES.fetch_add(1, Ordering::SeqCst);
+    "purged".to_owned()
+}
+
+/// An MCP client whose user gives these answers to the approval forms, in turn.
+struct User(Mutex<Vec<rmcp::model::ElicitResult>>);
+
+impl rmcp::ClientHandler for User {
+    async fn create_elicitation(
+        &self,
+        _request: rmcp::model::ElicitRequestParams,
+        _context: rmcp::service::RequestContext<rmcp::RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, rmcp::ErrorData> {
+        Ok(self.0.lock().unwrap().remove(0))
+    }
+
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        let capabilities = rmcp::model::ClientCapabilities::builder()
+            .enable_elicitation()
+            .build();
+        rmcp::model::ClientConfig::new(capabilities, rmcp::model::Implementation::new("tests", "0"))
+    }
+}
+
+/// `tool_runtime::mcp`'s docs: when the approval policy asks a person and the client declared
+/// elicitation, "the client's user answers a yes/no form [...]: only an accepted yes runs the
+/// call". mcp_clients.rs shows it with the Python SDK, which skips where it is not installed;
+/// this is rmcp's client, always there.
+#[tokio::test]
+async fn over_mcp_only_an_accepted_yes_runs_a_call_that_needs_approval() {
+    use rmcp::ServiceExt;
+    use rmcp::model::{CallToolRequestParams, ElicitResult, ElicitationAction};
+    let toolbox = Toolbox::builder()
+        .tool(purge::tool())
+        .approval(tool_runtime::Approval::ask_destructive())
+        .build()
+        .unwrap();
+    let accept = |content: Option<serde_json::Value>| {
+        let answer = ElicitResult::new(ElicitationAction::Accept);
+        match content {
+            Some(content) => answer.with_content(content),
+            None => answer,
+        }
+    };
+    let answers = vec![
+        accept(Some(serde_json::json!({"approve": false}))),
+        accept(Some(serde_json::json!({"approve": "yes"}))),
+        accept(None),
+        ElicitResult::new(ElicitationAction::Decline),
+        ElicitResult::new(ElicitationAction::Cancel),
+        accept(Some(serde_json::json!({"approve": true}))),
+    ];
+    let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+    let server = tokio::spawn(async move {
+        let running = McpServer::new(toolbox).serve(server_end).await.unwrap();
+        let _ = running.waiting().await;
+    });
+    let client = User(Mutex::new(answers)).serve(client_end).await.unwrap();
+    let mut texts = Vec::new();
+    for _ in 0..6 {
+        let result = client
+            .call_tool(CallToolRequestParams::new("purge"))
+            .await
+            .unwrap();
+        let text = result.content[0].as_text().unwrap().text.clone();
+        texts.push((result.is_error, text));
+    }
+    for (is_error, text) in &texts[..5] {
+        assert_eq!(*is_error, Some(true), "{text}");
+        assert!(
+            text.starts_with("purge was not run: the user declined it"),
+            "{text}"
+        );
+    }
+    assert_eq!(texts[5], (Some(false), "purged".to_owned()));
+    assert_eq!(PURGES.load(Ordering::SeqCst), 1);
+    client.cancel().await.unwrap();
+    server.await.unwrap();
+}
