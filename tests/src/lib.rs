@@ -82,6 +82,27 @@ pub fn skip_outside_ci(reason: &str) {
     eprintln!("skipped: {reason}");
 }
 
+/// Starts the server `command` runs, which serves until its stdin closes and first prints
+/// where it serves (a URL or an address); gives the child and that line.
+pub async fn start_server(mut command: tokio::process::Command) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        tokio::io::BufReader::new(stdout).lines().next_line().await
+    })
+    .await
+    .expect("the server prints where it serves within 20 s")
+    .expect("stdout is readable")
+    .expect("a line");
+    (child, line)
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -99,27 +99,7 @@ fn which(program: &str) -> Option<PathBuf> {
 async fn http_server(args: &[&str]) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"));
     command.arg("--http").args(args);
-    start_server(command).await
-}
-
-/// Starts the server `command` runs, which serves until its stdin closes and first prints
-/// where it serves; gives the child and that line.
-async fn start_server(mut command: Command) -> (Child, String) {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let line = tokio::time::timeout(Duration::from_secs(20), async {
-        BufReader::new(stdout).lines().next_line().await
-    })
-    .await
-    .expect("the server prints where it serves within 20 s")
-    .expect("stdout is readable")
-    .expect("a line");
-    (child, line)
+    tests::start_server(command).await
 }
 
 /// How the server under test serves.
@@ -827,7 +807,7 @@ async fn our_client_over_stdio(sdk: &str) {
 /// our client (`RemoteServers`) connected to it.
 async fn official_http_server(mut command: Command) -> (Child, RemoteServers) {
     command.arg("http").stderr(Stdio::piped());
-    let (server, address) = start_server(command).await;
+    let (server, address) = tests::start_server(command).await;
     // The workspace builds reqwest with rustls and no crypto provider: install ring first.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let servers = RemoteServers::builder([format!("http://{address}/mcp")])

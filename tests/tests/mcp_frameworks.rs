@@ -22,7 +22,6 @@ use examples::Demo;
 use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
 use serde_json::{Map, Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tool_runtime::mcp::McpServer;
 
@@ -104,23 +103,9 @@ async fn drive(framework: &str, scenario: &str, target: Target<'_>) -> Value {
 /// `mcp_test_server --http --shapes` with `args`, and the URL it serves at; it serves until
 /// the child is dropped (its stdin closes).
 async fn http_server(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"))
-        .args(["--http", "--shapes"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let url = tokio::time::timeout(Duration::from_secs(20), async {
-        BufReader::new(stdout).lines().next_line().await
-    })
-    .await
-    .expect("the server prints its URL within 20 s")
-    .expect("stdout is readable")
-    .expect("a line");
-    (child, url)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mcp_test_server"));
+    command.args(["--http", "--shapes"]).args(args);
+    tests::start_server(command).await
 }
 
 /// The tools of `mcp_test_server --shapes` as it lists them, by name (read by rmcp's client).
