@@ -34,7 +34,7 @@ pub const DEFAULT_HTTP_ADDR: SocketAddr =
 
 /// An [`McpServer`] serving streamable HTTP (every MCP revision from 2025-03-26 on) at one
 /// path of a TCP port (`/mcp` unless [`path`](HttpServerBuilder::path) says otherwise; other
-/// paths, but those of the [health checks](HttpServerBuilder::health_paths), get 404), until
+/// paths, except those of the [health checks](HttpServerBuilder::health_paths), get 404), until
 /// [`HttpServer::shutdown`]. The requests pass the checks of [`McpHttpService`]; besides, the
 /// server bounds what a client can hold:
 ///
@@ -180,7 +180,7 @@ impl HttpServer {
 }
 
 impl HttpServerBuilder {
-    /// The path MCP is served at; `/mcp` by default. Other paths, but those of the
+    /// The path MCP is served at; `/mcp` by default. Other paths, except those of the
     /// [health checks](Self::health_paths), get 404.
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
