@@ -1,6 +1,7 @@
 //! What an agent in production relies on across the pieces: a person is asked before a remote
 //! MCP tool that may be destructive runs, as MCP's defaults have it for a tool that declares no
-//! hints; a remote call the server refused for its token is known not to have run.
+//! hints; a remote call the server refused (too large, or for its token) is known not to have
+//! run, and fails at once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -78,7 +79,7 @@ async fn book(key: String, #[state] booked: &Booked) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_refused_for_its_token_is_known_not_to_have_run() {
+async fn calls_the_server_refuses_fail_at_once_and_are_known_not_to_have_run() {
     let booked = Arc::new(Booked::default());
     let revoked = Arc::new(AtomicBool::new(false));
     let toolbox = Toolbox::builder()
@@ -87,6 +88,7 @@ async fn a_call_refused_for_its_token_is_known_not_to_have_run() {
         .build()
         .unwrap();
     let server = HttpServer::builder(McpServer::new(toolbox))
+        .max_body_bytes(4096)
         .bearer_check({
             let revoked = revoked.clone();
             move |token: String| {
@@ -107,6 +109,15 @@ async fn a_call_refused_for_its_token_is_known_not_to_have_run() {
     assert_eq!(
         toolbox.call("book", json!({"key": "a"})).await.text(),
         "booked a"
+    );
+
+    // A request too large for the server is refused (413) with a JSON-RPC error that cannot
+    // carry the request's id, as the server did not read it: the call fails at once, with the
+    // server's words, rather than wait for its timeout.
+    let large = toolbox.call("book", json!({"key": "b".repeat(5000)})).await;
+    assert_eq!(
+        large.text(),
+        "book failed: the request is larger than 4096 bytes; send a smaller one"
     );
 
     // The token is revoked: the server refuses the call (401) before running anything, so

@@ -17,6 +17,7 @@ use rmcp::{ErrorData, Peer, RoleClient, ServiceExt};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::http_client::HttpClient;
 use super::remote::{Lost, listed_tools, send};
 use super::{ProgressRelay, RemoteTool};
 use crate::{CallContext, Failure, ToolRef};
@@ -43,7 +44,9 @@ const MAX_REQUESTS_PER_SERVER: usize = 256;
 ///   another server only when the server declared the tool `idempotentHint` or `readOnlyHint`;
 ///   otherwise the model reads "unknown outcome: the server stopped answering after the call
 ///   was sent, so it may or may not have run. Check whether it did before calling again."
-///   A server's answer, even an error, is never sent again. Each server is tried at most once
+///   A server's answer, even an error, is never sent again; a refusal of a request it did not
+///   read (413 for one too large), a JSON-RPC error without an id, is that request's answer, so
+///   the call fails at once with the server's words. Each server is tried at most once
 ///   per call, and the toolbox's timeout and cancellation cover the call with all its tries.
 ///   One case HTTP cannot tell apart: a request written on a kept-alive connection at the
 ///   moment the server died counts as sent, so a call sent just then to a dying server is
@@ -361,7 +364,7 @@ async fn connect(
     if let Some(token) = &settings.bearer_token {
         config = config.auth_header(token.clone());
     }
-    let transport = StreamableHttpClientTransport::with_client(http.clone(), config);
+    let transport = StreamableHttpClientTransport::with_client(HttpClient(http.clone()), config);
     let connecting = async {
         let client = ProgressRelay::default()
             .serve(transport)

@@ -109,6 +109,8 @@ mod elicit;
 mod endpoints;
 mod handler;
 mod http;
+#[cfg(feature = "mcp-client")]
+mod http_client;
 mod remote;
 mod router;
 mod server;
