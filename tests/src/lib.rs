@@ -82,6 +82,17 @@ pub fn skip_outside_ci(reason: &str) {
     eprintln!("skipped: {reason}");
 }
 
+/// Whether the Python package `package` is installed in the venv at `venv`
+/// (`lib/python3.X/site-packages/PACKAGE`, whatever the X).
+pub fn has_package(venv: &std::path::Path, package: &str) -> bool {
+    venv.join("lib")
+        .read_dir()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|lib| lib.path().join("site-packages").join(package).exists())
+}
+
 /// Starts the server `command` runs, which serves until its stdin closes and first prints
 /// where it serves (a URL or an address); gives the child and that line.
 pub async fn start_server(mut command: tokio::process::Command) -> (tokio::process::Child, String) {

@@ -61,17 +61,14 @@ fn python() -> Option<Command> {
 /// The venv's interpreter running `script`, if the Python package `package` is installed there.
 fn python_running(package: &str, script: &str) -> Option<Command> {
     let venv = clients_dir().join(".venv");
-    // lib/python3.X/site-packages/PACKAGE, whatever the X.
-    let installed = venv
-        .join("lib")
-        .read_dir()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|lib| lib.path().join("site-packages").join(package))
-        .find(|installed| installed.exists())
-        .unwrap_or_else(|| venv.join("lib/python3/site-packages").join(package));
-    client(venv.join("bin/python"), installed, script)
+    if !tests::has_package(&venv, package) {
+        tests::skip_outside_ci(&format!(
+            "the Python package {package} is not installed in {}; .ci/run installs it from PyPI",
+            venv.display()
+        ));
+        return None;
+    }
+    client(venv.join("bin/python"), venv, script)
 }
 
 fn node() -> Option<Command> {

@@ -42,17 +42,8 @@ fn installation(framework: &str) -> (&'static str, &'static str) {
 fn driver(framework: &str) -> Option<Command> {
     let (venv, package) = installation(framework);
     let venv = clients_dir().join(venv);
-    // lib/python3.X/site-packages/PACKAGE, whatever the X.
-    let installed = venv
-        .join("lib")
-        .read_dir()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|lib| lib.path().join("site-packages").join(package))
-        .find(|installed| installed.exists());
     let python = venv.join("bin/python");
-    if installed.is_none() || !python.exists() {
+    if !tests::has_package(&venv, package) || !python.exists() {
         tests::skip_outside_ci(&format!(
             "the Python package {package} is not installed in {}; .ci/run installs it from PyPI",
             venv.display()

@@ -457,17 +457,9 @@ const PACKAGES: [&str; 5] = ["google/genai", "ollama", "openai", "agents", "anth
 
 /// Whether every package the driver imports is installed in the venv.
 fn installed() -> bool {
-    // lib/python3.X/site-packages, whatever the X.
-    let site_packages = venv()
-        .join("lib")
-        .read_dir()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|lib| lib.path().join("site-packages"));
-    site_packages
-        .into_iter()
-        .any(|dir| PACKAGES.iter().all(|package| dir.join(package).exists()))
+    PACKAGES
+        .iter()
+        .all(|package| tests::has_package(&venv(), package))
 }
 
 /// What the driver printed for `input`, or `None` (having said why) without the SDKs.

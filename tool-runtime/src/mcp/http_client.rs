@@ -46,6 +46,8 @@ async fn answering(id: Option<RequestId>, posted: impl Future<Output = Posted>) 
     posted
 }
 
+/// rmcp's worker posts through `post_message_with_response_limits`; `post_message` is the
+/// trait's own, which its other defaults call.
 impl StreamableHttpClient for HttpClient {
     type Error = reqwest::Error;
 
@@ -61,27 +63,6 @@ impl StreamableHttpClient for HttpClient {
         let posted = self
             .0
             .post_message(uri, message, session_id, auth_header, custom_headers);
-        answering(id, posted).await
-    }
-
-    async fn post_message_with_max_sse_event_size(
-        &self,
-        uri: Arc<str>,
-        message: ClientJsonRpcMessage,
-        session_id: Option<Arc<str>>,
-        auth_header: Option<String>,
-        custom_headers: Headers,
-        max_sse_event_size: usize,
-    ) -> Posted {
-        let id = id_of(&message);
-        let posted = self.0.post_message_with_max_sse_event_size(
-            uri,
-            message,
-            session_id,
-            auth_header,
-            custom_headers,
-            max_sse_event_size,
-        );
         answering(id, posted).await
     }
 
